@@ -1,0 +1,74 @@
+/// The command line's grammar (Argu): each case's Usage is the --help text.
+module RepAlign.Cli.Arguments
+
+open Argu
+
+type RunArgs =
+    | [<MainCommand; ExactlyOnce>] Pipeline of pipeline: string
+    | [<AltCommandLine("-s")>] Set of setting: string
+    | [<Unique>] Out of dir: string
+    | [<Unique>] From of stage: string
+    | [<Unique>] To of stage: string
+    | [<Unique>] Device of device: string
+    | [<Unique>] Threads of n: int
+    | [<Unique>] Runs_Root of dir: string
+    | Csv
+    interface IArgParserTemplate with
+        member s.Usage =
+            match s with
+            | Pipeline _ -> "pipeline file (TOML), e.g. pipelines/two-points.toml."
+            | Set _ -> "override a pipeline key, e.g. --set model.width=64 (repeatable). Keys: see 'repalign keys'."
+            | Out _ -> "run folder (default runs/<experiment>/<run-id>, the id derived from the training settings)."
+            | From _ -> "re-run from this stage (train, extract, fit, report), even if cached."
+            | To _ -> "stop after this stage."
+            | Device _ -> "cpu (default) or cuda for the extract stage; cuda never falls back to cpu silently."
+            | Threads _ -> "threads for training and extraction."
+            | Runs_Root _ -> "root of the run store when --out is not given (default runs)."
+            | Csv -> "also write a CSV beside every Parquet table."
+
+type FitArgs =
+    | [<Mandatory; Unique>] Trajectory of csv: string
+    | [<Mandatory; Unique>] Dx2 of float
+    | [<Mandatory; Unique>] Dy2 of float
+    | [<Unique>] Out of dir: string
+    | [<Unique>] Weighting of name: string
+    | [<Unique>] Dynamics of name: string
+    | Csv
+    interface IArgParserTemplate with
+        member s.Usage =
+            match s with
+            | Trajectory _ -> "CSV with columns epoch,h2,y2,w and optionally loss,ybar0 (from any training code)."
+            | Dx2 _ -> "squared input distance ‖x_b − x_a‖² (> 0)."
+            | Dy2 _ -> "squared target distance ‖y_b* − y_a*‖² (≥ 0)."
+            | Out _ -> "output folder (default: fit-out); writes fit/fits.csv and fit/curves.parquet."
+            | Weighting _ -> "paper (default: unweighted sum of squares) or normalized."
+            | Dynamics _ -> "true (default), dy_times_two, dh_times_two, w_sign_flip or no_eta_h_in_dy."
+            | Csv -> "also write fit/curves.csv."
+
+type RunsArgs =
+    | [<MainCommand; Unique>] Root of dir: string
+    interface IArgParserTemplate with
+        member s.Usage =
+            match s with
+            | Root _ -> "run store to list (default runs)."
+
+type KeysArgs =
+    | [<Hidden>] Dummy
+    interface IArgParserTemplate with
+        member _.Usage = ""
+
+[<RequireSubcommand>]
+type Command =
+    | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArgs>
+    | [<CliPrefix(CliPrefix.None)>] Fit of ParseResults<FitArgs>
+    | [<CliPrefix(CliPrefix.None)>] Runs of ParseResults<RunsArgs>
+    | [<CliPrefix(CliPrefix.None)>] Keys of ParseResults<KeysArgs>
+    | [<AltCommandLine("-V")>] Version
+    interface IArgParserTemplate with
+        member s.Usage =
+            match s with
+            | Run _ -> "run a pipeline: train → extract → fit → report, skipping stages that are up to date."
+            | Fit _ -> "fit the theory to a trajectory CSV from any training code."
+            | Runs _ -> "list runs, their stages and states."
+            | Keys _ -> "list every pipeline key, its meaning and accepted values."
+            | Version -> "print the version."

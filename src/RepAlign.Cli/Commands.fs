@@ -1,0 +1,101 @@
+/// The commands: Argu results → records → the C# core.
+module RepAlign.Cli.Commands
+
+open System
+open System.IO
+open Argu
+open Spectre.Console
+open RepAlign.Core
+open RepAlign.Core.Runs
+open RepAlign.Core.Tables
+open RepAlign.Pipelines.Runner
+open RepAlign.Pipelines.Spec
+open RepAlign.Pipelines.Stages
+open RepAlign.Pipelines.Fitting
+open RepAlign.Cli.Arguments
+
+/// The stages of a pipeline, in order.
+let stages () : IStage list =
+    [ TrainStage(); (* ExtractStage(); *) FitStage(); RepAlign.Analysis.ReportStage() ]
+
+/// repalign run
+let run (args: ParseResults<RunArgs>) =
+    let request =
+        RunRequest(
+            Pipeline = args.GetResult RunArgs.Pipeline,
+            Overrides = (args.GetResults RunArgs.Set |> List.toArray),
+            Out = (args.TryGetResult RunArgs.Out |> Option.toObj),
+            RunsRoot = args.GetResult(RunArgs.Runs_Root, defaultValue = "runs"),
+            From = (args.TryGetResult RunArgs.From |> Option.toObj),
+            To = (args.TryGetResult RunArgs.To |> Option.toObj),
+            Csv = args.Contains RunArgs.Csv,
+            Device = (args.TryGetResult RunArgs.Device |> Option.toObj),
+            Threads = (args.TryGetResult RunArgs.Threads |> Option.toNullable))
+    let result = Terminal.withProgress (fun observer -> PipelineRunner.Run(request, stages () |> List.toArray, observer))
+    if result.Succeeded then
+        Terminal.info $"done: {result.Layout.Root}"
+        if File.Exists result.Layout.Report then Terminal.info $"report: {result.Layout.Report}"
+        0
+    else
+        Terminal.error $"stage '{result.FailedStage}' failed: {result.Message}"
+        Terminal.error $"details in {result.Layout.Manifest}"
+        1
+
+/// repalign fit
+let fit (args: ParseResults<FitArgs>) =
+    let dx2 = args.GetResult FitArgs.Dx2
+    let dy2 = args.GetResult FitArgs.Dy2
+    if not (dx2 > 0.0) || Double.IsInfinity dx2 then Throw.BadValue("--dx2", string dx2, "a finite number > 0")
+    if not (dy2 >= 0.0) || Double.IsInfinity dy2 then Throw.BadValue("--dy2", string dy2, "a finite number ≥ 0")
+    let mutable spec = RepAlign.Core.Specs.FitSpec()
+    match args.TryGetResult FitArgs.Weighting with
+    | Some w ->
+        let s = PipelineKeys.All["fit.weighting"].Apply.Invoke(Specs.ExperimentSpec(), w, "--weighting")
+        spec <- s.Fit
+    | None -> ()
+    match args.TryGetResult FitArgs.Dynamics with
+    | Some d ->
+        let s = PipelineKeys.All["fit.dynamics"].Apply.Invoke(Specs.ExperimentSpec(Fit = spec), d, "--dynamics")
+        spec <- s.Fit
+    | None -> ()
+    let path = args.GetResult FitArgs.Trajectory
+    let trajectory = TrajectoryCsv.Read path
+    let input = TrajectoryInput(0, 0, 0, 1, -1, -1, dx2, dy2, trajectory)
+    let fits, curves = BulkFit.Run([| input |], BulkFit.Options spec).ToTuple()
+    let out = args.GetResult(FitArgs.Out, defaultValue = "fit-out")
+    let fitsPath = Path.Combine(out, "fit", "fits.parquet")
+    TableFile.Write(fits, fitsPath, true)
+    TableFile.Write(curves, Path.Combine(out, "fit", "curves.parquet"), args.Contains FitArgs.Csv)
+    let f = fits[0]
+    Terminal.info $"status {f.Status}: {f.Message}"
+    Terminal.info $"eta_h = {f.EtaH:G6}  eta_y = {f.EtaY:G6}  eta_ybar = {f.EtaYbar:G6}  S = {f.FitLoss:G6}"
+    Terminal.info $"R² h/y/w = {f.R2H:F4}/{f.R2Y:F4}/{f.R2W:F4}  h(∞) predicted {f.HInfPred:G5}, observed {f.HInfObs:G5}  regime {f.Regime}"
+    let csvPath = Path.ChangeExtension(fitsPath, ".csv")
+    Terminal.info $"wrote {csvPath}"
+    0
+
+/// repalign runs
+let runs (args: ParseResults<RunsArgs>) =
+    let root = args.GetResult(RunsArgs.Root, defaultValue = "runs")
+    if not (Directory.Exists root) then Throw.BadInput($"{root}: no such folder, expected a run store (default runs/)")
+    let manifests = Directory.EnumerateFiles(root, "run.json", SearchOption.AllDirectories) |> Seq.sort |> Seq.toArray
+    if manifests.Length = 0 then Terminal.info $"{root}: no runs yet"
+    else
+        let table = Table().AddColumns("run", "created (UTC)", "stages")
+        for m in manifests do
+            let manifest = RunManifest.Read m
+            let stages =
+                manifest.Stages
+                |> Seq.map (fun kv -> $"{kv.Key}:{SnakeCase.Of(kv.Value.State)}")
+                |> String.concat " "
+            table.AddRow(Markup.Escape(Path.GetRelativePath(root, Path.GetDirectoryName m)), manifest.CreatedUtc.ToString("u"), Markup.Escape stages) |> ignore
+        AnsiConsole.Write table
+    0
+
+/// repalign keys
+let keys () =
+    let table = Table().AddColumns("key", "accepts", "meaning")
+    for k in PipelineKeys.All.Values do
+        table.AddRow(Markup.Escape k.Name, Markup.Escape k.Expected, Markup.Escape k.Doc) |> ignore
+    AnsiConsole.Write table
+    0

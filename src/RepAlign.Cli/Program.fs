@@ -1,0 +1,30 @@
+/// Entry point: parses, dispatches, and maps errors to exit codes (2 bad input, 1 failure during work).
+module RepAlign.Cli.Program
+
+open System
+open Argu
+open RepAlign.Core
+open RepAlign.Cli.Arguments
+
+/// Runs the command line with the given arguments and returns the exit code.
+[<EntryPoint>]
+let main argv =
+    let parser = ArgumentParser.Create<Command>(programName = "repalign")
+    try
+        let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
+        match results.GetSubCommand() with
+        | Run args -> Commands.run args
+        | Fit args -> Commands.fit args
+        | Runs args -> Commands.runs args
+        | Keys _ -> Commands.keys ()
+        | Version -> Console.WriteLine(typeof<Command>.Assembly.GetName().Version); 0
+    with
+    | :? ArguParseException as e ->
+        if e.ErrorCode = ErrorCode.HelpText then Console.Out.WriteLine e.Message; 0
+        else Console.Error.WriteLine e.Message; 2
+    | :? RepAlignException as e ->
+        Terminal.error e.Message
+        e.ExitCode
+    | :? OperationCanceledException ->
+        Terminal.error "cancelled"
+        130

@@ -1,0 +1,24 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace RepAlign.Core;
+
+/// <summary>The one place RepAlign throws its user-facing errors from.</summary>
+public static class Throw
+{
+    /// <summary>Throws <see cref="BadInputException"/> with the given message.</summary>
+    [DoesNotReturn]
+    public static void BadInput(string message) => throw new BadInputException(message);
+
+    /// <summary>Throws <see cref="BadInputException"/> for a value: "<paramref name="where"/>: found X, expected Y".</summary>
+    [DoesNotReturn]
+    public static void BadValue(string where, string found, string expected) =>
+        throw new BadInputException($"{where}: found {found}, expected {expected}");
+
+    /// <summary>Throws <see cref="BadInputException"/> and returns a value, for use in expressions.</summary>
+    [DoesNotReturn]
+    public static T BadInput<T>(string message) => throw new BadInputException(message);
+
+    /// <summary>Throws <see cref="WorkFailedException"/> with the given message.</summary>
+    [DoesNotReturn]
+    public static void WorkFailed(string message, Exception? inner = null) => throw new WorkFailedException(message, inner);
+}

@@ -1,0 +1,29 @@
+namespace RepAlign.Core.Runs;
+
+/// <summary>Writes files whole or not at all: to a temporary name in the same folder, then a rename.</summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; readers never see a half-written file.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Writes text (UTF-8) atomically.</summary>
+    public static void WriteText(string path, string text) =>
+        Write(path, s => { using var w = new StreamWriter(s); w.Write(text); });
+}

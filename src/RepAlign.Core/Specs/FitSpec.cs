@@ -1,0 +1,74 @@
+namespace RepAlign.Core.Specs;
+
+/// <summary>How the theory is fitted to each trajectory (THEORY.md §2).</summary>
+public sealed record FitSpec
+{
+    /// <summary>Points of the log grid that initialises (η_h, η_y).</summary>
+    public int GridPoints { get; init; } = 100;
+
+    /// <summary>Weighting of h, y, w in the objective: "paper" (unweighted sum) or "normalized" (each variable scaled).</summary>
+    public string Weighting { get; init; } = "paper";
+
+    /// <summary>First epoch of the fitted window (inclusive); null = the first recorded epoch.</summary>
+    public int? WindowStart { get; init; }
+
+    /// <summary>Last epoch of the fitted window (inclusive); null = the last recorded epoch.</summary>
+    public int? WindowEnd { get; init; }
+
+    /// <summary>The dynamics fitted: "true" or one of the alternative systems of THEORY.md §3 item 6.</summary>
+    public string Dynamics { get; init; } = "true";
+
+    /// <summary>Whether η_ybar is fitted to the loss curve after (η_h, η_y).</summary>
+    public bool FitLoss { get; init; } = true;
+}
+
+/// <summary>The extract stage: where checkpoints are evaluated.</summary>
+public sealed record ExtractSpec
+{
+    /// <summary>"cpu" or "cuda".</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Intra-op threads of ONNX Runtime; 0 = every core.</summary>
+    public int Threads { get; init; }
+}
+
+/// <summary>The report stage.</summary>
+public sealed record ReportSpec
+{
+    /// <summary>Title of report.html; empty = the experiment's name.</summary>
+    public string Title { get; init; } = "";
+}
+
+/// <summary>A whole experiment: everything a pipeline file can say, resolved and validated.</summary>
+public sealed record ExperimentSpec
+{
+    /// <summary>Experiment name (names the run store folder).</summary>
+    public string Name { get; init; } = "two-points";
+
+    /// <summary>One line on what the experiment shows.</summary>
+    public string Description { get; init; } = "";
+
+    /// <summary>The data set.</summary>
+    public DataSpec Data { get; init; } = new();
+
+    /// <summary>The network.</summary>
+    public ModelSpec Model { get; init; } = new();
+
+    /// <summary>Training.</summary>
+    public TrainSpec Train { get; init; } = new();
+
+    /// <summary>Checkpoint schedule.</summary>
+    public CheckpointSpec Checkpoints { get; init; } = new();
+
+    /// <summary>Tracked layers.</summary>
+    public TrackSpec Track { get; init; } = new();
+
+    /// <summary>Extraction with ONNX Runtime.</summary>
+    public ExtractSpec Extract { get; init; } = new();
+
+    /// <summary>Fitting.</summary>
+    public FitSpec Fit { get; init; } = new();
+
+    /// <summary>Report.</summary>
+    public ReportSpec Report { get; init; } = new();
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Text.Json.Serialization;
+using Parquet;
+using Parquet.Serialization;
+using RepAlign.Core.Runs;
+
+namespace RepAlign.Core.Tables;
+
+/// <summary>Reads and writes RepAlign's tables: Parquet always, CSV beside it on request. Writes are atomic.</summary>
+public static class TableFile
+{
+    private static readonly ParquetOptions ParquetOptions = new() { CompressionMethod = CompressionMethod.Snappy };
+
+    /// <summary>Writes <paramref name="rows"/> to <paramref name="parquetPath"/> and, when <paramref name="csv"/>, to the same name with .csv.</summary>
+    public static void Write<T>(IReadOnlyCollection<T> rows, string parquetPath, bool csv) where T : class, new()
+    {
+        AtomicFile.Write(parquetPath, s => ParquetSerializer.SerializeAsync(rows, s, ParquetOptions).GetAwaiter().GetResult());
+        if (csv) WriteCsv(rows, Path.ChangeExtension(parquetPath, ".csv"));
+    }
+
+    /// <summary>Reads a Parquet table written by <see cref="Write{T}"/>.</summary>
+    public static IList<T> Read<T>(string parquetPath) where T : class, new()
+    {
+        if (!File.Exists(parquetPath)) Throw.BadInput($"{parquetPath}: file not found, expected a table written by an earlier stage");
+        try
+        {
+            return ParquetSerializer.DeserializeAsync<T>(parquetPath).GetAwaiter().GetResult().Data;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or NotSupportedException)
+        {
+            return Throw.BadInput<IList<T>>($"{parquetPath}: not a readable {typeof(T).Name} table ({e.Message})");
+        }
+    }
+
+    /// <summary>Writes rows as CSV (header from the column names, invariant culture, round-trip doubles).</summary>
+    public static void WriteCsv<T>(IEnumerable<T> rows, string path)
+    {
+        var columns = Columns<T>();
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16);
+            writer.Write(string.Join(',', columns.Select(c => c.Name)));
+            writer.Write('\n');
+            var line = new StringBuilder();
+            foreach (var row in rows)
+            {
+                line.Clear();
+                for (var i = 0; i < columns.Length; i++)
+                {
+                    if (i > 0) line.Append(',');
+                    line.Append(Format(columns[i].Property.GetValue(row)));
+                }
+                line.Append('\n');
+                writer.Write(line);
+            }
+        });
+    }
+
+    /// <summary>The column names of a row type, in declaration order.</summary>
+    public static IReadOnlyList<string> ColumnNames<T>() => Columns<T>().Select(c => c.Name).ToArray();
+
+    private static (string Name, PropertyInfo Property)[] Columns<T>() =>
+        typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => (p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? p.Name, p))
+            .ToArray();
+
+    private static string Format(object? value) => value switch
+    {
+        null => "",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        string s when s.AsSpan().IndexOfAny(",\"\n\r") >= 0 => "\"" + s.Replace("\"", "\"\"") + "\"",
+        _ => value.ToString() ?? "",
+    };
+}

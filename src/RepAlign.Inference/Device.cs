@@ -1,0 +1,23 @@
+namespace RepAlign.Inference;
+
+/// <summary>Where ONNX Runtime executes a model.</summary>
+public enum Device
+{
+    /// <summary>ONNX Runtime's CPU provider.</summary>
+    Cpu,
+    /// <summary>ONNX Runtime's CUDA provider (CUDA 13 and cuDNN 9 libraries required); never falls back to the CPU.</summary>
+    Cuda,
+}
+
+/// <summary>How sessions are created.</summary>
+public sealed record InferenceOptions
+{
+    /// <summary>Execution device.</summary>
+    public Device Device { get; init; } = Device.Cpu;
+
+    /// <summary>Intra-op threads of the CPU provider (0 = ONNX Runtime's default).</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>CUDA device index for <see cref="Device.Cuda"/>.</summary>
+    public int CudaDeviceId { get; init; }
+}

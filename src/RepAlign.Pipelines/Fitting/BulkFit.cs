@@ -1,0 +1,126 @@
+using RepAlign.Core;
+using RepAlign.Core.Specs;
+using RepAlign.Core.Tables;
+using RepAlign.Pipelines.Spec;
+using RepAlign.Theory;
+
+namespace RepAlign.Pipelines.Fitting;
+
+/// <summary>One trajectory to fit and the identity of its (pair, layer).</summary>
+/// <param name="Pair">Pair index.</param>
+/// <param name="Layer">Hidden layer index.</param>
+/// <param name="A">First data point.</param>
+/// <param name="B">Second data point.</param>
+/// <param name="LabelA">Label of a (−1 where none).</param>
+/// <param name="LabelB">Label of b (−1 where none).</param>
+/// <param name="Dx2">‖x_b − x_a‖².</param>
+/// <param name="Dy2">‖y_b* − y_a*‖².</param>
+/// <param name="Trajectory">The measured h, y, w (and loss) per epoch.</param>
+public sealed record TrajectoryInput(int Pair, int Layer, int A, int B, int LabelA, int LabelB, double Dx2, double Dy2, Trajectory Trajectory);
+
+/// <summary>Fits the theory to many (pair, layer) trajectories on every core.</summary>
+public static class BulkFit
+{
+    /// <summary>The theory's fit options for a pipeline's [fit] table.</summary>
+    public static FitOptions Options(FitSpec spec) => new()
+    {
+        GridPoints = spec.GridPoints,
+        Weighting = spec.Weighting == "normalized" ? FitWeighting.Normalized : FitWeighting.Paper,
+        WindowStart = spec.WindowStart,
+        WindowEnd = spec.WindowEnd,
+        Dynamics = Array.IndexOf(PipelineKeys.DynamicsNames, spec.Dynamics) switch
+        {
+            1 => DynamicsVariant.DyTimesTwo,
+            2 => DynamicsVariant.DhTimesTwo,
+            3 => DynamicsVariant.WSignFlip,
+            4 => DynamicsVariant.NoEtaHInDy,
+            _ => DynamicsVariant.True,
+        },
+        FitLoss = spec.FitLoss,
+    };
+
+    /// <summary>Trajectories from online tracking (train/metrics): dense, with loss.</summary>
+    public static IReadOnlyList<TrajectoryInput> FromMetrics(IEnumerable<MetricRow> rows, double dx2, double dy2) =>
+        rows.GroupBy(r => (r.Pair, r.Layer)).OrderBy(g => g.Key)
+            .Select(g =>
+            {
+                var ordered = g.OrderBy(r => r.Epoch).ToArray();
+                var t = new Trajectory(
+                    ordered.Select(r => (double)r.Epoch).ToArray(),
+                    ordered.Select(r => r.H2).ToArray(),
+                    ordered.Select(r => r.Y2).ToArray(),
+                    ordered.Select(r => r.W).ToArray(),
+                    ordered.Select(r => r.Loss).ToArray(),
+                    ordered.Select(r => r.Ybar0).ToArray());
+                return new TrajectoryInput(g.Key.Pair, g.Key.Layer, 0, 1, -1, -1, dx2, dy2, t);
+            })
+            .ToArray();
+
+    /// <summary>Trajectories from extracted checkpoints (extract/pairs): one per (pair, layer), no loss.</summary>
+    public static IReadOnlyList<TrajectoryInput> FromPairs(IEnumerable<PairRow> rows) =>
+        rows.GroupBy(r => (r.Pair, r.Layer)).OrderBy(g => g.Key)
+            .Select(g =>
+            {
+                var ordered = g.OrderBy(r => r.Epoch).ToArray();
+                var first = ordered[0];
+                var t = new Trajectory(
+                    ordered.Select(r => (double)r.Epoch).ToArray(),
+                    ordered.Select(r => r.H2).ToArray(),
+                    ordered.Select(r => r.Y2).ToArray(),
+                    ordered.Select(r => r.W).ToArray());
+                return new TrajectoryInput(g.Key.Pair, g.Key.Layer, first.A, first.B, first.LabelA, first.LabelB, first.Dx2, first.Dy2, t);
+            })
+            .ToArray();
+
+    /// <summary>Fits every trajectory in parallel; returns one fit row per input (in input order) and the fitted curves.</summary>
+    public static (FitRow[] Fits, CurveRow[] Curves) Run(IReadOnlyList<TrajectoryInput> inputs, FitOptions options,
+        IProgress<long>? progress = null, CancellationToken cancellation = default)
+    {
+        var results = new FitResult[inputs.Count];
+        long done = 0;
+        Parallel.For(0, inputs.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var input = inputs[i];
+            results[i] = TwoPointFit.Fit(input.Trajectory, input.Dx2, input.Dy2, options);
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+        var fits = new FitRow[inputs.Count];
+        var curves = new List<CurveRow>();
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            fits[i] = ToRow(inputs[i], results[i]);
+            AddCurves(curves, inputs[i], results[i]);
+        }
+        return (fits, curves.ToArray());
+    }
+
+    private static FitRow ToRow(TrajectoryInput input, FitResult r) => new()
+    {
+        Pair = input.Pair, Layer = input.Layer, A = input.A, B = input.B, LabelA = input.LabelA, LabelB = input.LabelB,
+        Dx2 = input.Dx2, Dy2 = input.Dy2,
+        EtaH = r.EtaH, EtaY = r.EtaY, EtaYbar = r.EtaYbar, SeEtaH = r.StdErrEtaH, SeEtaY = r.StdErrEtaY,
+        FitLoss = r.S, R2H = r.R2H, R2Y = r.R2Y, R2W = r.R2W, C = r.C, CDrift = r.CDrift,
+        ALow = r.ALow, AHigh = r.AHigh, HInfPred = r.HInfPred, HInfObs = r.HInfObs,
+        Regime = SnakeCase.Of(r.Regime), Status = SnakeCase.Of(r.Status), Message = r.Message, FitSeconds = r.FitSeconds,
+    };
+
+    private static void AddCurves(List<CurveRow> curves, TrajectoryInput input, FitResult r)
+    {
+        var t = input.Trajectory;
+        if (r.Epoch.Length == 0) return;
+        // The fitted curves cover the fitted window; match them to the measured rows by epoch.
+        var index = new Dictionary<double, int>(t.Count);
+        for (var i = 0; i < t.Count; i++) index[t.Epoch[i]] = i;
+        for (var k = 0; k < r.Epoch.Length; k++)
+        {
+            if (!index.TryGetValue(r.Epoch[k], out var i)) continue;
+            curves.Add(new CurveRow
+            {
+                Epoch = (int)t.Epoch[i], Layer = input.Layer, Pair = input.Pair,
+                H2 = t.H[i], Y2 = t.Y[i], W = t.W[i], Loss = t.Loss is { } loss ? loss[i] : double.NaN,
+                H2Fit = r.HFit[k], Y2Fit = r.YFit[k], WFit = r.WFit[k],
+                LossFit = r.LossFit.Length > k ? r.LossFit[k] : double.NaN,
+            });
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text.Json;
+using RepAlign.Core;
+using RepAlign.Core.Runs;
+using RepAlign.Core.Specs;
+using RepAlign.Pipelines.Spec;
+
+namespace RepAlign.Pipelines.Runner;
+
+/// <summary>Runs a pipeline's stages in order, skipping those whose cache key is unchanged, and keeps run.json current.</summary>
+public static class PipelineRunner
+{
+    /// <summary>Loads the pipeline, resolves the run folder and runs the stages.</summary>
+    public static RunResult Run(RunRequest request, IReadOnlyList<IStage> stages, IRunObserver observer, CancellationToken cancellation = default)
+    {
+        var spec = PipelineFile.Load(request.Pipeline, request.Overrides);
+        if (request.Device is { } device)
+        {
+            spec = PipelineKeys.All["extract.device"].Apply(spec, device, "--device");
+        }
+        if (request.Threads is { } threads)
+        {
+            if (threads < 1) Throw.BadValue("--threads", threads.ToString(), "an integer ≥ 1");
+            spec = spec with { Train = spec.Train with { Threads = threads }, Extract = spec.Extract with { Threads = threads } };
+        }
+        var names = stages.Select(s => s.Name).ToArray();
+        var from = StageIndex(request.From, "--from", names, 0);
+        var to = StageIndex(request.To, "--to", names, names.Length - 1);
+        if (to < from) Throw.BadInput($"--to {request.To}: comes before --from {request.From} (stages run in the order {string.Join(" → ", names)})");
+
+        var layout = new RunLayout(Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, spec.Name, RunId(spec))));
+        Directory.CreateDirectory(layout.Root);
+        var manifest = File.Exists(layout.Manifest) ? RunManifest.Read(layout.Manifest) : new RunManifest();
+        manifest = manifest with
+        {
+            Pipeline = request.Pipeline,
+            RunId = Path.GetFileName(layout.Root),
+            Spec = spec,
+            Overrides = request.Overrides.ToArray(),
+            Versions = RuntimeVersions.Collect(),
+        };
+        manifest.Write(layout.Manifest);
+
+        for (var i = 0; i < stages.Count; i++)
+        {
+            var stage = stages[i];
+            if (i < from || i > to)
+            {
+                observer.StageSkipped(stage.Name, i < from ? "before --from" : "after --to");
+                continue;
+            }
+            var key = CacheKey(stage, spec, manifest);
+            manifest.Stages.TryGetValue(stage.Name, out var previous);
+            var forced = request.From is not null; // --from re-runs its stage and every later one
+            if (!forced && previous is { State: StageState.Done } && previous.CacheKey == key &&
+                previous.Outputs.Keys.All(o => File.Exists(layout.Absolute(o))))
+            {
+                observer.StageSkipped(stage.Name, "up to date");
+                continue;
+            }
+            var missing = stage.DependsOn.FirstOrDefault(d => !manifest.Stages.TryGetValue(d, out var r) || r.State != StageState.Done);
+            if (missing is not null)
+            {
+                Throw.BadInput($"{layout.Manifest}: stage '{stage.Name}' needs the outputs of '{missing}', which has not completed in this run; run without --from or with --from {missing}");
+            }
+
+            var started = DateTime.UtcNow;
+            manifest.Stages[stage.Name] = new StageRecord { State = StageState.Running, CacheKey = key, StartedUtc = started };
+            manifest.Write(layout.Manifest);
+            observer.StageStarted(stage.Name);
+            var clock = Stopwatch.StartNew();
+            StageRecord record;
+            try
+            {
+                var outcome = stage.Run(new StageContext { Spec = spec, Layout = layout, Csv = request.Csv, Observer = observer, Cancellation = cancellation });
+                var outputs = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                foreach (var o in outcome.Outputs) outputs[layout.Relative(o)] = Hashing.File(o);
+                record = new StageRecord { State = StageState.Done, CacheKey = key, StartedUtc = started, Seconds = clock.Elapsed.TotalSeconds, Message = outcome.Message, Outputs = outputs };
+            }
+            catch (RepAlignException e)
+            {
+                record = new StageRecord { State = StageState.Failed, CacheKey = key, StartedUtc = started, Seconds = clock.Elapsed.TotalSeconds, Message = e.Message };
+                manifest.Stages[stage.Name] = record;
+                manifest.Write(layout.Manifest);
+                observer.StageFinished(stage.Name, record);
+                if (e is BadInputException) throw;
+                return new RunResult(layout, spec, false, stage.Name, e.Message);
+            }
+            manifest.Stages[stage.Name] = record;
+            manifest.Write(layout.Manifest);
+            observer.StageFinished(stage.Name, record);
+        }
+        return new RunResult(layout, spec, true, null, $"run folder {layout.Root}");
+    }
+
+    /// <summary>The run identifier: seed and a hash of everything that determines training and tracking.</summary>
+    public static string RunId(ExperimentSpec spec)
+    {
+        var identity = RepAlignJson.ToCompact(new { spec.Data, spec.Model, spec.Train, spec.Checkpoints, spec.Track });
+        return $"seed{spec.Train.Seed}-{Hashing.Text(identity)[..10]}";
+    }
+
+    private static string CacheKey(IStage stage, ExperimentSpec spec, RunManifest manifest)
+    {
+        var inputs = stage.DependsOn.SelectMany(d => manifest.Stages.TryGetValue(d, out var r) ? r.Outputs : [])
+            .Select(kv => $"{kv.Key}={kv.Value}");
+        var text = $"{stage.Name}\n{JsonSerializer.Serialize(stage.Parameters(spec), RepAlignJson.Compact)}\n{string.Join('\n', inputs)}";
+        return Hashing.Text(text);
+    }
+
+    private static int StageIndex(string? name, string option, string[] names, int fallback)
+    {
+        if (name is null) return fallback;
+        var i = Array.IndexOf(names, name);
+        if (i < 0) Throw.BadInput($"{option} {name}: unknown stage{Suggest.DidYouMean(name, names)} (stages: {string.Join(", ", names)})");
+        return i;
+    }
+}

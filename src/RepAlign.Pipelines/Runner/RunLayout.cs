@@ -1,0 +1,31 @@
+namespace RepAlign.Pipelines.Runner;
+
+/// <summary>The files of one run folder (DESIGN.md "Run store"); paths are absolute, <see cref="Relative"/> gives the manifest's form.</summary>
+/// <param name="Root">The run folder.</param>
+public sealed record RunLayout(string Root)
+{
+    /// <summary>run.json.</summary>
+    public string Manifest => Path.Combine(Root, "run.json");
+    /// <summary>Per-epoch loss and online pair metrics.</summary>
+    public string Metrics => Path.Combine(Root, "train", "metrics.parquet");
+    /// <summary>Folder of ONNX checkpoints.</summary>
+    public string Checkpoints => Path.Combine(Root, "checkpoints");
+    /// <summary>Index of the checkpoints: epoch, file, SHA-256.</summary>
+    public string CheckpointIndex => Path.Combine(Root, "checkpoints", "index.json");
+    /// <summary>Pair metrics computed from the checkpoints by ONNX Runtime.</summary>
+    public string Pairs => Path.Combine(Root, "extract", "pairs.parquet");
+    /// <summary>One fit per (pair, layer).</summary>
+    public string Fits => Path.Combine(Root, "fit", "fits.parquet");
+    /// <summary>The fitted curves at every fitted epoch.</summary>
+    public string Curves => Path.Combine(Root, "fit", "curves.parquet");
+    /// <summary>The report folder.</summary>
+    public string ReportDir => Path.Combine(Root, "report");
+    /// <summary>The self-contained HTML report.</summary>
+    public string Report => Path.Combine(Root, "report", "report.html");
+
+    /// <summary>A path relative to the run folder, with forward slashes.</summary>
+    public string Relative(string path) => Path.GetRelativePath(Root, path).Replace('\\', '/');
+
+    /// <summary>An absolute path from a run-relative one.</summary>
+    public string Absolute(string relative) => Path.Combine(Root, relative);
+}

@@ -1,0 +1,42 @@
+using RepAlign.Core.Specs;
+
+namespace RepAlign.Pipelines.Runner;
+
+/// <summary>What <c>repalign run</c> was asked to do.</summary>
+public sealed record RunRequest
+{
+    /// <summary>The pipeline file.</summary>
+    public required string Pipeline { get; init; }
+
+    /// <summary>--set key=value overrides, applied after the file.</summary>
+    public IReadOnlyList<string> Overrides { get; init; } = [];
+
+    /// <summary>The run folder; null = runs/&lt;experiment&gt;/&lt;run-id&gt; under <see cref="RunsRoot"/>.</summary>
+    public string? Out { get; init; }
+
+    /// <summary>Root of the run store when <see cref="Out"/> is not given.</summary>
+    public string RunsRoot { get; init; } = "runs";
+
+    /// <summary>First stage to run (it and the later ones are re-run even when cached); null = the first.</summary>
+    public string? From { get; init; }
+
+    /// <summary>Last stage to run; null = the last.</summary>
+    public string? To { get; init; }
+
+    /// <summary>Write CSV beside every Parquet table.</summary>
+    public bool Csv { get; init; }
+
+    /// <summary>Overrides extract.device when set.</summary>
+    public string? Device { get; init; }
+
+    /// <summary>Overrides train.threads and extract.threads when set.</summary>
+    public int? Threads { get; init; }
+}
+
+/// <summary>The outcome of a run.</summary>
+/// <param name="Layout">The run folder.</param>
+/// <param name="Spec">The resolved spec.</param>
+/// <param name="Succeeded">False when a stage failed.</param>
+/// <param name="FailedStage">The stage that failed, if any.</param>
+/// <param name="Message">The failure's message, or a summary.</param>
+public sealed record RunResult(RunLayout Layout, ExperimentSpec Spec, bool Succeeded, string? FailedStage, string Message);

@@ -1,0 +1,140 @@
+using System.Globalization;
+using RepAlign.Core;
+using RepAlign.Core.Specs;
+using Tomlyn.Parsing;
+using Tomlyn.Syntax;
+
+namespace RepAlign.Pipelines.Spec;
+
+/// <summary>Loads a pipeline file (TOML) and <c>--set key=value</c> overrides into a validated <see cref="ExperimentSpec"/>.</summary>
+public static class PipelineFile
+{
+    /// <summary>Reads, binds and validates; every problem is a <see cref="BadInputException"/> naming file, line and key.</summary>
+    public static ExperimentSpec Load(string path, IReadOnlyList<string>? overrides = null)
+    {
+        if (!File.Exists(path)) Throw.BadInput($"{path}: pipeline file not found (expected a TOML file such as pipelines/two-points.toml)");
+        return Parse(File.ReadAllText(path), path, overrides ?? []);
+    }
+
+    /// <summary>Binds TOML text (named <paramref name="fileName"/> in messages) and overrides.</summary>
+    public static ExperimentSpec Parse(string text, string fileName, IReadOnlyList<string> overrides)
+    {
+        var spec = new ExperimentSpec();
+        foreach (var (key, value, line) in Entries(text, fileName))
+        {
+            spec = Apply(spec, key, value, $"{fileName}:{line}");
+        }
+        foreach (var o in overrides)
+        {
+            var (key, value) = ParseOverride(o);
+            spec = Apply(spec, key, value, $"--set {o}");
+        }
+        return Validate(spec, fileName);
+    }
+
+    /// <summary>Splits "key=value" and parses the value as TOML (bare words are strings).</summary>
+    public static (string Key, object Value) ParseOverride(string text)
+    {
+        var eq = text.IndexOf('=');
+        if (eq <= 0) Throw.BadInput($"--set {text}: expected key=value, e.g. --set model.width=64");
+        var key = text[..eq].Trim();
+        var raw = text[(eq + 1)..].Trim();
+        var entries = TryEntries($"v = {raw}");
+        var value = entries is [var single] ? single.Value : raw;
+        return (key, value);
+    }
+
+    private static ExperimentSpec Apply(ExperimentSpec spec, string key, object value, string where)
+    {
+        if (PipelineKeys.All.TryGetValue(key, out var k)) return k.Apply(spec, value, where);
+        var dot = key.IndexOf('.');
+        var section = dot > 0 ? key[..dot] : "";
+        if (dot <= 0 || !PipelineKeys.Sections.Contains(section))
+        {
+            var hint = Suggest.DidYouMean(dot > 0 ? section : key, PipelineKeys.Sections);
+            return Throw.BadInput<ExperimentSpec>($"{where}: unknown section '{(dot > 0 ? section : key)}'{hint} (sections: {string.Join(", ", PipelineKeys.Sections)})");
+        }
+        var inSection = PipelineKeys.All.Keys.Where(n => n.StartsWith(section + ".", StringComparison.Ordinal)).ToArray();
+        var suggestion = Suggest.Nearest(key, PipelineKeys.All.Keys);
+        var hintText = suggestion is not null ? $"; did you mean '{suggestion}'?" : $" (keys of [{section}]: {string.Join(", ", inSection)})";
+        return Throw.BadInput<ExperimentSpec>($"{where}: unknown key '{key}'{hintText}");
+    }
+
+    private static ExperimentSpec Validate(ExperimentSpec spec, string fileName)
+    {
+        var depth = spec.Model.Depth;
+        if (spec.Track.Layers is { } layers && layers.FirstOrDefault(l => l >= depth, -1) is var bad && bad >= 0)
+            Throw.BadInput($"{fileName}: track.layers: found layer {bad}, expected indices below model.depth = {depth} (hidden layers are 0..{depth - 1})");
+        if (spec.Fit.WindowStart is { } ws && spec.Fit.WindowEnd is { } we && we <= ws)
+            Throw.BadInput($"{fileName}: fit.window_end: found {we}, expected a value above fit.window_start = {ws}");
+        if (spec.Train.Batch > 2 && spec.Data.Kind == "two_point")
+            Throw.BadInput($"{fileName}: train.batch: found {spec.Train.Batch}, expected 0 (full batch), 1 or 2 for the two-point data set");
+        return spec;
+    }
+
+    private static IEnumerable<(string Key, object Value, int Line)> Entries(string text, string fileName)
+    {
+        var doc = SyntaxParser.Parse(text, fileName, true);
+        if (doc.HasErrors)
+        {
+            var first = doc.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);
+            Throw.BadInput($"{fileName}:{first.Span.Start.Line + 1}: malformed TOML: {first.Message}");
+        }
+        foreach (var kv in doc.KeyValues)
+        {
+            yield return (KeyName(kv.Key!), ToValue(kv.Value!, fileName), kv.Span.Start.Line + 1);
+        }
+        foreach (var table in doc.Tables)
+        {
+            var prefix = KeyName(table.Name!);
+            if (table is not TableSyntax) Throw.BadInput($"{fileName}:{table.Span.Start.Line + 1}: [[{prefix}]]: arrays of tables are not part of a pipeline file");
+            if (!PipelineKeys.Sections.Contains(prefix))
+                Throw.BadInput($"{fileName}:{table.Span.Start.Line + 1}: unknown section [{prefix}]{Suggest.DidYouMean(prefix, PipelineKeys.Sections)} (sections: {string.Join(", ", PipelineKeys.Sections)})");
+            foreach (var kv in table.Items)
+            {
+                yield return ($"{prefix}.{KeyName(kv.Key!)}", ToValue(kv.Value!, fileName), kv.Span.Start.Line + 1);
+            }
+        }
+    }
+
+    private static List<(string Key, object Value)>? TryEntries(string text)
+    {
+        var doc = SyntaxParser.Parse(text, "--set", true);
+        if (doc.HasErrors) return null;
+        try
+        {
+            return doc.KeyValues.Select(kv => (KeyName(kv.Key!), ToValue(kv.Value!, "--set"))).ToList();
+        }
+        catch (BadInputException)
+        {
+            return null;
+        }
+    }
+
+    private static string KeyName(KeySyntax key)
+    {
+        var parts = new List<string> { Simple(key.Key) };
+        foreach (var dotted in key.DotKeys) parts.Add(Simple(dotted.Key));
+        return string.Join('.', parts);
+
+        static string Simple(BareKeyOrStringValueSyntax? k) => k switch
+        {
+            BareKeySyntax bare => bare.Key!.Text!,
+            StringValueSyntax s => s.Value!,
+            _ => k?.ToString() ?? "",
+        };
+    }
+
+    private static object ToValue(ValueSyntax value, string fileName) => value switch
+    {
+        StringValueSyntax s => s.Value!,
+        IntegerValueSyntax i => i.Value,
+        FloatValueSyntax f => f.Value,
+        BooleanValueSyntax b => b.Value,
+        ArraySyntax a => a.Items.Select(item => ToValue(item.Value!, fileName)).ToList(),
+        _ => Throw.BadInput<object>($"{fileName}:{value.Span.Start.Line + 1}: unsupported value '{value.ToString()?.Trim()}' (pipeline values are numbers, strings, booleans or lists)"),
+    };
+
+    /// <summary>Formats a number as the pipeline file would (invariant culture).</summary>
+    public static string Format(double d) => d.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,68 @@
+using RepAlign.Core.Specs;
+
+namespace RepAlign.Pipelines.Spec;
+
+/// <summary>Every key a pipeline file (or <c>--set</c>) may set, in the order the tables appear.</summary>
+public static class PipelineKeys
+{
+    /// <summary>The fit dynamics names (the true system and the alternatives of THEORY.md §3 item 6).</summary>
+    public static readonly string[] DynamicsNames = ["true", "dy_times_two", "dh_times_two", "w_sign_flip", "no_eta_h_in_dy"];
+
+    /// <summary>The tables of a pipeline file.</summary>
+    public static IReadOnlyList<string> Sections { get; } =
+        ["experiment", "data", "model", "train", "checkpoints", "track", "extract", "fit", "report"];
+
+    /// <summary>The keys, by dotted name.</summary>
+    public static IReadOnlyDictionary<string, PipelineKey> All { get; } = Build().ToDictionary(k => k.Name, StringComparer.Ordinal);
+
+    private static IEnumerable<PipelineKey> Build()
+    {
+        yield return PipelineKey.Text("experiment.name", "Experiment name; names the run store folder runs/<name>/.", (s, v) => s with { Name = v });
+        yield return PipelineKey.Text("experiment.description", "One line on what the experiment shows.", (s, v) => s with { Description = v });
+
+        yield return PipelineKey.Choice("data.kind", "Data set.", ["two_point"], (s, v) => s with { Data = s.Data with { Kind = v } });
+        yield return PipelineKey.Float("data.dx2", "Squared input distance of the two points.", 0, true, (s, v) => s with { Data = s.Data with { Dx2 = v } });
+        yield return PipelineKey.Float("data.dy2", "Squared target distance of the two points.", 0, false, (s, v) => s with { Data = s.Data with { Dy2 = v } });
+        yield return PipelineKey.Int("data.input_dim", "Input dimension of the two points.", 1, (s, v) => s with { Data = s.Data with { InputDim = v } });
+        yield return PipelineKey.Int("data.output_dim", "Output dimension of the two points.", 1, (s, v) => s with { Data = s.Data with { OutputDim = v } });
+
+        yield return PipelineKey.Enum<ModelKind>("model.kind", "Architecture.", (s, v) => s with { Model = s.Model with { Kind = v } });
+        yield return PipelineKey.Int("model.width", "Hidden width P.", 1, (s, v) => s with { Model = s.Model with { Width = v } });
+        yield return PipelineKey.Int("model.depth", "Number of hidden layers L.", 1, (s, v) => s with { Model = s.Model with { Depth = v } });
+        yield return PipelineKey.Enum<Activation>("model.activation", "Nonlinearity after each hidden layer.", (s, v) => s with { Model = s.Model with { Activation = v } });
+        yield return PipelineKey.Float("model.gain", "Gain of the xavier_normal initialisation.", 0, true, (s, v) => s with { Model = s.Model with { Gain = v } });
+        yield return PipelineKey.Bool("model.bias", "Whether layers have (zero-initialised) biases.", (s, v) => s with { Model = s.Model with { Bias = v } });
+
+        yield return PipelineKey.Enum<OptimizerKind>("train.optimizer", "Optimiser.", (s, v) => s with { Train = s.Train with { Optimizer = v } });
+        yield return PipelineKey.Float("train.lr", "Learning rate.", 0, true, (s, v) => s with { Train = s.Train with { Lr = v } });
+        yield return PipelineKey.Int("train.epochs", "Number of epochs.", 1, (s, v) => s with { Train = s.Train with { Epochs = v } });
+        yield return PipelineKey.Int("train.seed", "Seed of the initial weights.", 0, (s, v) => s with { Train = s.Train with { Seed = v } });
+        yield return PipelineKey.Int("train.batch", "Mini-batch size; 0 = full batch.", 0, (s, v) => s with { Train = s.Train with { Batch = v } });
+        yield return PipelineKey.Int("train.threads", "libtorch threads of the run.", 1, (s, v) => s with { Train = s.Train with { Threads = v } });
+
+        yield return PipelineKey.Enum<CheckpointScheduleKind>("checkpoints.schedule", "every: every N epochs; log: count epochs spaced logarithmically.", (s, v) => s with { Checkpoints = s.Checkpoints with { Schedule = v } });
+        yield return PipelineKey.Int("checkpoints.every", "Interval of the 'every' schedule.", 1, (s, v) => s with { Checkpoints = s.Checkpoints with { Every = v } });
+        yield return PipelineKey.Int("checkpoints.count", "Number of checkpoints of the 'log' schedule (first and last always included).", 2, (s, v) => s with { Checkpoints = s.Checkpoints with { Count = v } });
+
+        yield return new PipelineKey("track.layers", "Tracked hidden layers (0-based): a list of indices or \"all\".", "a list of integers ≥ 0 or \"all\"",
+            (s, value, where) => value switch
+            {
+                "all" => s with { Track = s.Track with { Layers = null } },
+                List<object> list when list.Count > 0 && list.All(x => x is long l && l >= 0 && l < int.MaxValue) =>
+                    s with { Track = s.Track with { Layers = list.Select(x => (int)(long)x).Distinct().Order().ToArray() } },
+                _ => PipelineKey.Bad<ExperimentSpec>(where, "track.layers", value, "a non-empty list of integers ≥ 0 or \"all\""),
+            });
+
+        yield return PipelineKey.Choice("extract.device", "ONNX Runtime execution provider.", ["cpu", "cuda"], (s, v) => s with { Extract = s.Extract with { Device = v } });
+        yield return PipelineKey.Int("extract.threads", "ONNX Runtime threads; 0 = every core.", 0, (s, v) => s with { Extract = s.Extract with { Threads = v } });
+
+        yield return PipelineKey.Int("fit.grid_points", "Points of the log grid that initialises the fit.", 2, (s, v) => s with { Fit = s.Fit with { GridPoints = v } });
+        yield return PipelineKey.Choice("fit.weighting", "Objective: paper (unweighted sum) or normalized.", ["paper", "normalized"], (s, v) => s with { Fit = s.Fit with { Weighting = v } });
+        yield return PipelineKey.Int("fit.window_start", "First fitted epoch.", 0, (s, v) => s with { Fit = s.Fit with { WindowStart = v } });
+        yield return PipelineKey.Int("fit.window_end", "Last fitted epoch.", 0, (s, v) => s with { Fit = s.Fit with { WindowEnd = v } });
+        yield return PipelineKey.Choice("fit.dynamics", "The system fitted: the true one or an alternative.", DynamicsNames, (s, v) => s with { Fit = s.Fit with { Dynamics = v } });
+        yield return PipelineKey.Bool("fit.fit_loss", "Fit η_ybar to the loss curve.", (s, v) => s with { Fit = s.Fit with { FitLoss = v } });
+
+        yield return PipelineKey.Text("report.title", "Title of report.html.", (s, v) => s with { Report = s.Report with { Title = v } });
+    }
+}

@@ -1,0 +1,39 @@
+using RepAlign.Core.Tables;
+using RepAlign.Pipelines.Fitting;
+using RepAlign.Pipelines.Runner;
+
+namespace RepAlign.Pipelines.Stages;
+
+/// <summary>Fits the theory to every (pair, layer) trajectory: dense online tracking when the run has it, else the extracted checkpoints.</summary>
+public sealed class FitStage : IStage
+{
+    /// <inheritdoc />
+    public string Name => "fit";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> DependsOn { get; } = ["train"];
+
+    /// <inheritdoc />
+    public object Parameters(Core.Specs.ExperimentSpec spec) => new { spec.Fit, spec.Data.Dx2, spec.Data.Dy2 };
+
+    /// <inheritdoc />
+    public StageOutcome Run(StageContext context)
+    {
+        var layout = context.Layout;
+        var spec = context.Spec;
+        var inputs = File.Exists(layout.Metrics)
+            ? BulkFit.FromMetrics(TableFile.Read<MetricRow>(layout.Metrics), spec.Data.Dx2, spec.Data.Dy2)
+            : BulkFit.FromPairs(TableFile.Read<PairRow>(layout.Pairs));
+        var progress = context.Observer.Progress("fitting", inputs.Count);
+        var (fits, curves) = BulkFit.Run(inputs, BulkFit.Options(spec.Fit), progress, context.Cancellation);
+        TableFile.Write(fits, layout.Fits, csv: false);
+        var csv = Path.ChangeExtension(layout.Fits, ".csv");
+        TableFile.WriteCsv(fits, csv);
+        TableFile.Write(curves, layout.Curves, context.Csv);
+        var outputs = new List<string> { layout.Fits, csv, layout.Curves };
+        if (context.Csv) outputs.Add(Path.ChangeExtension(layout.Curves, ".csv"));
+        var summary = string.Join("; ", fits.Take(3).Select(f =>
+            $"layer {f.Layer}: η_h = {f.EtaH:G4}, η_y = {f.EtaY:G4}, R² h/y/w = {f.R2H:F3}/{f.R2Y:F3}/{f.R2W:F3}, {f.Regime}"));
+        return new StageOutcome(outputs, $"{fits.Length} fit(s); {summary}");
+    }
+}

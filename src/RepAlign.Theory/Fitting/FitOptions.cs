@@ -1,0 +1,54 @@
+namespace RepAlign.Theory;
+
+/// <summary>How the three residuals are weighted in the objective the fit minimises.</summary>
+public enum FitWeighting
+{
+    /// <summary>The paper's unweighted sum Σ (Δh)² + (Δy)² + (Δw)².</summary>
+    Paper,
+
+    /// <summary>Each variable's squared residuals divided by that variable's variance over the fit window.</summary>
+    Normalized,
+}
+
+/// <summary>Options of <see cref="TwoPointFit.Fit"/>; change with <c>with</c>.</summary>
+public sealed record FitOptions
+{
+    /// <summary>Number of points of the initial log grid g (the reference uses 100).</summary>
+    public int GridPoints { get; init; } = 100;
+
+    /// <summary>Smallest grid value g; candidates are (η_h, η_y) = g·(ratio, 1).</summary>
+    public double GridMin { get; init; } = 1e-6;
+
+    /// <summary>Largest grid value g.</summary>
+    public double GridMax { get; init; } = 1e2;
+
+    /// <summary>Residual weighting of the minimised objective; the reported S is always the paper's unweighted one.</summary>
+    public FitWeighting Weighting { get; init; } = FitWeighting.Paper;
+
+    /// <summary>First epoch of the fit window (inclusive); null = the first recorded epoch.</summary>
+    public double? WindowStart { get; init; }
+
+    /// <summary>Last epoch of the fit window (inclusive); null = the last recorded epoch.</summary>
+    public double? WindowEnd { get; init; }
+
+    /// <summary>Which right-hand side to fit (the true system or one of the altered controls).</summary>
+    public DynamicsVariant Dynamics { get; init; } = DynamicsVariant.True;
+
+    /// <summary>Iteration limit of the Levenberg–Marquardt refinement.</summary>
+    public int MaxIterations { get; init; } = 100;
+
+    /// <summary>Convergence threshold: relative decrease of the objective in an accepted step, and the log-rate step size.</summary>
+    public double Tolerance { get; init; } = 1e-9;
+
+    /// <summary>Fit η_ybar to the loss curve afterwards (needs <see cref="Trajectory.Loss"/> and <see cref="Trajectory.Ybar0"/>).</summary>
+    public bool FitLoss { get; init; } = true;
+
+    /// <summary>Integrator settings of the refinement and of the reported curves.</summary>
+    public AdaptiveOptions Integrator { get; init; } = AdaptiveOptions.Accurate;
+
+    /// <summary>Integrator settings of the grid screening (ranking only, so looser).</summary>
+    public AdaptiveOptions GridIntegrator { get; init; } = AdaptiveOptions.Coarse;
+
+    /// <summary>Default options (the reference procedure).</summary>
+    public static FitOptions Default { get; } = new();
+}

@@ -1,0 +1,41 @@
+using RepAlign.Training.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RepAlign.Training.Models;
+
+/// <summary>The tensors of one forward pass: every hidden post-activation output and the prediction.</summary>
+/// <param name="Hidden">Hidden layer k's post-activation output, (B, P_k) each, k = 0 … L−1.</param>
+/// <param name="Output">The prediction, (B, d_out).</param>
+public sealed record ForwardPass(IReadOnlyList<Tensor> Hidden, Tensor Output);
+
+/// <summary>
+/// A network RepAlign trains and tracks: its forward pass exposes every hidden layer, and it can
+/// write itself as an ONNX graph whose outputs are <c>hidden_0</c> … <c>hidden_{L−1}</c> and <c>output</c>.
+/// </summary>
+public abstract class RepNetwork : nn.Module
+{
+    /// <summary>Creates the module with a name.</summary>
+    protected RepNetwork(string name) : base(name) { }
+
+    /// <summary>Input dimension d_in.</summary>
+    public abstract int InputDim { get; }
+
+    /// <summary>Output dimension d_out.</summary>
+    public abstract int OutputDim { get; }
+
+    /// <summary>Width of each hidden output as seen by tracking and ONNX (flattened where the layer is not a vector).</summary>
+    public abstract IReadOnlyList<int> HiddenWidths { get; }
+
+    /// <summary>Number of hidden layers L.</summary>
+    public int Depth => HiddenWidths.Count;
+
+    /// <summary>Runs the network on a batch (B, d_in) and returns every hidden output and the prediction.</summary>
+    public abstract ForwardPass Forward(Tensor input);
+
+    /// <summary>
+    /// Adds this network's nodes and initialisers to <paramref name="graph"/>: it reads the tensor
+    /// <see cref="OnnxNames.Input"/> and defines <see cref="OnnxNames.Hidden"/>(k) for every hidden layer and <see cref="OnnxNames.Output"/>.
+    /// </summary>
+    public abstract void EmitOnnx(OnnxGraphBuilder graph);
+}

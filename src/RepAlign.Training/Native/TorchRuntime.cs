@@ -1,0 +1,103 @@
+using System.Runtime.InteropServices;
+using RepAlign.Core;
+using TorchSharp;
+
+namespace RepAlign.Training.Native;
+
+/// <summary>How TorchSharp's native library was loaded (for manifests and diagnostics).</summary>
+/// <param name="Decision">Whether the shipped library was used or a patched copy.</param>
+/// <param name="LibraryPath">The libLibTorchSharp.so that was found next to the application (empty off Linux).</param>
+/// <param name="LoadedPath">The library actually loaded (the patched copy when patched).</param>
+/// <param name="LibStdCxxPath">The system libstdc++ the process uses (empty off Linux).</param>
+public sealed record TorchRuntimeInfo(NativePatchDecision Decision, string LibraryPath, string LoadedPath, string LibStdCxxPath);
+
+/// <summary>
+/// Makes TorchSharp usable on this machine. Every user of <c>torch</c> calls <see cref="EnsureLoaded"/>
+/// first; it is idempotent and thread-safe. On Linux it checks whether the system libstdc++ defines
+/// every version TorchSharp's library needs and, where only <c>GLIBCXX_3.4.32</c> is missing, loads a
+/// patched copy (see <see cref="LibStdCxxCompat"/>) after preloading libtorch's own libraries.
+/// </summary>
+public static class TorchRuntime
+{
+    private const string LibraryFile = "libLibTorchSharp.so";
+    private static readonly string[] Preloads = ["libc10.so", "libtorch_cpu.so", "libtorch.so"];
+    private static readonly Lock Gate = new();
+    private static TorchRuntimeInfo? info;
+
+    /// <summary>Loads TorchSharp's native libraries (patched where needed) and initialises torch once; returns how it was done.</summary>
+    public static TorchRuntimeInfo EnsureLoaded()
+    {
+        if (Volatile.Read(ref info) is { } done) return done;
+        lock (Gate)
+        {
+            if (info is not null) return info;
+            var result = OperatingSystem.IsLinux() ? LoadLinux() : new TorchRuntimeInfo(NativePatchDecision.UseAsShipped, "", "", "");
+            try
+            {
+                torch.InitializeDeviceType(DeviceType.CPU);
+                using var probe = torch.ones(2, 2);
+                if (probe.sum().item<float>() != 4f) Throw.WorkFailed("TorchSharp initialised but computed a wrong sum of ones(2, 2)");
+            }
+            catch (Exception e) when (e is not RepAlignException)
+            {
+                Throw.WorkFailed($"TorchSharp failed to initialise ({result.Decision}, library {result.LoadedPath}): {e.Message}", e);
+            }
+            Volatile.Write(ref info, result);
+            return result;
+        }
+    }
+
+    /// <summary>Folders that may hold TorchSharp's native libraries, in search order.</summary>
+    public static IEnumerable<string> NativeSearchDirectories()
+    {
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string dirs)
+            foreach (var d in dirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)) yield return d;
+        var baseDir = AppContext.BaseDirectory;
+        yield return baseDir;
+        yield return Path.Combine(baseDir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native");
+        yield return Path.Combine(baseDir, "runtimes", "linux-x64", "native");
+    }
+
+    /// <summary>The shipped libLibTorchSharp.so next to the application; throws <see cref="WorkFailedException"/> when absent.</summary>
+    public static string FindTorchSharpLibrary()
+    {
+        var searched = NativeSearchDirectories().Distinct().ToArray();
+        foreach (var dir in searched)
+        {
+            var path = Path.Combine(dir, LibraryFile);
+            if (File.Exists(path) && Preloads.All(p => File.Exists(Path.Combine(dir, p)))) return Path.GetFullPath(path);
+        }
+        Throw.WorkFailed($"Cannot find {LibraryFile} with {string.Join(", ", Preloads)} beside it in {string.Join(", ", searched)}; expected the TorchSharp-cpu package's native files in the application's output.");
+        return "";
+    }
+
+    /// <summary>The path of the libstdc++ this process has loaded (loading it by soname first), from /proc/self/maps.</summary>
+    public static string FindLoadedLibStdCxx()
+    {
+        NativeLibrary.Load(LibStdCxxCompat.LibStdCxxName);
+        foreach (var line in File.ReadLines("/proc/self/maps"))
+        {
+            var slash = line.IndexOf('/');
+            if (slash < 0) continue;
+            var path = line[slash..].Trim();
+            if (Path.GetFileName(path).StartsWith("libstdc++.so", StringComparison.Ordinal)) return path;
+        }
+        Throw.WorkFailed($"Loaded {LibStdCxxCompat.LibStdCxxName} but found no libstdc++ in /proc/self/maps");
+        return "";
+    }
+
+    private static TorchRuntimeInfo LoadLinux()
+    {
+        var library = FindTorchSharpLibrary();
+        var libStdCxx = FindLoadedLibStdCxx();
+        var decision = LibStdCxxCompat.Decide(ElfVersionInfo.Read(libStdCxx).Defined, ElfVersionInfo.Read(library).Needed);
+        if (decision == NativePatchDecision.UseAsShipped)
+            return new TorchRuntimeInfo(decision, library, library, libStdCxx);
+
+        var dir = Path.GetDirectoryName(library)!;
+        foreach (var p in Preloads) NativeLibrary.Load(Path.Combine(dir, p));
+        var patched = LibStdCxxCompat.EnsurePatchedCopy(library);
+        NativeLibrary.Load(patched);
+        return new TorchRuntimeInfo(decision, library, patched, libStdCxx);
+    }
+}

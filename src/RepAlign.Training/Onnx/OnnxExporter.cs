@@ -1,0 +1,98 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Google.Protobuf;
+using Onnx;
+using RepAlign.Core.Specs;
+using RepAlign.Training.Models;
+
+namespace RepAlign.Training.Onnx;
+
+/// <summary>Provenance written into every checkpoint's metadata.</summary>
+/// <param name="Model">The model spec.</param>
+/// <param name="Data">The data spec.</param>
+/// <param name="Train">The training spec (its seed is also written on its own).</param>
+/// <param name="Epoch">The epoch whose update had not yet been applied to these weights.</param>
+public sealed record CheckpointInfo(ModelSpec Model, DataSpec Data, TrainSpec Train, int Epoch);
+
+/// <summary>Writes a <see cref="RepNetwork"/> as an ONNX model (opset 17, IR 8, standard operators only).</summary>
+public static class OnnxExporter
+{
+    /// <summary>The ONNX IR version written.</summary>
+    public const long IrVersion = 8;
+
+    /// <summary>The default-domain opset written.</summary>
+    public const long Opset = 17;
+
+    /// <summary>The producer name written.</summary>
+    public const string ProducerName = "RepAlign";
+
+    private static readonly JsonSerializerOptions SpecJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>RepAlign's version as written into checkpoints.</summary>
+    public static string Version { get; } =
+        typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    /// <summary>The spec JSON written under <see cref="OnnxNames.SpecKey"/>: {"model": …, "data": …, "train": …}.</summary>
+    public static string SpecJsonOf(CheckpointInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return JsonSerializer.Serialize(new { model = info.Model, data = info.Data, train = info.Train }, SpecJson);
+    }
+
+    /// <summary>Builds the model: input <c>input</c> [batch, d_in]; outputs <c>hidden_0</c> … <c>hidden_{L−1}</c> then <c>output</c>.</summary>
+    public static ModelProto Build(RepNetwork network, CheckpointInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(info);
+        var graph = new OnnxGraphBuilder();
+        graph.Input(OnnxNames.Input, network.InputDim);
+        network.EmitOnnx(graph);
+        for (var k = 0; k < network.Depth; k++) graph.Output(OnnxNames.Hidden(k), network.HiddenWidths[k]);
+        graph.Output(OnnxNames.Output, network.OutputDim);
+
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = ProducerName,
+            ProducerVersion = Version,
+            Graph = graph.Graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxNames.SpecKey, Value = SpecJsonOf(info) });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxNames.EpochKey, Value = info.Epoch.ToString(inv) });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxNames.SeedKey, Value = info.Train.Seed.ToString(inv) });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxNames.VersionKey, Value = Version });
+        return model;
+    }
+
+    /// <summary>Builds the model and writes it to <paramref name="path"/> atomically (temporary name, then rename).</summary>
+    public static void Write(RepNetwork network, CheckpointInfo info, string path) => WriteAtomically(Build(network, info), path);
+
+    /// <summary>Serialises a model to <paramref name="path"/> atomically (temporary name in the same folder, then rename).</summary>
+    public static void WriteAtomically(ModelProto model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = $"{full}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = File.Create(temp)) model.WriteTo(stream);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>The checkpoint file name of an epoch: <c>epoch-00042.onnx</c>.</summary>
+    public static string FileName(int epoch) => $"epoch-{epoch:D5}.onnx";
+}

@@ -1,0 +1,32 @@
+using RepAlign.Core.Specs;
+using RepAlign.Training;
+
+namespace RepAlign.Tests.Training;
+
+/// <summary>Small, fast settings shared by the training, export and extraction tests.</summary>
+internal static class TrainingFixtures
+{
+    public static readonly Activation[] AllActivations = Enum.GetValues<Activation>();
+
+    public static TwoPointTrainRequest Tiny(Activation activation = Activation.LeakyRelu, int epochs = 100, int seed = 7, double lr = 0.05) => new()
+    {
+        Model = new ModelSpec { Width = 32, Depth = 4, Activation = activation, Gain = 1.0 },
+        Train = new TrainSpec { Lr = lr, Epochs = epochs, Seed = seed, Threads = 1 },
+        Data = new DataSpec(),
+        TrackLayers = [0, 2, 3],
+    };
+
+    /// <summary>A fresh temporary folder, deleted on dispose.</summary>
+    public sealed class TempDir : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("repalign-test-").FullName;
+
+        public void Dispose()
+        {
+            try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>|a − b| ≤ rel · max(|a|, |b|) + abs.</summary>
+    public static bool Close(double a, double b, double rel, double abs = 0) => Math.Abs(a - b) <= rel * Math.Max(Math.Abs(a), Math.Abs(b)) + abs;
+}

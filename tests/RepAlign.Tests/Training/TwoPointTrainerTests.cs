@@ -1,0 +1,110 @@
+using RepAlign.Core;
+using RepAlign.Core.Specs;
+using RepAlign.Training;
+using Xunit;
+using static RepAlign.Tests.Training.TrainingFixtures;
+
+namespace RepAlign.Tests.Training;
+
+public class TwoPointTrainerTests
+{
+    [Fact]
+    public void Trains_and_the_loss_decreases()
+    {
+        var result = TwoPointTrainer.Run(Tiny(epochs: 200));
+        Assert.Equal(TrainStatus.Completed, result.Status);
+        Assert.Equal(201, result.Loss.Length);
+        Assert.Equal(201, result.Ybar0.Length);
+        Assert.Equal(201 * 3, result.Online.Count);
+        Assert.True(result.Loss[^1] < 0.1 * result.Loss[0], $"loss {result.Loss[0]} → {result.Loss[^1]}");
+        Assert.Equal(-1, result.DivergedEpoch);
+        Assert.Equal("", result.Message);
+    }
+
+    [Fact]
+    public void Loss_equals_the_theory_decomposition_every_epoch()
+    {
+        // L = ¼ [2 ‖ȳ − ȳ*‖² + w + ½ (dy2 − y2)] holds exactly for 0.5·MSE over two points with d_out = 1.
+        var request = Tiny(epochs: 60);
+        var result = TwoPointTrainer.Run(request);
+        var layer = request.TrackLayers[0];
+        foreach (var row in result.Online.Where(r => r.Layer == layer))
+        {
+            var predicted = 0.25 * (2 * result.Ybar0[row.Epoch] + row.W + 0.5 * (request.Data.Dy2 - row.Y2));
+            Assert.True(Close(result.Loss[row.Epoch], predicted, 1e-5, 1e-7), $"epoch {row.Epoch}: {result.Loss[row.Epoch]} vs {predicted}");
+        }
+    }
+
+    [Fact]
+    public void Same_seed_gives_identical_records_and_checkpoints()
+    {
+        using var dirA = new TempDir();
+        using var dirB = new TempDir();
+        var request = Tiny(epochs: 30) with { CheckpointEpochs = [0, 30] };
+        var a = TwoPointTrainer.Run(request with { CheckpointDirectory = dirA.Path });
+        var b = TwoPointTrainer.Run(request with { CheckpointDirectory = dirB.Path });
+        Assert.Equal(a.Loss, b.Loss);
+        Assert.Equal(a.Online, b.Online);
+        for (var i = 0; i < a.Checkpoints.Count; i++)
+            Assert.Equal(File.ReadAllBytes(a.Checkpoints[i].Path), File.ReadAllBytes(b.Checkpoints[i].Path));
+
+        var other = TwoPointTrainer.Run(Tiny(epochs: 30, seed: 8));
+        Assert.NotEqual(a.Loss[0], other.Loss[0]);
+    }
+
+    [Fact]
+    public void Mini_batch_training_is_seeded_and_learns()
+    {
+        var request = Tiny(epochs: 80) with { Train = Tiny().Train with { Batch = 1, Epochs = 80, Lr = 0.02 } };
+        var a = TwoPointTrainer.Run(request);
+        var b = TwoPointTrainer.Run(request);
+        Assert.Equal(a.Loss, b.Loss);
+        Assert.True(a.Loss[^1] < a.Loss[0]);
+    }
+
+    [Fact]
+    public void Adam_trains()
+    {
+        var request = Tiny(epochs: 60) with { Train = Tiny().Train with { Optimizer = OptimizerKind.Adam, Lr = 1e-3, Epochs = 60 } };
+        var result = TwoPointTrainer.Run(request);
+        Assert.True(result.Loss[^1] < 0.5 * result.Loss[0]);
+    }
+
+    [Fact]
+    public void Huge_learning_rate_diverges_with_the_epoch()
+    {
+        var result = TwoPointTrainer.Run(Tiny(epochs: 200, lr: 1e6));
+        Assert.Equal(TrainStatus.Diverged, result.Status);
+        Assert.InRange(result.DivergedEpoch, 1, 200);
+        Assert.Equal(result.DivergedEpoch, result.Loss.Length);
+        Assert.All(result.Loss, l => Assert.True(double.IsFinite(l)));
+        Assert.Contains($"epoch {result.DivergedEpoch}", result.Message);
+        Assert.Contains("smaller learning rate", result.Message);
+    }
+
+    [Fact]
+    public void Progress_and_cancellation()
+    {
+        var reported = new List<int>();
+        TwoPointTrainer.Run(Tiny(epochs: 10), new SyncProgress(reported.Add));
+        Assert.Equal(Enumerable.Range(1, 10), reported);
+
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Throws<OperationCanceledException>(() => TwoPointTrainer.Run(Tiny(epochs: 10), null, cts.Token));
+    }
+
+    [Fact]
+    public void Bad_requests_name_the_field()
+    {
+        Assert.Contains("track.layers", Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(Tiny() with { TrackLayers = [4] })).Message);
+        Assert.Contains("train.lr", Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(Tiny(lr: 0))).Message);
+        Assert.Contains("checkpoint", Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(Tiny() with { CheckpointEpochs = [0] })).Message);
+        Assert.Contains("model.kind", Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(Tiny() with { Model = Tiny().Model with { Kind = ModelKind.Cnn } })).Message);
+    }
+
+    private sealed class SyncProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+}
