@@ -16,7 +16,7 @@ open RepAlign.Cli.Arguments
 
 /// The stages of a pipeline, in order.
 let stages () : IStage list =
-    [ TrainStage(); (* ExtractStage(); *) FitStage(); RepAlign.Analysis.ReportStage() ]
+    [ TrainStage(); ExtractStage(); FitStage(); RepAlign.Analysis.ReportStage() ]
 
 /// repalign run
 let run (args: ParseResults<RunArgs>) =

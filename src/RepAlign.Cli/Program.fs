@@ -10,6 +10,7 @@ open RepAlign.Cli.Arguments
 [<EntryPoint>]
 let main argv =
     let parser = ArgumentParser.Create<Command>(programName = "repalign")
+    if Console.IsOutputRedirected then Spectre.Console.AnsiConsole.Profile.Width <- 200
     try
         let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
         match results.GetSubCommand() with

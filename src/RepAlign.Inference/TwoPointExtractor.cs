@@ -1,19 +1,9 @@
 using RepAlign.Core.Data;
 using RepAlign.Core.Metrics;
 using RepAlign.Core.Specs;
+using RepAlign.Core.Tables;
 
 namespace RepAlign.Inference;
-
-/// <summary>One extracted record: pair <paramref name="Pair"/> = (a, b) at one layer of one checkpoint.</summary>
-/// <param name="Epoch">Checkpoint epoch.</param>
-/// <param name="Layer">Hidden layer index.</param>
-/// <param name="Pair">Pair index.</param>
-/// <param name="A">Row of point a.</param>
-/// <param name="B">Row of point b.</param>
-/// <param name="H2">‖h_b − h_a‖².</param>
-/// <param name="Y2">‖ŷ_b − ŷ_a‖².</param>
-/// <param name="W">y2 − (y_b* − y_a*)·(ŷ_b − ŷ_a).</param>
-public readonly record struct PairRow(int Epoch, int Layer, int Pair, int A, int B, double H2, double Y2, double W);
 
 /// <summary>Extracts h2, y2, w of the two points from ONNX checkpoints (one session run per checkpoint).</summary>
 public static class TwoPointExtractor
@@ -41,7 +31,11 @@ public static class TwoPointExtractor
                 var m = PairMetrics.Compute(result[i].Row(TwoPointData.A), result[i].Row(TwoPointData.B),
                     prediction.Row(TwoPointData.A), prediction.Row(TwoPointData.B),
                     points.YRow(TwoPointData.A), points.YRow(TwoPointData.B));
-                rows.Add(new PairRow(epoch, layers[i], 0, TwoPointData.A, TwoPointData.B, m.H2, m.Y2, m.W));
+                rows.Add(new PairRow
+                {
+                    Epoch = epoch, Layer = layers[i], Pair = 0, A = TwoPointData.A, B = TwoPointData.B, LabelA = -1, LabelB = -1,
+                    Dx2 = data.Dx2, Dy2 = data.Dy2, H2 = m.H2, Y2 = m.Y2, W = m.W,
+                });
             }
         }
         return rows;

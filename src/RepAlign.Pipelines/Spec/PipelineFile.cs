@@ -63,7 +63,7 @@ public static class PipelineFile
     private static ExperimentSpec Validate(ExperimentSpec spec, string fileName)
     {
         var depth = spec.Model.Depth;
-        if (spec.Track.Layers is { } layers && layers.FirstOrDefault(l => l >= depth, -1) is var bad && bad >= 0)
+        if (spec.Track.Resolve(depth).FirstOrDefault(l => l >= depth, -1) is var bad && bad >= 0)
             Throw.BadInput($"{fileName}: track.layers: found layer {bad}, expected indices below model.depth = {depth} (hidden layers are 0..{depth - 1})");
         if (spec.Fit.WindowStart is { } ws && spec.Fit.WindowEnd is { } we && we <= ws)
             Throw.BadInput($"{fileName}: fit.window_end: found {we}, expected a value above fit.window_start = {ws}");

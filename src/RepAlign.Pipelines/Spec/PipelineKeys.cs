@@ -44,13 +44,15 @@ public static class PipelineKeys
         yield return PipelineKey.Int("checkpoints.every", "Interval of the 'every' schedule.", 1, (s, v) => s with { Checkpoints = s.Checkpoints with { Every = v } });
         yield return PipelineKey.Int("checkpoints.count", "Number of checkpoints of the 'log' schedule (first and last always included).", 2, (s, v) => s with { Checkpoints = s.Checkpoints with { Count = v } });
 
-        yield return new PipelineKey("track.layers", "Tracked hidden layers (0-based): a list of indices or \"all\".", "a list of integers ≥ 0 or \"all\"",
+        yield return new PipelineKey("track.layers", "Tracked hidden layers (0-based): a list of indices, \"all\", or \"middle\" (depth / 2).",
+            "a list of integers ≥ 0, \"all\" or \"middle\"",
             (s, value, where) => value switch
             {
-                "all" => s with { Track = s.Track with { Layers = null } },
+                "all" => s with { Track = new TrackSpec { Selection = TrackSelection.All } },
+                "middle" => s with { Track = new TrackSpec { Selection = TrackSelection.Middle } },
                 List<object> list when list.Count > 0 && list.All(x => x is long l && l >= 0 && l < int.MaxValue) =>
-                    s with { Track = s.Track with { Layers = list.Select(x => (int)(long)x).Distinct().Order().ToArray() } },
-                _ => PipelineKey.Bad<ExperimentSpec>(where, "track.layers", value, "a non-empty list of integers ≥ 0 or \"all\""),
+                    s with { Track = new TrackSpec { Selection = TrackSelection.List, Layers = list.Select(x => (int)(long)x).Distinct().Order().ToArray() } },
+                _ => PipelineKey.Bad<ExperimentSpec>(where, "track.layers", value, "a non-empty list of integers ≥ 0, \"all\" or \"middle\""),
             });
 
         yield return PipelineKey.Choice("extract.device", "ONNX Runtime execution provider.", ["cpu", "cuda"], (s, v) => s with { Extract = s.Extract with { Device = v } });

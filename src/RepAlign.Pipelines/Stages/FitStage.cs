@@ -11,7 +11,7 @@ public sealed class FitStage : IStage
     public string Name => "fit";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> DependsOn { get; } = ["train"];
+    public IReadOnlyList<string> DependsOn { get; } = ["train", "extract"];
 
     /// <inheritdoc />
     public object Parameters(Core.Specs.ExperimentSpec spec) => new { spec.Fit, spec.Data.Dx2, spec.Data.Dy2 };

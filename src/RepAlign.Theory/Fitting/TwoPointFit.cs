@@ -174,9 +174,12 @@ public static class TwoPointFit
         }
 
         // Remaining points, nearest the current best first: the bound tightens before the far (expensive, stiff) ones.
+        // Only the reference's line (its full grid is the reference initialisation) and the line that won the coarse pass.
         int centre = Math.Max(bestIndex, 0);
+        int coarseWinner = bestLine;
         for (int line = 0; line < ratios.Length; line++)
         {
+            if (line != 0 && line != coarseWinner) continue;
             for (int d = 1; d < n; d++)
             {
                 if (centre - d >= 0) Visit(line, centre - d, ref best, ref bestIndex, ref bestLine);

@@ -7,14 +7,31 @@ namespace RepAlign.Training.Models;
 public static class Initialise
 {
     /// <summary>
-    /// xavier_normal(gain): weight ~ N(0, gain² · 2 / (fan_in + fan_out)); bias = 0. Call inside <c>no_grad()</c>.
+    /// xavier_normal(gain) as PyTorch defines it: weight ~ N(0, gain² · 2 / (fan_in + fan_out)) with
+    /// fan_in = shape[1] · receptive field and fan_out = shape[0] · receptive field (receptive field =
+    /// product of the remaining dimensions, 1 for a matrix); bias = 0. Call inside <c>no_grad()</c>.
     /// </summary>
+    public static void XavierNormal(Tensor weight, Tensor? bias, double gain, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (weight.dim() < 2) throw new ArgumentException($"xavier_normal needs a weight of rank ≥ 2, found rank {weight.dim()}", nameof(weight));
+        var receptive = weight.shape.Skip(2).Aggregate(1L, (a, d) => a * d);
+        long fanOut = weight.shape[0] * receptive, fanIn = weight.shape[1] * receptive;
+        weight.normal_(0.0, gain * Math.Sqrt(2.0 / (fanIn + fanOut)), generator);
+        bias?.zero_();
+    }
+
+    /// <summary>xavier_normal(gain) of a linear layer's weight (out, in); bias = 0. Call inside <c>no_grad()</c>.</summary>
     public static void XavierNormal(Linear layer, double gain, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        var weight = layer.weight ?? throw new InvalidOperationException("linear layer without weight");
-        long fanOut = weight.shape[0], fanIn = weight.shape[1];
-        weight.normal_(0.0, gain * Math.Sqrt(2.0 / (fanIn + fanOut)), generator);
-        layer.bias?.zero_();
+        XavierNormal(layer.weight ?? throw new InvalidOperationException("linear layer without weight"), layer.bias, gain, generator);
+    }
+
+    /// <summary>xavier_normal(gain) of a 1-D convolution's weight (out, in, k); bias = 0. Call inside <c>no_grad()</c>.</summary>
+    public static void XavierNormal(Conv1d layer, double gain, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        XavierNormal(layer.weight ?? throw new InvalidOperationException("convolution without weight"), layer.bias, gain, generator);
     }
 }

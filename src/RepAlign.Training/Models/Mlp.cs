@@ -7,20 +7,42 @@ using static TorchSharp.torch;
 namespace RepAlign.Training.Models;
 
 /// <summary>
-/// Fully connected network: L hidden layers of width P, each Linear → activation, then a Linear
-/// read-out. Weights xavier_normal(gain), biases zero (or absent).
+/// The fully connected family: L hidden layers of width P and a linear read-out, weights
+/// xavier_normal(gain), biases zero (or absent). <see cref="ModelSpec.Kind"/> picks the variant:
+/// <list type="bullet">
+/// <item><see cref="ModelKind.Mlp"/>: h_k = act(W_k h_{k−1} + b_k), h_{−1} = x, ŷ = W_L h_{L−1} + b_L.</item>
+/// <item><see cref="ModelKind.Resnet"/>: as the MLP, but for 2 ≤ k ≤ L−1 the post-activation output of
+/// hidden layer k−2 is added after the activation: h_k = act(W_k h_{k−1} + b_k) + h_{k−2}, where
+/// h_{k−2} is itself the (possibly skip-augmented) hidden output k−2. Hidden layers 0 and 1 and the
+/// read-out have no skip. This is the reference code's rule "layer n with 1 &lt; n &lt; last adds the
+/// activation of layer n−2", "last" being the read-out layer L, so the last hidden layer L−1 does get
+/// its skip; the exported <c>hidden_k</c> is h_k after the addition.</item>
+/// <item><see cref="ModelKind.Dropout"/>: dropout(p) is applied to the input of every linear layer,
+/// the read-out included: h_k = act(W_k dropout(h_{k−1}) + b_k). In training mode a kept unit is scaled
+/// by 1/(1−p) (PyTorch's inverted dropout) with a mask drawn from the network's own generator, so runs
+/// are reproducible and parallel runs independent; in eval mode and in the ONNX export dropout is the
+/// identity.</item>
+/// </list>
 /// </summary>
 public sealed class Mlp : RepNetwork
 {
     private readonly ModuleList<Linear> layers = new();
     private readonly Activation activation;
     private readonly int[] hiddenWidths;
+    private readonly bool residual;
+    private readonly double dropoutP;
+    private readonly Generator? dropoutGenerator;
 
-    /// <summary>Builds the network of <paramref name="spec"/> and initialises it from <paramref name="generator"/>.</summary>
+    /// <summary>Builds the network of <paramref name="spec"/> (kind mlp, resnet or dropout) and initialises it from <paramref name="generator"/>.</summary>
     public Mlp(ModelSpec spec, int inputDim, int outputDim, Generator generator) : base(nameof(Mlp))
     {
         ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(generator);
+        if (spec.Kind is not (ModelKind.Mlp or ModelKind.Resnet or ModelKind.Dropout))
+            throw new ArgumentException($"Mlp builds kinds mlp, resnet and dropout, not {spec.Kind}", nameof(spec));
         activation = spec.Activation;
+        residual = spec.Kind == ModelKind.Resnet;
+        dropoutP = spec.Kind == ModelKind.Dropout ? spec.DropoutP : 0.0;
         InputDim = inputDim;
         OutputDim = outputDim;
         hiddenWidths = Enumerable.Repeat(spec.Width, spec.Depth).ToArray();
@@ -30,6 +52,12 @@ public sealed class Mlp : RepNetwork
         using (no_grad())
         {
             foreach (var layer in layers) Initialise.XavierNormal(layer, spec.Gain, generator);
+        }
+        if (spec.Kind == ModelKind.Dropout)
+        {
+            // The masks' own stream, seeded from the initialisation stream after the weights are drawn.
+            using var seed = randint(0, int.MaxValue, [1], dtype: ScalarType.Int64, generator: generator);
+            dropoutGenerator = new Generator((ulong)seed.item<long>(), CPU);
         }
     }
 
@@ -42,8 +70,14 @@ public sealed class Mlp : RepNetwork
     /// <inheritdoc />
     public override IReadOnlyList<int> HiddenWidths => hiddenWidths;
 
+    /// <inheritdoc />
+    public override bool IsStochastic => dropoutGenerator is not null;
+
     /// <summary>The linear layers, hidden ones first, the read-out last.</summary>
     public IReadOnlyList<Linear> Layers => layers.ToArray();
+
+    /// <summary>Whether hidden layer <paramref name="k"/> of a resnet of depth <paramref name="depth"/> adds hidden output k−2 (2 ≤ k ≤ L−1).</summary>
+    public static bool HasSkip(int k, int depth) => k >= 2 && k <= depth - 1;
 
     /// <inheritdoc />
     public override ForwardPass Forward(Tensor input)
@@ -52,15 +86,17 @@ public sealed class Mlp : RepNetwork
         var x = input; // (B, d_in)
         for (var k = 0; k < Depth; k++)
         {
-            x = ActivationOps.Apply(activation, layers[k].forward(x)); // (B, P)
+            x = ActivationOps.Apply(activation, layers[k].forward(Drop(x))); // (B, P)
+            if (residual && HasSkip(k, Depth)) x = x + hidden[k - 2]; // (B, P)
             hidden[k] = x;
         }
-        return new ForwardPass(hidden, layers[Depth].forward(x)); // (B, d_out)
+        return new ForwardPass(hidden, layers[Depth].forward(Drop(x))); // (B, d_out)
     }
 
     /// <inheritdoc />
     public override void EmitOnnx(OnnxGraphBuilder graph)
     {
+        ArgumentNullException.ThrowIfNull(graph);
         var x = OnnxNames.Input;
         for (var k = 0; k <= Depth; k++)
         {
@@ -68,8 +104,31 @@ public sealed class Mlp : RepNetwork
             var linear = last ? OnnxNames.Output : $"linear_{k}";
             graph.Gemm(x, layers[k], $"layer_{k}", linear);
             if (last) break;
-            ActivationOps.Emit(activation, graph, linear, OnnxNames.Hidden(k));
+            if (residual && HasSkip(k, Depth))
+            {
+                ActivationOps.Emit(activation, graph, linear, $"act_{k}");
+                graph.Node("Add", [$"act_{k}", OnnxNames.Hidden(k - 2)], OnnxNames.Hidden(k));
+            }
+            else
+            {
+                ActivationOps.Emit(activation, graph, linear, OnnxNames.Hidden(k));
+            }
             x = OnnxNames.Hidden(k);
         }
+    }
+
+    /// <summary>Inverted dropout in training mode with the network's generator; the identity otherwise.</summary>
+    private Tensor Drop(Tensor x)
+    {
+        if (dropoutGenerator is null || !training || dropoutP == 0) return x;
+        using var keep = empty_like(x).bernoulli_(1.0 - dropoutP, dropoutGenerator); // (B, n) of 0/1
+        return x * keep / (1.0 - dropoutP);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) dropoutGenerator?.Dispose();
+        base.Dispose(disposing);
     }
 }

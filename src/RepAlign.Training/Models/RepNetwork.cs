@@ -30,7 +30,16 @@ public abstract class RepNetwork : nn.Module
     /// <summary>Number of hidden layers L.</summary>
     public int Depth => HiddenWidths.Count;
 
-    /// <summary>Runs the network on a batch (B, d_in) and returns every hidden output and the prediction.</summary>
+    /// <summary>
+    /// True when the training-mode forward pass is random (dropout): trainers then record online
+    /// metrics from a separate eval-mode pass, and the export is the eval-mode network.
+    /// </summary>
+    public virtual bool IsStochastic => false;
+
+    /// <summary>
+    /// Runs the network on a batch (B, d_in) and returns every hidden output and the prediction; in
+    /// training mode (<c>train()</c>) a stochastic network draws fresh noise, in eval mode it is deterministic.
+    /// </summary>
     public abstract ForwardPass Forward(Tensor input);
 
     /// <summary>

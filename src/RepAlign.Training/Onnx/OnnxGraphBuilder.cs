@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 using TorchSharp.Modules;
@@ -30,9 +31,18 @@ public sealed class OnnxGraphBuilder
         if (!names.Add(name)) throw new InvalidOperationException($"duplicate initialiser {name}");
         if (dims.Aggregate(1L, (a, d) => a * d) != values.Length)
             throw new ArgumentException($"initialiser {name}: {values.Length} values do not fill shape [{string.Join(", ", dims)}]");
-        var bytes = new byte[values.Length * sizeof(float)];
-        for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
+        ByteString raw;
+        if (BitConverter.IsLittleEndian)
+        {
+            raw = ByteString.CopyFrom(MemoryMarshal.AsBytes(values));
+        }
+        else
+        {
+            var bytes = new byte[values.Length * sizeof(float)];
+            for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+            raw = ByteString.CopyFrom(bytes);
+        }
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = raw }; // raw_data: little-endian float32
         tensor.Dims.AddRange(dims);
         Graph.Initializer.Add(tensor);
     }
@@ -42,7 +52,8 @@ public sealed class OnnxGraphBuilder
     {
         ArgumentNullException.ThrowIfNull(tensor);
         using var cpu = tensor.detach().cpu().contiguous().to_type(ScalarType.Float32);
-        Initializer(name, cpu.data<float>().ToArray(), cpu.shape);
+        var values = MemoryMarshal.Cast<byte, float>(cpu.bytes);
+        Initializer(name, values, cpu.shape);
     }
 
     /// <summary>Adds <c>Gemm(x, W, b, transB = 1)</c> for a linear layer, its weight and bias as initialisers named after <paramref name="prefix"/>.</summary>

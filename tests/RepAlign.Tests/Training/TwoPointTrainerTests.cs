@@ -83,6 +83,17 @@ public class TwoPointTrainerTests
     }
 
     [Fact]
+    public void Default_setting_starts_at_the_reference_loss()
+    {
+        // fixtures/two_point_default.json (PyTorch, 20×500 leaky ReLU, gain 1): loss 0.5172, ybar0 0.9094 at epoch 0.
+        // The initial outputs of this deep net are tiny, so both values are set by the targets, whatever the weights.
+        var result = TwoPointTrainer.Run(new TwoPointTrainRequest { Train = new TrainSpec { Lr = 0.005, Epochs = 1 } });
+        Assert.Equal(0.5172, result.Loss[0], 0.002);
+        Assert.Equal(0.9094, result.Ybar0[0], 0.003);
+        Assert.Equal([10, 10], result.Online.Select(r => r.Layer));
+    }
+
+    [Fact]
     public void Progress_and_cancellation()
     {
         var reported = new List<int>();

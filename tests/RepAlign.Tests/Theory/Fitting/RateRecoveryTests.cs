@@ -26,34 +26,52 @@ public class RateRecoveryTests
         Assert.True(fit.S < 1e-8, $"{name}: S = {fit.S}");
     }
 
+    /// <summary>
+    /// 1% multiplicative noise on every row after the first (the reference objective integrates from
+    /// the measured first row, so that row is the procedure's input, not a measurement to average).
+    /// Both rates come back within 1% in the rich and intermediate regimes. In the lazy regime h moves
+    /// by ~0.1% of itself over the run, ten times less than the noise, so η_h is not identifiable to 1%
+    /// by any estimator: there η_y must be within 1% and η_h within 4 of its reported standard errors.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Probe(string name, double etaH, double etaY, double dx2, double dy2, double h0, double y0, double w0)
+    public void OnePercentNoiseGivesTheRatesWithinOnePercent(string name, double etaH, double etaY, double dx2, double dy2, double h0, double y0, double w0)
     {
-        foreach (bool first in new[] { true, false })
+        for (int seed = 1; seed <= 3; seed++)
         {
-            for (int seed = 1; seed <= 5; seed++)
-            {
-                var trajectory = TheoryTestData.Synthetic(etaH, etaY, dx2, dy2, h0, y0, w0, TheoryTestData.Range(4000), noise: 0.01, seed: seed, noisyFirstRow: first);
-                var fit = TwoPointFit.Fit(trajectory, dx2, dy2);
-                double sTrue = TwoPointFit.Objective(trajectory, dx2, dy2, etaH, etaY);
-                Console.WriteLine($"PROBE {name} first={first} seed={seed} dH={fit.EtaH / etaH - 1:F4} dY={fit.EtaY / etaY - 1:F4} seH={fit.StdErrEtaH / etaH:F4} seY={fit.StdErrEtaY / etaY:F4} S={fit.S:G4} Strue={sTrue:G4} {fit.Status}");
-            }
+            var trajectory = TheoryTestData.Synthetic(etaH, etaY, dx2, dy2, h0, y0, w0, TheoryTestData.Range(4000), noise: 0.01, seed: seed, noisyFirstRow: false);
+            var fit = TwoPointFit.Fit(trajectory, dx2, dy2);
+            Assert.True(fit.Status == FitStatus.Converged, $"{name}/{seed}: {fit.Status} {fit.Message}");
+            double sTrue = TwoPointFit.Objective(trajectory, dx2, dy2, etaH, etaY);
+            Assert.True(fit.S <= sTrue * (1 + 1e-9), $"{name}/{seed}: S = {fit.S} above S(true rates) = {sTrue}");
+            Assert.True(Math.Abs(fit.EtaY / etaY - 1) < 0.01, $"{name}/{seed}: η_y {fit.EtaY} vs {etaY} (±{fit.StdErrEtaY})");
+            double allowedH = name == "lazy" ? 4 * fit.StdErrEtaH : 0.01 * etaH;
+            Assert.True(Math.Abs(fit.EtaH - etaH) < allowedH, $"{name}/{seed}: η_h {fit.EtaH} vs {etaH} (±{fit.StdErrEtaH})");
         }
     }
 
+    /// <summary>
+    /// Noise on the first row too: the integration then starts from a perturbed state and the
+    /// reference objective's own minimum moves (a bias of the procedure, up to ~3% in the
+    /// intermediate case, not of the optimiser). What must hold: the fit reaches an objective no
+    /// higher than the true rates give, and in the rich regime the rates stay within 1%.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void OnePercentNoiseStillGivesTheRatesWithinOnePercent(string name, double etaH, double etaY, double dx2, double dy2, double h0, double y0, double w0)
+    public void NoiseOnTheFirstRowTooStillFindsTheObjectivesMinimum(string name, double etaH, double etaY, double dx2, double dy2, double h0, double y0, double w0)
     {
-        // Multiplicative noise, also on the first row the integration starts from. Long trajectories keep the estimate tight.
         for (int seed = 1; seed <= 3; seed++)
         {
             var trajectory = TheoryTestData.Synthetic(etaH, etaY, dx2, dy2, h0, y0, w0, TheoryTestData.Range(4000), noise: 0.01, seed: seed);
             var fit = TwoPointFit.Fit(trajectory, dx2, dy2);
             Assert.True(fit.Status == FitStatus.Converged, $"{name}/{seed}: {fit.Status} {fit.Message}");
-            Assert.True(Math.Abs(fit.EtaH / etaH - 1) < 0.01, $"{name}/{seed}: η_h {fit.EtaH} vs {etaH} (±{fit.StdErrEtaH})");
-            Assert.True(Math.Abs(fit.EtaY / etaY - 1) < 0.01, $"{name}/{seed}: η_y {fit.EtaY} vs {etaY} (±{fit.StdErrEtaY})");
+            double sTrue = TwoPointFit.Objective(trajectory, dx2, dy2, etaH, etaY);
+            Assert.True(fit.S <= sTrue * (1 + 1e-9), $"{name}/{seed}: S = {fit.S} above S(true rates) = {sTrue}");
+            if (name.StartsWith("rich", StringComparison.Ordinal))
+            {
+                Assert.True(Math.Abs(fit.EtaH / etaH - 1) < 0.01, $"{name}/{seed}: η_h {fit.EtaH} vs {etaH}");
+                Assert.True(Math.Abs(fit.EtaY / etaY - 1) < 0.01, $"{name}/{seed}: η_y {fit.EtaY} vs {etaY}");
+            }
         }
     }
 
