@@ -48,6 +48,9 @@ public sealed record ExperimentSpec
     /// <summary>One line on what the experiment shows.</summary>
     public string Description { get; init; } = "";
 
+    /// <summary>Independent trials (seeds train.seed, train.seed + 1, …) of every setting.</summary>
+    public int Trials { get; init; } = 1;
+
     /// <summary>The data set.</summary>
     public DataSpec Data { get; init; } = new();
 

@@ -58,6 +58,40 @@ public static class TableFile
         });
     }
 
+    /// <summary>Writes rows of <typeparamref name="T"/> each preceded by extra columns (e.g. a sweep's settings),
+    /// as Parquet and, when <paramref name="csv"/>, CSV. Extra columns are strings, ints, doubles or bools.</summary>
+    public static void WriteWithColumns<T>(IReadOnlyList<(IReadOnlyList<(string Name, object Value)> Extra, T Row)> rows, string parquetPath, bool csv)
+    {
+        var columns = Columns<T>();
+        var extra = rows.Count > 0 ? rows[0].Extra.Select(e => (e.Name, Type: e.Value.GetType())).ToArray() : [];
+        var fields = extra.Select(e => Field(e.Name, e.Type))
+            .Concat(columns.Select(c => Field(c.Name, c.Property.PropertyType)))
+            .ToArray();
+        var schema = new Parquet.Schema.ParquetSchema(fields);
+        var records = rows.Select(r =>
+        {
+            IDictionary<string, object?> d = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var (name, value) in r.Extra) d[name] = value;
+            foreach (var c in columns) d[c.Name] = c.Property.GetValue(r.Row);
+            return d;
+        }).ToArray();
+        AtomicFile.Write(parquetPath, s => ParquetSerializer.SerializeUntypedAsync(records, schema, s, ParquetOptions).GetAwaiter().GetResult());
+        if (!csv) return;
+        AtomicFile.Write(Path.ChangeExtension(parquetPath, ".csv"), stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16);
+            writer.Write(string.Join(',', fields.Select(f => f.Name)));
+            writer.Write('\n');
+            foreach (var record in records)
+            {
+                writer.Write(string.Join(',', fields.Select(f => Format(record[f.Name]))));
+                writer.Write('\n');
+            }
+        });
+    }
+
+    private static Parquet.Schema.DataField Field(string name, Type type) => new(name, type, isNullable: false);
+
     /// <summary>The column names of a row type, in declaration order.</summary>
     public static IReadOnlyList<string> ColumnNames<T>() => Columns<T>().Select(c => c.Name).ToArray();
 

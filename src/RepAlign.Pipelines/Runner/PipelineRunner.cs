@@ -10,10 +10,22 @@ namespace RepAlign.Pipelines.Runner;
 /// <summary>Runs a pipeline's stages in order, skipping those whose cache key is unchanged, and keeps run.json current.</summary>
 public static class PipelineRunner
 {
-    /// <summary>Loads the pipeline, resolves the run folder and runs the stages.</summary>
+    /// <summary>Loads the pipeline and runs it: one run, or every run of its variants × sweep grid × trials.</summary>
     public static RunResult Run(RunRequest request, IReadOnlyList<IStage> stages, IRunObserver observer, CancellationToken cancellation = default)
     {
-        var spec = PipelineFile.Load(request.Pipeline, request.Overrides);
+        var document = PipelineFile.LoadDocument(request.Pipeline, request.Overrides);
+        var names = stages.Select(s => s.Name).ToArray();
+        StageIndex(request.From, "--from", names, 0);
+        StageIndex(request.To, "--to", names, names.Length - 1);
+        if (document.IsSweep) return SweepRunner.Run(request, document, stages, observer, cancellation);
+        var spec = PipelineFile.Validate(ApplyCommandLine(document.Base, request), request.Pipeline);
+        var layout = new RunLayout(Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, spec.Name, RunId(spec))));
+        return RunOne(request, spec, layout, stages, observer, cancellation);
+    }
+
+    /// <summary>Applies --device and --threads to a resolved spec.</summary>
+    public static ExperimentSpec ApplyCommandLine(ExperimentSpec spec, RunRequest request)
+    {
         if (request.Device is { } device)
         {
             spec = PipelineKeys.All["extract.device"].Apply(spec, device, "--device");
@@ -23,12 +35,18 @@ public static class PipelineRunner
             if (threads < 1) Throw.BadValue("--threads", threads.ToString(), "an integer ≥ 1");
             spec = spec with { Train = spec.Train with { Threads = threads }, Extract = spec.Extract with { Threads = threads } };
         }
+        return spec;
+    }
+
+    /// <summary>Runs the stages of one resolved spec in one run folder.</summary>
+    public static RunResult RunOne(RunRequest request, ExperimentSpec spec, RunLayout layout, IReadOnlyList<IStage> stages,
+        IRunObserver observer, CancellationToken cancellation = default)
+    {
         var names = stages.Select(s => s.Name).ToArray();
         var from = StageIndex(request.From, "--from", names, 0);
         var to = StageIndex(request.To, "--to", names, names.Length - 1);
         if (to < from) Throw.BadInput($"--to {request.To}: comes before --from {request.From} (stages run in the order {string.Join(" → ", names)})");
 
-        var layout = new RunLayout(Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, spec.Name, RunId(spec))));
         Directory.CreateDirectory(layout.Root);
         var manifest = File.Exists(layout.Manifest) ? RunManifest.Read(layout.Manifest) : new RunManifest();
         manifest = manifest with

@@ -9,28 +9,96 @@ namespace RepAlign.Pipelines.Spec;
 /// <summary>Loads a pipeline file (TOML) and <c>--set key=value</c> overrides into a validated <see cref="ExperimentSpec"/>.</summary>
 public static class PipelineFile
 {
-    /// <summary>Reads, binds and validates; every problem is a <see cref="BadInputException"/> naming file, line and key.</summary>
-    public static ExperimentSpec Load(string path, IReadOnlyList<string>? overrides = null)
+    /// <summary>Reads, binds and validates the base spec; every problem is a <see cref="BadInputException"/> naming file, line and key.</summary>
+    public static ExperimentSpec Load(string path, IReadOnlyList<string>? overrides = null) =>
+        Validate(LoadDocument(path, overrides).Base, path);
+
+    /// <summary>Binds TOML text (named <paramref name="fileName"/> in messages) and overrides into a validated base spec.</summary>
+    public static ExperimentSpec Parse(string text, string fileName, IReadOnlyList<string> overrides) =>
+        Validate(ParseDocument(text, fileName, overrides).Base, fileName);
+
+    /// <summary>Reads a pipeline file with its variants and sweep grid.</summary>
+    public static PipelineDocument LoadDocument(string path, IReadOnlyList<string>? overrides = null)
     {
         if (!File.Exists(path)) Throw.BadInput($"{path}: pipeline file not found (expected a TOML file such as pipelines/two-points.toml)");
-        return Parse(File.ReadAllText(path), path, overrides ?? []);
+        return ParseDocument(File.ReadAllText(path), path, overrides ?? []);
     }
 
-    /// <summary>Binds TOML text (named <paramref name="fileName"/> in messages) and overrides.</summary>
-    public static ExperimentSpec Parse(string text, string fileName, IReadOnlyList<string> overrides)
+    /// <summary>Parses a pipeline: ordinary tables and --set overrides form the base; <c>[[variants]]</c> and <c>[sweep]</c> are kept for expansion.</summary>
+    public static PipelineDocument ParseDocument(string text, string fileName, IReadOnlyList<string> overrides)
     {
-        var spec = new ExperimentSpec();
-        foreach (var (key, value, line) in Entries(text, fileName))
+        var doc = SyntaxParser.Parse(text, fileName, true);
+        if (doc.HasErrors)
         {
-            spec = Apply(spec, key, value, $"{fileName}:{line}");
+            var first = doc.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);
+            Throw.BadInput($"{fileName}:{first.Span.Start.Line + 1}: malformed TOML: {first.Message}");
+        }
+        var spec = new ExperimentSpec();
+        var variants = new List<Variant>();
+        var axes = new List<SweepAxis>();
+        foreach (var kv in doc.KeyValues)
+        {
+            spec = Apply(spec, Read(kv, "", fileName));
+        }
+        foreach (var table in doc.Tables)
+        {
+            var name = KeyName(table.Name!);
+            var line = table.Span.Start.Line + 1;
+            if (table is not TableSyntax)
+            {
+                if (name != "variants") Throw.BadInput($"{fileName}:{line}: [[{name}]]: the only array of tables in a pipeline file is [[variants]]");
+                variants.Add(ReadVariant(table, fileName, variants.Count));
+                continue;
+            }
+            if (name == "sweep")
+            {
+                foreach (var kv in table.Items)
+                {
+                    var a = Read(kv, "", fileName);
+                    if (a.Value is not List<object> { Count: > 0 } values)
+                        return Throw.BadInput<PipelineDocument>($"{a.Where}: sweep axis '{a.Key}': found {PipelineKey.Show(a.Value)}, expected a non-empty list of values");
+                    Apply(new ExperimentSpec(), a with { Value = values[0] }); // validates the key early, with its line
+                    axes.Add(new SweepAxis(a.Key, values, a.Where));
+                }
+                continue;
+            }
+            if (!PipelineKeys.Sections.Contains(name))
+                Throw.BadInput($"{fileName}:{line}: unknown section [{name}]{Suggest.DidYouMean(name, [.. PipelineKeys.Sections, "sweep", "variants"])} (sections: {string.Join(", ", PipelineKeys.Sections)}, sweep, [[variants]])");
+            foreach (var kv in table.Items)
+            {
+                spec = Apply(spec, Read(kv, name + ".", fileName));
+            }
         }
         foreach (var o in overrides)
         {
             var (key, value) = ParseOverride(o);
-            spec = Apply(spec, key, value, $"--set {o}");
+            spec = Apply(spec, new Assignment(key, value, $"--set {o}"));
         }
-        return Validate(spec, fileName);
+        return new PipelineDocument(spec, variants, axes);
     }
+
+    private static Variant ReadVariant(TableSyntaxBase table, string fileName, int index)
+    {
+        string? name = null;
+        var assignments = new List<Assignment>();
+        foreach (var kv in table.Items)
+        {
+            var a = Read(kv, "", fileName);
+            if (a.Key == "name")
+            {
+                name = a.Value as string ?? Throw.BadInput<string>($"{a.Where}: variants.name: found {PipelineKey.Show(a.Value)}, expected a string");
+                continue;
+            }
+            Apply(new ExperimentSpec(), a); // validates key and value with their line
+            assignments.Add(a);
+        }
+        if (string.IsNullOrWhiteSpace(name))
+            Throw.BadInput($"{fileName}:{table.Span.Start.Line + 1}: [[variants]] entry {index + 1}: missing name = \"…\" (every variant needs a name)");
+        return new Variant(name, assignments);
+    }
+
+    private static Assignment Read(KeyValueSyntax kv, string prefix, string fileName) =>
+        new(prefix + KeyName(kv.Key!), ToValue(kv.Value!, fileName), $"{fileName}:{kv.Span.Start.Line + 1}");
 
     /// <summary>Splits "key=value" and parses the value as TOML (bare words are strings).</summary>
     public static (string Key, object Value) ParseOverride(string text)
@@ -44,8 +112,10 @@ public static class PipelineFile
         return (key, value);
     }
 
-    private static ExperimentSpec Apply(ExperimentSpec spec, string key, object value, string where)
+    /// <summary>Applies one assignment through the key table; unknown keys and sections get the nearest valid one suggested.</summary>
+    public static ExperimentSpec Apply(ExperimentSpec spec, Assignment assignment)
     {
+        var (key, value, where) = assignment;
         if (PipelineKeys.All.TryGetValue(key, out var k)) return k.Apply(spec, value, where);
         var dot = key.IndexOf('.');
         var section = dot > 0 ? key[..dot] : "";
@@ -60,7 +130,8 @@ public static class PipelineFile
         return Throw.BadInput<ExperimentSpec>($"{where}: unknown key '{key}'{hintText}");
     }
 
-    private static ExperimentSpec Validate(ExperimentSpec spec, string fileName)
+    /// <summary>Checks what no single key can: layers within depth, windows in order, batches that fit the data.</summary>
+    public static ExperimentSpec Validate(ExperimentSpec spec, string fileName)
     {
         var depth = spec.Model.Depth;
         if (spec.Track.Resolve(depth).FirstOrDefault(l => l >= depth, -1) is var bad && bad >= 0)
@@ -70,31 +141,6 @@ public static class PipelineFile
         if (spec.Train.Batch > 2 && spec.Data.Kind == "two_point")
             Throw.BadInput($"{fileName}: train.batch: found {spec.Train.Batch}, expected 0 (full batch), 1 or 2 for the two-point data set");
         return spec;
-    }
-
-    private static IEnumerable<(string Key, object Value, int Line)> Entries(string text, string fileName)
-    {
-        var doc = SyntaxParser.Parse(text, fileName, true);
-        if (doc.HasErrors)
-        {
-            var first = doc.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);
-            Throw.BadInput($"{fileName}:{first.Span.Start.Line + 1}: malformed TOML: {first.Message}");
-        }
-        foreach (var kv in doc.KeyValues)
-        {
-            yield return (KeyName(kv.Key!), ToValue(kv.Value!, fileName), kv.Span.Start.Line + 1);
-        }
-        foreach (var table in doc.Tables)
-        {
-            var prefix = KeyName(table.Name!);
-            if (table is not TableSyntax) Throw.BadInput($"{fileName}:{table.Span.Start.Line + 1}: [[{prefix}]]: arrays of tables are not part of a pipeline file");
-            if (!PipelineKeys.Sections.Contains(prefix))
-                Throw.BadInput($"{fileName}:{table.Span.Start.Line + 1}: unknown section [{prefix}]{Suggest.DidYouMean(prefix, PipelineKeys.Sections)} (sections: {string.Join(", ", PipelineKeys.Sections)})");
-            foreach (var kv in table.Items)
-            {
-                yield return ($"{prefix}.{KeyName(kv.Key!)}", ToValue(kv.Value!, fileName), kv.Span.Start.Line + 1);
-            }
-        }
     }
 
     private static List<(string Key, object Value)>? TryEntries(string text)

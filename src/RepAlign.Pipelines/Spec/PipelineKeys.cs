@@ -18,6 +18,7 @@ public static class PipelineKeys
     private static IEnumerable<PipelineKey> Build()
     {
         yield return PipelineKey.Text("experiment.name", "Experiment name; names the run store folder runs/<name>/.", (s, v) => s with { Name = v });
+        yield return PipelineKey.Int("experiment.trials", "Independent trials of every setting (seeds train.seed, train.seed + 1, …), run in parallel.", 1, (s, v) => s with { Trials = v });
         yield return PipelineKey.Text("experiment.description", "One line on what the experiment shows.", (s, v) => s with { Description = v });
 
         yield return PipelineKey.Choice("data.kind", "Data set.", ["two_point"], (s, v) => s with { Data = s.Data with { Kind = v } });

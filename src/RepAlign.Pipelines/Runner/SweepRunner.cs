@@ -1,0 +1,102 @@
+using System.Runtime.ExceptionServices;
+using System.Text.Json;
+using RepAlign.Core;
+using RepAlign.Core.Runs;
+using RepAlign.Core.Specs;
+using RepAlign.Core.Tables;
+using RepAlign.Pipelines.Spec;
+
+namespace RepAlign.Pipelines.Runner;
+
+/// <summary>What sweep.json records of one run of a sweep.</summary>
+/// <param name="Label">The run's label (its folder name).</param>
+/// <param name="Variant">Variant name ("" for none).</param>
+/// <param name="Trial">Trial index.</param>
+/// <param name="Settings">Swept keys and values.</param>
+/// <param name="Succeeded">Whether every stage finished.</param>
+/// <param name="Message">Failure message or summary.</param>
+public sealed record SweepRunRecord(string Label, string Variant, int Trial, IReadOnlyDictionary<string, string> Settings, bool Succeeded, string Message);
+
+/// <summary>Runs every point of a sweep (variants × grid × trials) in parallel, one libtorch thread each, and joins their fits into one table.</summary>
+public static class SweepRunner
+{
+    /// <summary>File name of the joined table (Parquet; CSV beside it).</summary>
+    public const string TableName = "sweep.parquet";
+
+    /// <summary>Runs the sweep; each point gets its own run folder under the sweep folder.</summary>
+    public static RunResult Run(RunRequest request, PipelineDocument document, IReadOnlyList<IStage> stages, IRunObserver observer,
+        CancellationToken cancellation = default)
+    {
+        var points = document.Expand(request.Pipeline, spec =>
+            PipelineRunner.ApplyCommandLine(spec with
+            {
+                Train = spec.Train with { Threads = 1 },
+                Extract = spec.Extract with { Threads = 1 },
+            }, request));
+        var sweepId = "sweep-" + Hashing.Text(string.Join('\n', points.Select(p => p.Label + PipelineRunner.RunId(p.Spec))))[..10];
+        var root = Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, document.Base.Name, sweepId));
+        Directory.CreateDirectory(root);
+
+        var progress = observer.Progress($"{points.Count} runs", points.Count);
+        var quiet = new QuietObserver(observer);
+        var results = new RunResult[points.Count];
+        long done = 0;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellation };
+        try
+        {
+            Parallel.For(0, points.Count, parallel, i =>
+            {
+                var point = points[i];
+                var layout = new RunLayout(Path.Combine(root, point.Label));
+                results[i] = PipelineRunner.RunOne(request with { Out = layout.Root }, point.Spec, layout, stages, quiet, cancellation);
+                if (!results[i].Succeeded) observer.StageSkipped(point.Label, "failed: " + results[i].Message);
+                progress.Report(Interlocked.Increment(ref done));
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is RepAlignException) is { } first)
+        {
+            ExceptionDispatchInfo.Throw(first);
+        }
+
+        var records = points.Select((p, i) => new SweepRunRecord(p.Label, p.Variant, p.Trial, p.Settings, results[i].Succeeded, results[i].Message)).ToArray();
+        AtomicFile.WriteText(Path.Combine(root, "sweep.json"), JsonSerializer.Serialize(records, RepAlignJson.Options));
+        var table = JoinFits(points, results, Path.Combine(root, TableName));
+        var failed = records.Count(r => !r.Succeeded);
+        var message = $"{points.Count} runs, {failed} failed; {table} fit rows in {Path.Combine(root, TableName)}";
+        return new RunResult(new RunLayout(root), document.Base, failed == 0, failed == 0 ? null : "sweep", message);
+    }
+
+    /// <summary>One table across runs: setting columns, then every fit column.</summary>
+    private static int JoinFits(IReadOnlyList<RunPoint> points, RunResult[] results, string path)
+    {
+        var rows = new List<(IReadOnlyList<(string, object)>, FitRow)>();
+        for (var i = 0; i < points.Count; i++)
+        {
+            if (!results[i].Succeeded || !File.Exists(results[i].Layout.Fits)) continue;
+            var s = points[i].Spec;
+            var settings = string.Join(";", points[i].Settings.Select(kv => $"{kv.Key}={kv.Value}"));
+            (string, object)[] extra =
+            [
+                ("run", points[i].Label), ("variant", points[i].Variant), ("trial", points[i].Trial), ("seed", s.Train.Seed),
+                ("settings", settings), ("model_kind", SnakeCase.Of(s.Model.Kind)), ("activation", SnakeCase.Of(s.Model.Activation)),
+                ("width", s.Model.Width), ("depth", s.Model.Depth), ("gain", s.Model.Gain), ("optimizer", SnakeCase.Of(s.Train.Optimizer)),
+                ("lr", s.Train.Lr), ("epochs", s.Train.Epochs), ("batch", s.Train.Batch),
+            ];
+            foreach (var fit in TableFile.Read<FitRow>(results[i].Layout.Fits)) rows.Add((extra, fit));
+        }
+        TableFile.WriteWithColumns(rows, path, csv: true);
+        return rows.Count;
+    }
+
+    /// <summary>Passes only progress of the sweep as a whole; per-run stage chatter would interleave unreadably.</summary>
+    private sealed class QuietObserver(IRunObserver inner) : IRunObserver
+    {
+        public void StageSkipped(string stage, string reason) { }
+        public void StageStarted(string stage) { }
+        public void StageFinished(string stage, StageRecord record)
+        {
+            if (record.State == StageState.Failed) inner.StageFinished(stage, record);
+        }
+        public IProgress<long> Progress(string label, long total) => SilentObserver.Instance.Progress(label, total);
+    }
+}
