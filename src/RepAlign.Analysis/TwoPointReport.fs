@@ -7,6 +7,7 @@ open Deedle
 open Plotly.NET
 open RepAlign.Core.Tables
 open RepAlign.Core.Specs
+open RepAlign.Pipelines.Spec
 open RepAlign.Analysis.HtmlPage
 
 let private fmt (x: float) =
@@ -61,5 +62,6 @@ let render (spec: ExperimentSpec) (fits: FitRow[]) (curves: CurveRow[]) =
     let title = if String.IsNullOrEmpty spec.Report.Title then $"RepAlign — {spec.Name}" else spec.Report.Title
     let m = spec.Model
     let subtitle =
-        $"{m.Kind} {m.Depth}×{m.Width}, {m.Activation}, gain {m.Gain}; {spec.Train.Optimizer} lr {spec.Train.Lr}, {spec.Train.Epochs} epochs, seed {spec.Train.Seed}; dx² = {spec.Data.Dx2}, dy² = {spec.Data.Dy2}."
+        let kind, act, opt = SnakeCase.Of m.Kind, SnakeCase.Of m.Activation, SnakeCase.Of spec.Train.Optimizer
+        $"{kind} {m.Depth}×{m.Width}, {act}, gain {m.Gain}; {opt} lr {spec.Train.Lr}, {spec.Train.Epochs} epochs, seed {spec.Train.Seed}; dx² = {spec.Data.Dx2}, dy² = {spec.Data.Dy2}; η = 1/(2τ) under the 0.5·MSE loss."
     render title subtitle sections

@@ -45,6 +45,38 @@ type FitArgs =
             | Dynamics _ -> "true (default), dy_times_two, dh_times_two, w_sign_flip or no_eta_h_in_dy."
             | Csv -> "also write fit/curves.csv."
 
+type ReanalyzeArgs =
+    | [<Mandatory; Unique>] Checkpoints of dir: string
+    | [<Unique>] Data of dir: string
+    | [<Unique>] Pairs of selection: string
+    | [<Unique>] Layers of names: string
+    | [<Unique>] Input of name: string
+    | [<Unique>] Normalize of mode: string
+    | [<Unique>] Device of device: string
+    | [<Mandatory; Unique>] Out of dir: string
+    | [<Unique>] Seed of int
+    | Csv
+    interface IArgParserTemplate with
+        member s.Usage =
+            match s with
+            | Checkpoints _ -> "folder of ONNX checkpoints (epoch = last number in each file name), or a RepAlign run folder."
+            | Data _ -> "folder of MNIST IDX files (default: the run's data.path)."
+            | Pairs _ -> "all, random:N, classes:A-B:N, per-class-pair:N, or a CSV with columns a,b (default per-class-pair:10)."
+            | Layers _ -> "auto (nonlinearity outputs in order) or comma-separated graph value names (see 'repalign inspect')."
+            | Input _ -> "the graph input that takes the images (default: the only input)."
+            | Normalize _ -> "mnist ((x/255 − 0.1307)/0.3081, default) or none (x/255): what the checkpoints were trained on."
+            | Device _ -> "cpu (default) or cuda."
+            | Out _ -> "output folder: extract/, fit/, analyze/, report/ and run.json with the checkpoints' hashes."
+            | Seed _ -> "seed of the pair selection (default 0)."
+            | Csv -> "also write a CSV beside every Parquet table."
+
+type InspectArgs =
+    | [<MainCommand; ExactlyOnce>] Model of onnx: string
+    interface IArgParserTemplate with
+        member s.Usage =
+            match s with
+            | Model _ -> "an ONNX file."
+
 type RunsArgs =
     | [<MainCommand; Unique>] Root of dir: string
     interface IArgParserTemplate with
@@ -61,6 +93,8 @@ type KeysArgs =
 type Command =
     | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArgs>
     | [<CliPrefix(CliPrefix.None)>] Fit of ParseResults<FitArgs>
+    | [<CliPrefix(CliPrefix.None)>] Reanalyze of ParseResults<ReanalyzeArgs>
+    | [<CliPrefix(CliPrefix.None)>] Inspect of ParseResults<InspectArgs>
     | [<CliPrefix(CliPrefix.None)>] Runs of ParseResults<RunsArgs>
     | [<CliPrefix(CliPrefix.None)>] Keys of ParseResults<KeysArgs>
     | [<AltCommandLine("-V")>] Version
@@ -69,6 +103,8 @@ type Command =
             match s with
             | Run _ -> "run a pipeline: train → extract → fit → report, skipping stages that are up to date."
             | Fit _ -> "fit the theory to a trajectory CSV from any training code."
+            | Reanalyze _ -> "extract, fit and report stored checkpoints (RepAlign's or any exporter's) without retraining."
+            | Inspect _ -> "show an ONNX file's inputs and candidate hidden layers."
             | Runs _ -> "list runs, their stages and states."
             | Keys _ -> "list every pipeline key, its meaning and accepted values."
             | Version -> "print the version."

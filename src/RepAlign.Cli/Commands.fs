@@ -14,9 +14,13 @@ open RepAlign.Pipelines.Stages
 open RepAlign.Pipelines.Fitting
 open RepAlign.Cli.Arguments
 
+/// The stages after extract, shared by pipelines and reanalysis.
+let laterStages () : IStage list =
+    [ FitStage(); RepAlign.Analysis.AnalyzeStage(); RepAlign.Analysis.ReportStage() ]
+
 /// The stages of a pipeline, in order.
 let stages () : IStage list =
-    [ TrainStage(); ExtractStage(); FitStage(); RepAlign.Analysis.ReportStage() ]
+    [ TrainStage(); ExtractStage() ] @ laterStages ()
 
 /// repalign run
 let run (args: ParseResults<RunArgs>) =
@@ -72,6 +76,47 @@ let fit (args: ParseResults<FitArgs>) =
     Terminal.info $"R² h/y/w = {f.R2H:F4}/{f.R2Y:F4}/{f.R2W:F4}  h(∞) predicted {f.HInfPred:G5}, observed {f.HInfObs:G5}  regime {f.Regime}"
     let csvPath = Path.ChangeExtension(fitsPath, ".csv")
     Terminal.info $"wrote {csvPath}"
+    0
+
+/// repalign reanalyze
+let reanalyze (args: ParseResults<ReanalyzeArgs>) =
+    let request =
+        RepAlign.Pipelines.Reanalysis.ReanalyzeRequest(
+            Checkpoints = args.GetResult ReanalyzeArgs.Checkpoints,
+            Data = (args.TryGetResult ReanalyzeArgs.Data |> Option.toObj),
+            Pairs = (args.TryGetResult ReanalyzeArgs.Pairs |> Option.toObj),
+            Layers = (args.TryGetResult ReanalyzeArgs.Layers
+                      |> Option.map (fun l -> l.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) :> Collections.Generic.IReadOnlyList<string>)
+                      |> Option.toObj),
+            Input = (args.TryGetResult ReanalyzeArgs.Input |> Option.toObj),
+            Normalize = (args.TryGetResult ReanalyzeArgs.Normalize |> Option.toObj),
+            Device = args.GetResult(ReanalyzeArgs.Device, defaultValue = "cpu"),
+            Out = args.GetResult ReanalyzeArgs.Out,
+            Seed = args.GetResult(ReanalyzeArgs.Seed, defaultValue = 0),
+            Csv = args.Contains ReanalyzeArgs.Csv)
+    let result =
+        Terminal.withProgress (fun observer ->
+            RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, laterStages () |> List.toArray, observer))
+    if result.Succeeded then
+        Terminal.info $"done: {result.Layout.Root}"
+        0
+    else
+        Terminal.error $"stage '{result.FailedStage}' failed: {result.Message}"
+        1
+
+/// repalign inspect
+let inspect (args: ParseResults<InspectArgs>) =
+    let info = RepAlign.Inference.Graphs.GraphInspector.Inspect(args.GetResult InspectArgs.Model)
+    Terminal.info $"{info.Source}: opset {info.Opset}, IR version {info.IrVersion}"
+    for i in info.Inputs do Terminal.info $"input   {i}"
+    for o in info.Outputs do Terminal.info $"output  {o}"
+    let auto = info.AutoLayers |> Seq.mapi (fun i c -> c.Name, i) |> dict
+    let table = Table().AddColumns("#", "value", "op", "kind", "shape", "auto layer")
+    for c in info.Candidates do
+        let layer = match auto.TryGetValue c.Name with | true, i -> string i | _ -> ""
+        table.AddRow(string c.Index, Markup.Escape c.Name, c.Operator, SnakeCase.Of(c.Kind),
+                     Markup.Escape(RepAlign.Inference.Graphs.TensorDim.Format(c.Shape)), layer) |> ignore
+    AnsiConsole.Write table
     0
 
 /// repalign runs

@@ -16,6 +16,8 @@ let main argv =
         match results.GetSubCommand() with
         | Run args -> Commands.run args
         | Fit args -> Commands.fit args
+        | Reanalyze args -> Commands.reanalyze args
+        | Inspect args -> Commands.inspect args
         | Runs args -> Commands.runs args
         | Keys _ -> Commands.keys ()
         | Version -> Console.WriteLine(typeof<Command>.Assembly.GetName().Version); 0

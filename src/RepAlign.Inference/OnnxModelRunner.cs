@@ -23,6 +23,7 @@ public sealed record NamedOutput(string Name, float[] Values, long[] Shape)
 public sealed class OnnxModelRunner : IDisposable
 {
     private readonly InferenceSession session;
+    private readonly RunOptions intoOptions = new();
 
     /// <summary>Opens the model on the device of <paramref name="options"/>.</summary>
     public OnnxModelRunner(string modelPath, InferenceOptions options)
@@ -35,6 +36,7 @@ public sealed class OnnxModelRunner : IDisposable
         var dims = session.InputMetadata[InputName].Dimensions;
         InputWidth = dims.Skip(1).Aggregate(1, (a, d) => a * Math.Max(d, 1));
         InputShapeTail = dims.Skip(1).Select(d => (long)d).ToArray();
+        InputBatch = dims.Length > 0 && dims[0] > 0 ? dims[0] : -1;
     }
 
     /// <summary>The model file.</summary>
@@ -45,6 +47,9 @@ public sealed class OnnxModelRunner : IDisposable
 
     /// <summary>Values per input row (product of the non-batch dimensions).</summary>
     public int InputWidth { get; }
+
+    /// <summary>The input's batch dimension when the graph fixes it (e.g. 1 or 32), or −1 when it is symbolic.</summary>
+    public long InputBatch { get; }
 
     /// <summary>The non-batch input dimensions.</summary>
     public IReadOnlyList<long> InputShapeTail { get; }
@@ -75,6 +80,63 @@ public sealed class OnnxModelRunner : IDisposable
         return named;
     }
 
+    /// <summary>
+    /// Values per batch row of output <paramref name="name"/> from the graph's metadata (product of
+    /// the non-batch dimensions), or −1 when one of them is symbolic or unknown.
+    /// </summary>
+    public int OutputWidth(string name)
+    {
+        if (!session.OutputMetadata.TryGetValue(name, out var meta))
+            Throw.BadValue($"{ModelPath}: output", name, $"one of {string.Join(", ", session.OutputNames)}");
+        var width = 1L;
+        foreach (var d in meta.Dimensions.Skip(1))
+        {
+            if (d <= 0) return -1;
+            width *= d;
+        }
+        return (int)width;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="batch"/> rows and lets ONNX Runtime write each requested output straight
+    /// into the caller's buffer (no copy, no allocation of output tensors): <paramref name="destinations"/>[k]
+    /// receives output <paramref name="outputs"/>[k] and must hold exactly batch × <see cref="OutputWidth"/> values.
+    /// The buffers are pinned for the duration of the call only, so they can be reused across batches and models.
+    /// </summary>
+    public void RunInto(Memory<float> rows, int batch, IReadOnlyList<string> outputs, IReadOnlyList<Memory<float>> destinations)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(destinations);
+        if (batch < 1 || rows.Length != batch * InputWidth)
+            Throw.BadValue($"{ModelPath}: input", $"{rows.Length} values for batch {batch}", $"batch × {InputWidth} values");
+        if (destinations.Count != outputs.Count)
+            throw new ArgumentException($"{outputs.Count} outputs but {destinations.Count} destination buffers");
+        var outputValues = new OrtValue[outputs.Count];
+        try
+        {
+            for (var k = 0; k < outputs.Count; k++)
+            {
+                var width = OutputWidth(outputs[k]);
+                if (width < 0) throw new ArgumentException($"{ModelPath}: output {outputs[k]} has a symbolic non-batch dimension; use Run");
+                if (destinations[k].Length != batch * width)
+                    throw new ArgumentException($"{ModelPath}: output {outputs[k]} needs {batch} × {width} values, the buffer has {destinations[k].Length}");
+                var shape = new long[] { batch }.Concat(session.OutputMetadata[outputs[k]].Dimensions.Skip(1).Select(d => (long)d)).ToArray();
+                outputValues[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, destinations[k], shape);
+            }
+            var inputShape = new long[] { batch }.Concat(InputShapeTail).ToArray(); // (B, d_in…)
+            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows, inputShape);
+            session.Run(intoOptions, [InputName], [input], outputs, outputValues);
+        }
+        finally
+        {
+            foreach (var v in outputValues) v?.Dispose();
+        }
+    }
+
     /// <summary>Releases the session.</summary>
-    public void Dispose() => session.Dispose();
+    public void Dispose()
+    {
+        intoOptions.Dispose();
+        session.Dispose();
+    }
 }

@@ -36,7 +36,7 @@ public partial class ReadMeTests
         args.AddRange(["--set", "fit.grid_points=40", "--out", scratch.Path]);
         Assert.Equal(0, RepAlign.Cli.Program.main(args.ToArray()));
         var manifest = RunManifest.Read(Path.Combine(scratch.Path, "run.json"));
-        Assert.Equal(["extract", "fit", "report", "train"], manifest.Stages.Keys);
+        Assert.Equal(["analyze", "extract", "fit", "report", "train"], manifest.Stages.Keys);
         Assert.All(manifest.Stages.Values, s => Assert.Equal(StageState.Done, s.State));
         Assert.Single(TableFile.Read<FitRow>(Path.Combine(scratch.Path, "fit", "fits.parquet")));
     }

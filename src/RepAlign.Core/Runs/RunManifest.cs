@@ -56,6 +56,9 @@ public sealed record RunManifest
     /// <summary>The --set overrides as given.</summary>
     public IReadOnlyList<string> Overrides { get; init; } = [];
 
+    /// <summary>Files the run read from outside its folder (e.g. foreign checkpoints) and their SHA-256.</summary>
+    public SortedDictionary<string, string> Inputs { get; init; } = new(StringComparer.Ordinal);
+
     /// <summary>Versions of RepAlign, .NET, the OS and the native libraries.</summary>
     public SortedDictionary<string, string> Versions { get; init; } = new(StringComparer.Ordinal);
 

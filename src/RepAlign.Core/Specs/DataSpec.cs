@@ -3,7 +3,7 @@ namespace RepAlign.Core.Specs;
 /// <summary>The data set: the paper's two points (or, later, MNIST and others).</summary>
 public sealed record DataSpec
 {
-    /// <summary>Data set kind: "two_point".</summary>
+    /// <summary>Data set kind: "two_point" or "mnist".</summary>
     public string Kind { get; init; } = "two_point";
 
     /// <summary>Squared input distance ‖x_B − x_A‖² of the two points.</summary>
@@ -17,4 +17,13 @@ public sealed record DataSpec
 
     /// <summary>Output dimension.</summary>
     public int OutputDim { get; init; } = 1;
+
+    /// <summary>Folder of IDX files (gzip or not) for "mnist"; relative paths are relative to the working directory.</summary>
+    public string Path { get; init; } = "data/mnist-10k";
+
+    /// <summary>Input normalisation for "mnist": "mnist" = (pixel/255 − 0.1307)/0.3081, "none" = pixel/255.</summary>
+    public string Normalize { get; init; } = "mnist";
+
+    /// <summary>Training images held out (seeded) for validation accuracy and linear probes.</summary>
+    public int HeldOut { get; init; } = 1000;
 }

@@ -30,6 +30,15 @@ public sealed record ExtractSpec
 
     /// <summary>Intra-op threads of ONNX Runtime; 0 = every core.</summary>
     public int Threads { get; init; }
+
+    /// <summary>Which pairs are followed (data sets with many points): all, random:N, classes:A-B:N, per-class-pair:N, or a CSV file with columns a,b.</summary>
+    public string Pairs { get; init; } = "per-class-pair:10";
+
+    /// <summary>Rows per ONNX Runtime run.</summary>
+    public int BatchSize { get; init; } = 2048;
+
+    /// <summary>Whether a linear probe (held-out accuracy of a linear classifier) is fitted per layer and checkpoint.</summary>
+    public bool LinearProbe { get; init; } = true;
 }
 
 /// <summary>The report stage.</summary>

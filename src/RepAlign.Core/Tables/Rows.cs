@@ -137,3 +137,23 @@ public sealed class CurveRow
     /// <summary>Analytic loss at the fitted rates (NaN when not fitted).</summary>
     [JsonPropertyName("loss_fit")] public double LossFit { get; set; }
 }
+
+/// <summary>One row of train/loss (data-set runs): the mean training loss of an epoch.</summary>
+public sealed class EpochRow
+{
+    /// <summary>Epoch (1-based: the loss over that epoch's mini-batches).</summary>
+    [JsonPropertyName("epoch")] public int Epoch { get; set; }
+    /// <summary>Mean 0.5·MSE over the epoch's mini-batches.</summary>
+    [JsonPropertyName("loss")] public double Loss { get; set; }
+}
+
+/// <summary>One row of extract/accuracy: the network's accuracy on held-out images at a checkpoint.</summary>
+public sealed class AccuracyRow
+{
+    /// <summary>Checkpoint epoch.</summary>
+    [JsonPropertyName("epoch")] public int Epoch { get; set; }
+    /// <summary>Fraction of held-out images whose largest output is their label.</summary>
+    [JsonPropertyName("accuracy")] public double Accuracy { get; set; }
+    /// <summary>Number of held-out images.</summary>
+    [JsonPropertyName("images")] public int Images { get; set; }
+}

@@ -55,6 +55,7 @@ public static class PipelineRunner
             RunId = Path.GetFileName(layout.Root),
             Spec = spec,
             Overrides = request.Overrides.ToArray(),
+            Inputs = new SortedDictionary<string, string>(request.Inputs.ToDictionary(), StringComparer.Ordinal),
             Versions = RuntimeVersions.Collect(),
         };
         manifest.Write(layout.Manifest);
@@ -76,7 +77,8 @@ public static class PipelineRunner
                 observer.StageSkipped(stage.Name, "up to date");
                 continue;
             }
-            var missing = stage.DependsOn.FirstOrDefault(d => !manifest.Stages.TryGetValue(d, out var r) || r.State != StageState.Done);
+            var missing = stage.DependsOn.Where(names.Contains)
+                .FirstOrDefault(d => !manifest.Stages.TryGetValue(d, out var r) || r.State != StageState.Done);
             if (missing is not null)
             {
                 Throw.BadInput($"{layout.Manifest}: stage '{stage.Name}' needs the outputs of '{missing}', which has not completed in this run; run without --from or with --from {missing}");

@@ -8,16 +8,26 @@ public sealed record RunLayout(string Root)
     public string Manifest => Path.Combine(Root, "run.json");
     /// <summary>Per-epoch loss and online pair metrics.</summary>
     public string Metrics => Path.Combine(Root, "train", "metrics.parquet");
+    /// <summary>Per-epoch mean training loss of data-set runs (MNIST).</summary>
+    public string Loss => Path.Combine(Root, "train", "loss.parquet");
     /// <summary>Folder of ONNX checkpoints.</summary>
     public string Checkpoints => Path.Combine(Root, "checkpoints");
     /// <summary>Index of the checkpoints: epoch, file, SHA-256.</summary>
     public string CheckpointIndex => Path.Combine(Root, "checkpoints", "index.json");
     /// <summary>Pair metrics computed from the checkpoints by ONNX Runtime.</summary>
     public string Pairs => Path.Combine(Root, "extract", "pairs.parquet");
+    /// <summary>Linear-probe accuracy per checkpoint and layer.</summary>
+    public string Probe => Path.Combine(Root, "extract", "probe.parquet");
+    /// <summary>Network accuracy on the held-out images per checkpoint.</summary>
+    public string Accuracy => Path.Combine(Root, "extract", "accuracy.parquet");
     /// <summary>One fit per (pair, layer).</summary>
     public string Fits => Path.Combine(Root, "fit", "fits.parquet");
     /// <summary>The fitted curves at every fitted epoch.</summary>
     public string Curves => Path.Combine(Root, "fit", "curves.parquet");
+    /// <summary>Per-layer summaries of the fits.</summary>
+    public string AnalyzeLayers => Path.Combine(Root, "analyze", "layers.parquet");
+    /// <summary>Per-(layer, class pair) summaries of the fits.</summary>
+    public string AnalyzeClassPairs => Path.Combine(Root, "analyze", "class_pairs.parquet");
     /// <summary>The report folder.</summary>
     public string ReportDir => Path.Combine(Root, "report");
     /// <summary>The self-contained HTML report.</summary>

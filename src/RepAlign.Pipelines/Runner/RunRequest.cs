@@ -31,6 +31,9 @@ public sealed record RunRequest
 
     /// <summary>Overrides train.threads and extract.threads when set.</summary>
     public int? Threads { get; init; }
+
+    /// <summary>Files read from outside the run folder and their SHA-256, recorded in run.json.</summary>
+    public IReadOnlyDictionary<string, string> Inputs { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>The outcome of a run.</summary>

@@ -133,9 +133,9 @@ public static class PipelineFile
     /// <summary>Checks what no single key can: layers within depth, windows in order, batches that fit the data.</summary>
     public static ExperimentSpec Validate(ExperimentSpec spec, string fileName)
     {
-        var depth = spec.Model.Depth;
-        if (spec.Track.Resolve(depth).FirstOrDefault(l => l >= depth, -1) is var bad && bad >= 0)
-            Throw.BadInput($"{fileName}: track.layers: found layer {bad}, expected indices below model.depth = {depth} (hidden layers are 0..{depth - 1})");
+        var depth = Training.Models.NetworkFactory.HiddenLayerCount(spec.Model);
+        if (TrackedLayers.Of(spec).FirstOrDefault(l => l >= depth, -1) is var bad && bad >= 0)
+            Throw.BadInput($"{fileName}: track.layers: found layer {bad}, expected indices below {depth}, the number of hidden layers of this {SnakeCase.Of(spec.Model.Kind)} with model.depth = {spec.Model.Depth} (hidden layers are 0..{depth - 1})");
         if (spec.Fit.WindowStart is { } ws && spec.Fit.WindowEnd is { } we && we <= ws)
             Throw.BadInput($"{fileName}: fit.window_end: found {we}, expected a value above fit.window_start = {ws}");
         if (spec.Train.Batch > 2 && spec.Data.Kind == "two_point")

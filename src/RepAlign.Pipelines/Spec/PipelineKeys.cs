@@ -21,7 +21,10 @@ public static class PipelineKeys
         yield return PipelineKey.Int("experiment.trials", "Independent trials of every setting (seeds train.seed, train.seed + 1, …), run in parallel.", 1, (s, v) => s with { Trials = v });
         yield return PipelineKey.Text("experiment.description", "One line on what the experiment shows.", (s, v) => s with { Description = v });
 
-        yield return PipelineKey.Choice("data.kind", "Data set.", ["two_point"], (s, v) => s with { Data = s.Data with { Kind = v } });
+        yield return PipelineKey.Choice("data.kind", "Data set: the paper's two points, or MNIST digits from IDX files.", ["two_point", "mnist"], (s, v) => s with { Data = s.Data with { Kind = v } });
+        yield return PipelineKey.Text("data.path", "Folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] (the full 60,000 set works too).", (s, v) => s with { Data = s.Data with { Path = v } });
+        yield return PipelineKey.Choice("data.normalize", "mnist: (pixel/255 − 0.1307)/0.3081; none: pixel/255.", ["mnist", "none"], (s, v) => s with { Data = s.Data with { Normalize = v } });
+        yield return PipelineKey.Int("data.held_out", "Training images held out (seeded) for validation accuracy and linear probes.", 0, (s, v) => s with { Data = s.Data with { HeldOut = v } });
         yield return PipelineKey.Float("data.dx2", "Squared input distance of the two points.", 0, true, (s, v) => s with { Data = s.Data with { Dx2 = v } });
         yield return PipelineKey.Float("data.dy2", "Squared target distance of the two points.", 0, false, (s, v) => s with { Data = s.Data with { Dy2 = v } });
         yield return PipelineKey.Int("data.input_dim", "Input dimension of the two points.", 1, (s, v) => s with { Data = s.Data with { InputDim = v } });
@@ -58,6 +61,9 @@ public static class PipelineKeys
 
         yield return PipelineKey.Choice("extract.device", "ONNX Runtime execution provider.", ["cpu", "cuda"], (s, v) => s with { Extract = s.Extract with { Device = v } });
         yield return PipelineKey.Int("extract.threads", "ONNX Runtime threads; 0 = every core.", 0, (s, v) => s with { Extract = s.Extract with { Threads = v } });
+        yield return PipelineKey.Text("extract.pairs", "Pairs to follow: all, random:N, classes:A-B:N, per-class-pair:N, or a CSV file with columns a,b.", (s, v) => s with { Extract = s.Extract with { Pairs = v } });
+        yield return PipelineKey.Int("extract.batch_size", "Rows per ONNX Runtime run.", 1, (s, v) => s with { Extract = s.Extract with { BatchSize = v } });
+        yield return PipelineKey.Bool("extract.linear_probe", "Fit a linear probe (held-out accuracy) per layer and checkpoint.", (s, v) => s with { Extract = s.Extract with { LinearProbe = v } });
 
         yield return PipelineKey.Int("fit.grid_points", "Points of the log grid that initialises the fit.", 2, (s, v) => s with { Fit = s.Fit with { GridPoints = v } });
         yield return PipelineKey.Choice("fit.weighting", "Objective: paper (unweighted sum) or normalized.", ["paper", "normalized"], (s, v) => s with { Fit = s.Fit with { Weighting = v } });

@@ -1,4 +1,8 @@
+using RepAlign.Pipelines.Spec;
+using RepAlign.Core.Data;
 using RepAlign.Core.Tables;
+using RepAlign.Inference.Bulk;
+using RepAlign.Training.Onnx;
 using RepAlign.Inference;
 using RepAlign.Pipelines.Runner;
 
@@ -14,7 +18,8 @@ public sealed class ExtractStage : IStage
     public IReadOnlyList<string> DependsOn { get; } = ["train"];
 
     /// <inheritdoc />
-    public object Parameters(Core.Specs.ExperimentSpec spec) => new { spec.Data, spec.Track, spec.Extract.Device };
+    public object Parameters(Core.Specs.ExperimentSpec spec) =>
+        new { spec.Data, spec.Track, spec.Extract.Device, spec.Extract.Pairs, spec.Extract.LinearProbe, spec.Train.Seed };
 
     /// <summary>Inference options for a spec's [extract] table.</summary>
     public static InferenceOptions Options(Core.Specs.ExtractSpec extract) => new()
@@ -27,9 +32,21 @@ public sealed class ExtractStage : IStage
     public StageOutcome Run(StageContext context)
     {
         var spec = context.Spec;
+        foreach (var entry in CheckpointIndex.Read(context.Layout.CheckpointIndex))
+        {
+            // A checkpoint folder whose files were written for another spec is refused with the mismatch named.
+            CheckpointMetadata.EnsureMatches(Path.Combine(context.Layout.Checkpoints, entry.File),
+                new CheckpointInfo(spec.Model, spec.Data, spec.Train, entry.Epoch), ["train.threads"]);
+        }
+        return spec.Data.Kind == "mnist" ? RunMnist(context) : RunTwoPoint(context);
+    }
+
+    private static StageOutcome RunTwoPoint(StageContext context)
+    {
+        var spec = context.Spec;
         var layout = context.Layout;
         var index = CheckpointIndex.Read(layout.CheckpointIndex);
-        var layers = spec.Track.Resolve(spec.Model.Depth);
+        var layers = TrackedLayers.Of(spec);
         var progress = context.Observer.Progress("extracting", index.Count);
         var rows = new List<PairRow>();
         var done = 0;
@@ -43,6 +60,69 @@ public sealed class ExtractStage : IStage
         var outputs = new List<string> { layout.Pairs };
         if (context.Csv) outputs.Add(Path.ChangeExtension(layout.Pairs, ".csv"));
         return new StageOutcome(outputs, $"{index.Count} checkpoints × {layers.Count} layer(s); {Agreement(rows, layout)}");
+    }
+
+    private static StageOutcome RunMnist(StageContext context)
+    {
+        var spec = context.Spec;
+        var layout = context.Layout;
+        var index = CheckpointIndex.Read(layout.CheckpointIndex);
+        var data = MnistData.Load(spec.Data);
+        var labels = data.Train.Labels;
+        var selection = PairSelection.Select(spec.Extract.Pairs, labels, (ulong)spec.Train.Seed);
+        var layers = TrackedLayers.Of(spec);
+        var options = Options(spec.Extract);
+        var checkpoints = index.Select(e => (e.Epoch, Path.Combine(layout.Checkpoints, e.File))).ToArray();
+        var progress = context.Observer.Progress($"extracting {selection.Count} pairs", checkpoints.Length);
+        var summary = BulkPairExtractor.Extract(new BulkExtractRequest
+        {
+            Checkpoints = checkpoints,
+            Images = data.Train.Images,
+            InputWidth = MnistDataset.PixelCount,
+            Targets = data.Train.OneHotTargets(),
+            TargetWidth = MnistDataset.ClassCount,
+            Labels = labels.Select(l => (int)l).ToArray(),
+            Pairs = selection.Pairs,
+            Layers = layers,
+            Inference = options,
+            BatchSize = spec.Extract.BatchSize,
+            OutputParquet = layout.Pairs,
+            ProbeParquet = spec.Extract.LinearProbe ? layout.Probe : null,
+            ProbeSeed = spec.Train.Seed,
+            Csv = context.Csv,
+            Metadata = new Dictionary<string, string> { ["repalign.pairs"] = selection.Canonical, ["repalign.pairs.description"] = selection.Description },
+        }, progress, context.Cancellation);
+        var accuracy = HeldOutAccuracy(checkpoints, data.HeldOut, options);
+        TableFile.Write(accuracy, layout.Accuracy, context.Csv);
+
+        var outputs = new List<string> { layout.Pairs, layout.Accuracy };
+        if (spec.Extract.LinearProbe) outputs.Add(layout.Probe);
+        if (context.Csv) outputs.AddRange(outputs.ToArray().Select(o => Path.ChangeExtension(o, ".csv")));
+        var final = accuracy.Length > 0 ? $", held-out accuracy {accuracy[^1].Accuracy:P1}" : "";
+        return new StageOutcome(outputs,
+            $"{selection.Description}: {summary.Pairs} pairs × {summary.Layers} layers × {summary.Checkpoints} checkpoints ({summary.DistinctImages} distinct images, {summary.ImagesPerSecond:F0} images/s, probes {summary.ProbeSeconds:F1} s){final}");
+    }
+
+    /// <summary>The network's accuracy on the held-out images at every checkpoint (one batched run each).</summary>
+    private static AccuracyRow[] HeldOutAccuracy(IReadOnlyList<(int Epoch, string Path)> checkpoints, MnistDataset heldOut, InferenceOptions options)
+    {
+        if (heldOut.Count == 0) return [];
+        var rows = new AccuracyRow[checkpoints.Count];
+        for (var k = 0; k < checkpoints.Count; k++)
+        {
+            using var runner = new OnnxModelRunner(checkpoints[k].Path, options);
+            var output = runner.Run(heldOut.Images, heldOut.Count, ["output"])[0]; // (N, 10)
+            var correct = 0;
+            for (var i = 0; i < heldOut.Count; i++)
+            {
+                var row = output.Row(i);
+                var best = 0;
+                for (var c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
+                if (best == heldOut.Labels[i]) correct++;
+            }
+            rows[k] = new AccuracyRow { Epoch = checkpoints[k].Epoch, Accuracy = (double)correct / heldOut.Count, Images = heldOut.Count };
+        }
+        return rows;
     }
 
     /// <summary>How closely the extracted h2 agrees with online tracking at the checkpointed epochs.</summary>

@@ -1,3 +1,4 @@
+using RepAlign.Pipelines.Spec;
 using RepAlign.Core;
 using RepAlign.Core.Runs;
 using RepAlign.Core.Tables;
@@ -21,17 +22,23 @@ public sealed class TrainStage : IStage
     /// <inheritdoc />
     public StageOutcome Run(StageContext context)
     {
-        var spec = context.Spec;
         var layout = context.Layout;
         Directory.CreateDirectory(layout.Checkpoints);
         foreach (var stale in Directory.EnumerateFiles(layout.Checkpoints, "epoch-*.onnx")) File.Delete(stale);
+        return context.Spec.Data.Kind == "mnist" ? RunMnist(context) : RunTwoPoint(context);
+    }
+
+    private static StageOutcome RunTwoPoint(StageContext context)
+    {
+        var spec = context.Spec;
+        var layout = context.Layout;
 
         var request = new TwoPointTrainRequest
         {
             Model = spec.Model,
             Train = spec.Train,
             Data = spec.Data,
-            TrackLayers = spec.Track.Resolve(spec.Model.Depth),
+            TrackLayers = TrackedLayers.Of(spec),
             CheckpointEpochs = spec.Checkpoints.Epochs(spec.Train.Epochs),
             CheckpointDirectory = layout.Checkpoints,
         };
@@ -45,17 +52,49 @@ public sealed class TrainStage : IStage
             Loss = result.Loss[o.Epoch], Ybar0 = result.Ybar0[o.Epoch],
         }).ToArray();
         TableFile.Write(rows, layout.Metrics, context.Csv);
-        var entries = result.Checkpoints
-            .Select(c => new CheckpointEntry(c.Epoch, Path.GetFileName(c.Path), Hashing.File(c.Path)))
-            .ToArray();
-        CheckpointIndex.Write(layout.CheckpointIndex, entries);
-
-        var outputs = new List<string> { layout.Metrics, layout.CheckpointIndex };
-        if (context.Csv) outputs.Add(Path.ChangeExtension(layout.Metrics, ".csv"));
-        outputs.AddRange(result.Checkpoints.Select(c => c.Path));
+        var outputs = Checkpoints(layout, result.Checkpoints, layout.Metrics, context.Csv);
         var msPerEpoch = 1000 * result.Seconds / (spec.Train.Epochs + 1);
         return new StageOutcome(outputs,
-            $"{spec.Train.Epochs} epochs in {result.Seconds:F1} s ({msPerEpoch:F1} ms/epoch), loss {result.Loss[0]:G3} → {result.Loss[^1]:G3}, {entries.Length} checkpoints");
+            $"{spec.Train.Epochs} epochs in {result.Seconds:F1} s ({msPerEpoch:F1} ms/epoch), loss {result.Loss[0]:G3} → {result.Loss[^1]:G3}, {result.Checkpoints.Count} checkpoints");
+    }
+
+    private static StageOutcome RunMnist(StageContext context)
+    {
+        var spec = context.Spec;
+        var layout = context.Layout;
+        var data = MnistData.Load(spec.Data);
+        var request = new DatasetTrainRequest
+        {
+            Model = spec.Model,
+            Train = spec.Train,
+            Data = spec.Data,
+            X = data.Train.Images,
+            Y = data.Train.OneHotTargets(),
+            Count = data.Train.Count,
+            InputDim = Core.Data.MnistDataset.PixelCount,
+            OutputDim = Core.Data.MnistDataset.ClassCount,
+            CheckpointEpochs = spec.Checkpoints.Epochs(spec.Train.Epochs),
+            CheckpointDirectory = layout.Checkpoints,
+        };
+        var progress = context.Observer.Progress("training", spec.Train.Epochs);
+        var result = DatasetTrainer.Run(request, new Progress(progress), context.Cancellation);
+        if (result.Status != TrainStatus.Completed) Throw.WorkFailed(result.Message);
+        var rows = result.EpochLoss.Select((loss, i) => new EpochRow { Epoch = i + 1, Loss = loss }).ToArray();
+        TableFile.Write(rows, layout.Loss, context.Csv);
+        var outputs = Checkpoints(layout, result.Checkpoints, layout.Loss, context.Csv);
+        return new StageOutcome(outputs,
+            $"{spec.Train.Epochs} epochs on {data.Train.Count} images in {result.Seconds:F1} s ({result.CheckpointSeconds:F1} s exporting), loss {rows[0].Loss:G3} → {rows[^1].Loss:G3}, {result.Checkpoints.Count} checkpoints");
+    }
+
+    /// <summary>Writes checkpoints/index.json and lists every output of the stage.</summary>
+    private static List<string> Checkpoints(Runner.RunLayout layout, IReadOnlyList<CheckpointFile> checkpoints, string table, bool csv)
+    {
+        var entries = checkpoints.Select(c => new CheckpointEntry(c.Epoch, Path.GetFileName(c.Path), Hashing.File(c.Path))).ToArray();
+        CheckpointIndex.Write(layout.CheckpointIndex, entries);
+        var outputs = new List<string> { table, layout.CheckpointIndex };
+        if (csv) outputs.Add(Path.ChangeExtension(table, ".csv"));
+        outputs.AddRange(checkpoints.Select(c => c.Path));
+        return outputs;
     }
 
     private sealed class Progress(IProgress<long> inner) : IProgress<int>

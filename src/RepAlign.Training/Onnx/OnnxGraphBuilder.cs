@@ -71,6 +71,36 @@ public sealed class OnnxGraphBuilder
         Node("Gemm", inputs, output, IntAttribute("transB", 1));
     }
 
+    /// <summary>Adds an int64 initialiser of rank 1 (shapes and axes of structural operators).</summary>
+    public void Int64Initializer(string name, IReadOnlyList<long> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (!names.Add(name)) throw new InvalidOperationException($"duplicate initialiser {name}");
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(values.Count);
+        tensor.Int64Data.AddRange(values);
+        Graph.Initializer.Add(tensor);
+    }
+
+    /// <summary>
+    /// Adds <c>Conv(x, W, b)</c> for a 1-D convolution (stride 1, no padding, no dilation, one group),
+    /// its weight (out, in, k) and bias as initialisers named after <paramref name="prefix"/>.
+    /// </summary>
+    public void Conv(string input, Conv1d layer, string prefix, string output)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        var weight = layer.weight ?? throw new InvalidOperationException($"{prefix}: convolution without weight");
+        Initializer(prefix + ".weight", weight); // (out, in, k)
+        var inputs = new List<string> { input, prefix + ".weight" };
+        if (layer.bias is { } bias)
+        {
+            Initializer(prefix + ".bias", bias); // (out)
+            inputs.Add(prefix + ".bias");
+        }
+        Node("Conv", inputs, output, IntsAttribute("kernel_shape", [weight.shape[2]]), IntsAttribute("strides", [1]),
+            IntsAttribute("pads", [0, 0]), IntsAttribute("dilations", [1]), IntAttribute("group", 1));
+    }
+
     /// <summary>Declares a float32 graph output of shape [batch, <paramref name="width"/>].</summary>
     public void Output(string name, int width) => Graph.Output.Add(BatchTensor(name, width));
 
@@ -84,6 +114,14 @@ public sealed class OnnxGraphBuilder
     /// <summary>An integer attribute.</summary>
     public static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    /// <summary>A list-of-integers attribute.</summary>
+    public static AttributeProto IntsAttribute(string name, IReadOnlyList<long> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
 
     /// <summary>A float32 value description of shape [batch, width] with the symbolic batch dimension.</summary>
     public static ValueInfoProto BatchTensor(string name, int width)

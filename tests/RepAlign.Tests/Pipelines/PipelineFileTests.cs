@@ -43,7 +43,7 @@ public class PipelineFileTests
     [InlineData("[model]\nwidth = \"wide\"\n", "p.toml:2", "model.width: found \"wide\"")]
     [InlineData("[train]\nlr = 0\n", "p.toml:2", "train.lr: found 0, expected a number > 0")]
     [InlineData("[model]\nactivation = \"relux\"\n", "p.toml:2", "did you mean 'relu'")]
-    [InlineData("[track]\nlayers = [25]\n", "track.layers", "expected indices below model.depth = 20")]
+    [InlineData("[track]\nlayers = [25]\n", "track.layers", "expected indices below 20, the number of hidden layers of this mlp")]
     [InlineData("[model\nwidth = 3\n", "p.toml:1", "malformed TOML")]
     public void BadFilesNameLineKeyAndExpectation(string toml, string where, string what)
     {

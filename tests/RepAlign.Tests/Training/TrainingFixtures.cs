@@ -8,6 +8,27 @@ internal static class TrainingFixtures
 {
     public static readonly Activation[] AllActivations = Enum.GetValues<Activation>();
 
+    public static readonly ModelKind[] AllKinds = Enum.GetValues<ModelKind>();
+
+    /// <summary>A small network of each kind: 4 × 16 fully connected; the cnn of depth 2 and width 41 (3 convolutions, read-out of 11).</summary>
+    public static ModelSpec SmallModel(ModelKind kind, Activation activation = Activation.LeakyRelu, bool bias = true, double gain = 1.0) => kind switch
+    {
+        ModelKind.Cnn => new ModelSpec { Kind = kind, Width = 41, Depth = 2, Activation = activation, Bias = bias, Gain = gain },
+        _ => new ModelSpec { Kind = kind, Width = 16, Depth = 4, Activation = activation, Bias = bias, Gain = gain, DropoutP = 0.2 },
+    };
+
+    /// <summary>Every model kind × every activation, with biases.</summary>
+    public static TheoryData<ModelKind, Activation> KindsAndActivations()
+    {
+        var data = new TheoryData<ModelKind, Activation>();
+        foreach (var kind in AllKinds)
+            foreach (var activation in AllActivations) data.Add(kind, activation);
+        return data;
+    }
+
+    /// <summary>Every model kind.</summary>
+    public static TheoryData<ModelKind> Kinds() => new(AllKinds);
+
     public static TwoPointTrainRequest Tiny(Activation activation = Activation.LeakyRelu, int epochs = 100, int seed = 7, double lr = 0.05) => new()
     {
         Model = new ModelSpec { Width = 32, Depth = 4, Activation = activation, Gain = 1.0 },

@@ -111,7 +111,8 @@ public class TwoPointTrainerTests
         Assert.Contains("track.layers", Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(Tiny() with { TrackLayers = [4] })).Message);
         Assert.Contains("train.lr", Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(Tiny(lr: 0))).Message);
         Assert.Contains("checkpoint", Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(Tiny() with { CheckpointEpochs = [0] })).Message);
-        Assert.Contains("model.kind", Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(Tiny() with { Model = Tiny().Model with { Kind = ModelKind.Cnn } })).Message);
+        Assert.Contains("model.width", Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(Tiny() with { Model = Tiny().Model with { Kind = ModelKind.Cnn } })).Message);
+        Assert.Contains("train.optimizer", Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(Tiny() with { Train = Tiny().Train with { Optimizer = (OptimizerKind)7 } })).Message);
     }
 
     private sealed class SyncProgress(Action<int> report) : IProgress<int>

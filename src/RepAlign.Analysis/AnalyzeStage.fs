@@ -1,0 +1,30 @@
+namespace RepAlign.Analysis
+
+open System.IO
+open RepAlign.Core.Tables
+open RepAlign.Pipelines.Runner
+
+/// The analyze stage: reads fit/fits and writes analyze/layers (one row per hidden layer) and
+/// analyze/class_pairs (one row per layer and unordered class pair; empty when the data has no labels),
+/// with CSV beside them on --csv. "Described well" = converged with R² of h and of y ≥ 0.9 (FitFrames).
+type AnalyzeStage() =
+    interface IStage with
+        member _.Name = "analyze"
+        member _.DependsOn = [| "fit" |]
+        member _.Parameters spec =
+            box {| name = spec.Name; kind = spec.Data.Kind; describedWellR2 = FitFrames.DescribedWellR2 |}
+        member _.Run context =
+            let layout = context.Layout
+            let frame = TableFile.Read<FitRow>(layout.Fits) |> FitFrames.fitFrame
+            let layers = FitFrames.byLayer frame
+            let classPairs = FitFrames.byClassPair frame
+            TableFile.Write(layers, layout.AnalyzeLayers, context.Csv)
+            TableFile.Write(classPairs, layout.AnalyzeClassPairs, context.Csv)
+            let outputs =
+                [| yield layout.AnalyzeLayers
+                   yield layout.AnalyzeClassPairs
+                   if context.Csv then
+                       yield Path.ChangeExtension(layout.AnalyzeLayers, ".csv")
+                       yield Path.ChangeExtension(layout.AnalyzeClassPairs, ".csv") |]
+            let classes = if classPairs.Length = 0 then "" else $"; {classPairs.Length} (layer, class pair) groups"
+            StageOutcome(outputs, FitFrames.describe layers + classes)

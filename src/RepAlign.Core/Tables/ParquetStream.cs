@@ -1,0 +1,220 @@
+using System.Reflection;
+using System.Text.Json.Serialization;
+using Parquet;
+using Parquet.Schema;
+using Parquet.Serialization;
+
+namespace RepAlign.Core.Tables;
+
+/// <summary>
+/// Writes a Parquet table one row group at a time, so that memory stays flat however many row
+/// groups (checkpoints) a stage produces. The file is written under a temporary name in the
+/// target folder and renamed to its final name by <see cref="Complete"/>; disposing without
+/// completing deletes the temporary file, so readers never see a half-written table.
+/// </summary>
+/// <remarks>
+/// The schema is the one <see cref="TableFile.Write{T}"/> writes for <typeparamref name="T"/>
+/// (Parquet.Net's reflection of the row type, honouring <c>[JsonPropertyName]</c>), so
+/// <see cref="TableFile.Read{T}"/> reads the result. Supported column types: the non-nullable
+/// primitive value types and <see cref="string"/>. With CSV requested, the CSV is written by
+/// <see cref="TableFile.WriteCsv{T}"/> at completion, streaming the Parquet file back one row
+/// group at a time.
+/// </remarks>
+/// <typeparam name="T">The row type.</typeparam>
+public sealed class ParquetStream<T> : IDisposable where T : class, new()
+{
+    private static readonly ParquetOptions Options = new()
+    {
+        CompressionMethod = CompressionMethod.Snappy,
+        // Parquet.Net pools its page buffers; by default the pool never shrinks. Bound what it keeps.
+        MaximumSmallPoolFreeBytes = 16 << 20,
+        MaximumLargePoolFreeBytes = 64 << 20,
+    };
+
+    private readonly string finalPath;
+    private readonly string tempPath;
+    private readonly bool csv;
+    private readonly FileStream stream;
+    private readonly ParquetWriter writer;
+    private readonly ParquetSchema schema;
+    private readonly Column[] columns;
+    private bool completed;
+    private bool disposed;
+
+    private ParquetStream(string path, bool csv, IReadOnlyDictionary<string, string>? metadata)
+    {
+        finalPath = Path.GetFullPath(path);
+        this.csv = csv;
+        Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+        tempPath = $"{finalPath}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        schema = typeof(T).GetParquetSchema(forWriting: false);
+        columns = schema.GetDataFields().Select(Column.For).ToArray();
+        stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        try
+        {
+            writer = ParquetWriter.CreateAsync(schema, stream, Options).GetAwaiter().GetResult();
+            if (metadata is not null) writer.CustomMetadata = metadata.ToDictionary(kv => kv.Key, kv => kv.Value);
+        }
+        catch
+        {
+            stream.Dispose();
+            File.Delete(tempPath);
+            throw;
+        }
+    }
+
+    /// <summary>Opens a streaming table that will become <paramref name="parquetPath"/> (and the same name with .csv when <paramref name="csv"/>).</summary>
+    /// <param name="parquetPath">Final path of the Parquet file; its folder is created.</param>
+    /// <param name="csv">Whether to write a CSV beside it at completion.</param>
+    /// <param name="metadata">Key-value metadata stored in the Parquet footer (provenance), or null.</param>
+    /// <returns>The open stream; call <see cref="Complete"/> when every row group is appended.</returns>
+    public static ParquetStream<T> Create(string parquetPath, bool csv = false, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(parquetPath);
+        return new ParquetStream<T>(parquetPath, csv, metadata);
+    }
+
+    /// <summary>The final path of the Parquet file.</summary>
+    public string ParquetPath => finalPath;
+
+    /// <summary>The final path of the CSV file, or null when none is written.</summary>
+    public string? CsvPath => csv ? Path.ChangeExtension(finalPath, ".csv") : null;
+
+    /// <summary>Rows appended so far.</summary>
+    public long RowCount { get; private set; }
+
+    /// <summary>Row groups appended so far.</summary>
+    public int RowGroupCount { get; private set; }
+
+    /// <summary>The column names, in file order.</summary>
+    public IReadOnlyList<string> ColumnNames => columns.Select(c => c.Field.Name).ToArray();
+
+    /// <summary>
+    /// Appends <paramref name="rows"/> as one row group (nothing for an empty span). The rows are
+    /// read during the call only, so the caller may reuse the row objects for the next group.
+    /// </summary>
+    /// <param name="rows">The rows of the group.</param>
+    public void AppendRowGroup(ReadOnlySpan<T> rows)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (completed) throw new InvalidOperationException($"{finalPath}: the table is already complete");
+        if (rows.IsEmpty) return;
+        using (var group = writer.CreateRowGroup())
+        {
+            foreach (var column in columns)
+            {
+                column.Gather(rows);
+                column.WriteAsync(group, rows.Length).GetAwaiter().GetResult();
+            }
+            group.CompleteValidate();
+        }
+        RowCount += rows.Length;
+        RowGroupCount++;
+    }
+
+    /// <summary>Finishes the file (footer), renames it to its final name and writes the CSV when requested.</summary>
+    public void Complete()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (completed) return;
+        writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        stream.Dispose();
+        if (csv) TableFile.WriteCsv(ReadBack(tempPath), Path.ChangeExtension(finalPath, ".csv"));
+        File.Move(tempPath, finalPath, overwrite: true);
+        completed = true;
+        foreach (var column in columns) column.Release();
+    }
+
+    /// <summary>Closes the file; without <see cref="Complete"/> the temporary file is deleted and nothing is written.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        if (completed) return;
+        try
+        {
+            writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The file is being abandoned; a footer that cannot be written does not matter.
+        }
+        stream.Dispose();
+        if (File.Exists(tempPath)) File.Delete(tempPath);
+    }
+
+    /// <summary>Reads a Parquet file of <typeparamref name="T"/> back lazily, one row group in memory at a time.</summary>
+    private static IEnumerable<T> ReadBack(string path)
+    {
+        int groups;
+        using (var s = File.OpenRead(path))
+        {
+            var reader = ParquetReader.CreateAsync(s).GetAwaiter().GetResult();
+            groups = reader.RowGroupCount;
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        for (var g = 0; g < groups; g++)
+        {
+            IList<T> rows;
+            using (var s = File.OpenRead(path)) rows = ParquetSerializer.DeserializeAsync<T>(s, null, g).GetAwaiter().GetResult().Data;
+            foreach (var row in rows) yield return row;
+        }
+    }
+
+    /// <summary>One column: reads its property from every row into a reused buffer, then writes it.</summary>
+    private abstract class Column(DataField field)
+    {
+        public DataField Field { get; } = field;
+
+        public abstract void Gather(ReadOnlySpan<T> rows);
+
+        public abstract Task WriteAsync(ParquetRowGroupWriter group, int count);
+
+        public abstract void Release();
+
+        public static Column For(DataField field)
+        {
+            var property = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .FirstOrDefault(p => (p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? p.Name) == field.Name)
+                ?? throw new NotSupportedException($"{typeof(T).Name}: no public property for Parquet column {field.Name}");
+            var type = property.PropertyType;
+            if (type == typeof(string)) return new StringColumn(field, property);
+            if (!type.IsPrimitive || field.IsArray)
+                throw new NotSupportedException($"{typeof(T).Name}.{property.Name}: column type {type.Name} is not supported by ParquetStream (primitive value types and string only)");
+            return (Column)Activator.CreateInstance(typeof(ValueColumn<>).MakeGenericType(typeof(T), type), field, property)!;
+        }
+    }
+
+    private sealed class ValueColumn<TValue>(DataField field, PropertyInfo property) : Column(field) where TValue : struct
+    {
+        private readonly Func<T, TValue> get = property.GetGetMethod()!.CreateDelegate<Func<T, TValue>>();
+        private TValue[] buffer = [];
+
+        public override void Gather(ReadOnlySpan<T> rows)
+        {
+            if (buffer.Length < rows.Length) buffer = new TValue[rows.Length];
+            for (var i = 0; i < rows.Length; i++) buffer[i] = get(rows[i]);
+        }
+
+        public override Task WriteAsync(ParquetRowGroupWriter group, int count) =>
+            group.WriteAsync<TValue>(Field, buffer.AsMemory(0, count));
+
+        public override void Release() => buffer = [];
+    }
+
+    private sealed class StringColumn(DataField field, PropertyInfo property) : Column(field)
+    {
+        private readonly Func<T, string?> get = property.GetGetMethod()!.CreateDelegate<Func<T, string?>>();
+        private readonly List<string> buffer = [];
+
+        public override void Gather(ReadOnlySpan<T> rows)
+        {
+            buffer.Clear();
+            foreach (var row in rows) buffer.Add(get(row) ?? "");
+        }
+
+        public override Task WriteAsync(ParquetRowGroupWriter group, int count) => group.WriteAsync(Field, buffer);
+
+        public override void Release() => buffer.Clear();
+    }
+}

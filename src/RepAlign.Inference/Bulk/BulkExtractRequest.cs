@@ -1,0 +1,103 @@
+namespace RepAlign.Inference.Bulk;
+
+/// <summary>
+/// What <see cref="BulkPairExtractor"/> measures: checkpoints × layers × pairs of one data set.
+/// The data arrays are read, never modified or copied whole.
+/// </summary>
+public sealed record BulkExtractRequest
+{
+    /// <summary>The checkpoints (epoch, ONNX file), in the order rows are written.</summary>
+    public IReadOnlyList<(int Epoch, string Path)> Checkpoints { get; init; } = [];
+
+    /// <summary>The data set's network inputs (already normalised), N × <see cref="InputWidth"/> row-major.</summary>
+    public float[] Images { get; init; } = [];
+
+    /// <summary>Values per input row (784 for MNIST).</summary>
+    public int InputWidth { get; init; } = 784;
+
+    /// <summary>The data set's targets (one-hot for MNIST), N × <see cref="TargetWidth"/> row-major.</summary>
+    public float[] Targets { get; init; } = [];
+
+    /// <summary>Values per target row (10 for MNIST); must equal the width of the model's output.</summary>
+    public int TargetWidth { get; init; } = 10;
+
+    /// <summary>Labels of the N data points (−1 where there is none); N is this array's length.</summary>
+    public int[] Labels { get; init; } = [];
+
+    /// <summary>The pairs (a, b), indices 0..N−1 into the data set; the <c>pair</c> column is the position here.</summary>
+    public (int A, int B)[] Pairs { get; init; } = [];
+
+    /// <summary>Hidden-layer indices written to the <c>layer</c> column.</summary>
+    public IReadOnlyList<int> Layers { get; init; } = [];
+
+    /// <summary>The graph output holding each layer of <see cref="Layers"/>; null = <c>hidden_k</c> (RepAlign checkpoints).</summary>
+    public IReadOnlyList<string>? LayerOutputs { get; init; }
+
+    /// <summary>The graph output holding the prediction ŷ.</summary>
+    public string PredictionOutput { get; init; } = "output";
+
+    /// <summary>Device and threads of ONNX Runtime.</summary>
+    public InferenceOptions Inference { get; init; } = new();
+
+    /// <summary>Rows per ONNX Runtime run (about 1024 is fastest for MNIST-sized MLPs on the CPU; see benchmarks/results/extract-*.md).</summary>
+    public int BatchSize { get; init; } = 1024;
+
+    /// <summary>
+    /// Whether the model's batch dimension is fixed at <see cref="BatchSize"/> (some foreign graphs):
+    /// every run then has exactly that many rows, the last one padded with zero rows whose outputs
+    /// are discarded. A model with a fixed batch dimension is refused unless this is set and
+    /// <see cref="BatchSize"/> equals it.
+    /// </summary>
+    public bool FixedBatch { get; init; }
+
+    /// <summary>
+    /// ONNX Runtime sessions run concurrently per checkpoint, each on its own contiguous share of the
+    /// distinct images with <see cref="InferenceOptions.Threads"/> threads. For small networks on a
+    /// busy machine, W sessions of one thread each beat one session of W threads (no per-layer
+    /// synchronisation between threads); total threads = Workers × Threads.
+    /// </summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>How h2 is computed; <see cref="PairDistanceMethod.Direct"/> unless a benchmark says otherwise.</summary>
+    public PairDistanceMethod Distance { get; init; } = PairDistanceMethod.Direct;
+
+    /// <summary>The pairs table to write (e.g. <c>extract/pairs.parquet</c>); rewritten whole, atomically.</summary>
+    public string OutputParquet { get; init; } = "";
+
+    /// <summary>The linear-probe table to write (epoch, layer, accuracy), or null for no probes.</summary>
+    public string? ProbeParquet { get; init; }
+
+    /// <summary>Probe every this many checkpoints (in list order, always including the first and the last); 1 = every checkpoint.</summary>
+    public int ProbeEvery { get; init; } = 1;
+
+    /// <summary>Seed of the linear probe's subsample, split and trainer.</summary>
+    public int ProbeSeed { get; init; }
+
+    /// <summary>Whether to write a CSV beside each Parquet table.</summary>
+    public bool Csv { get; init; }
+
+    /// <summary>Key-value provenance stored in the Parquet footer (e.g. the pair selection's description), or null.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
+
+/// <summary>What an extraction did and how fast.</summary>
+/// <param name="Rows">Rows written to the pairs table (checkpoints × layers × pairs).</param>
+/// <param name="Checkpoints">Checkpoints processed.</param>
+/// <param name="Pairs">Pairs per checkpoint and layer.</param>
+/// <param name="Layers">Layers per checkpoint.</param>
+/// <param name="DistinctImages">Distinct images run through each checkpoint.</param>
+/// <param name="Seconds">Wall time of the whole extraction.</param>
+/// <param name="InferenceSeconds">Time inside ONNX Runtime (including gathering input rows).</param>
+/// <param name="MetricsSeconds">Time computing pair metrics.</param>
+/// <param name="WriteSeconds">Time writing tables.</param>
+/// <param name="ProbeSeconds">Time training and evaluating linear probes.</param>
+public sealed record BulkExtractSummary(
+    long Rows, int Checkpoints, int Pairs, int Layers, int DistinctImages,
+    double Seconds, double InferenceSeconds, double MetricsSeconds, double WriteSeconds, double ProbeSeconds)
+{
+    /// <summary>Images per second through ONNX Runtime (checkpoints × distinct images / inference time).</summary>
+    public double ImagesPerSecond => InferenceSeconds > 0 ? (double)Checkpoints * DistinctImages / InferenceSeconds : 0;
+
+    /// <summary>Pairs per second through the whole extraction (checkpoints × pairs / wall time).</summary>
+    public double PairsPerSecond => Seconds > 0 ? (double)Checkpoints * Pairs / Seconds : 0;
+}

@@ -1,0 +1,35 @@
+namespace RepAlign.Pipelines.Reanalysis;
+
+/// <summary>What <c>repalign reanalyze</c> was asked to do.</summary>
+public sealed record ReanalyzeRequest
+{
+    /// <summary>A folder of ONNX checkpoints (one per epoch, the epoch the last number in each file name), or a RepAlign run folder.</summary>
+    public required string Checkpoints { get; init; }
+
+    /// <summary>Folder of MNIST IDX files; null = the run's data.path (run folders only).</summary>
+    public string? Data { get; init; }
+
+    /// <summary>Pair selection (all, random:N, classes:A-B:N, per-class-pair:N or a CSV file); null = the run's, else per-class-pair:10.</summary>
+    public string? Pairs { get; init; }
+
+    /// <summary>"auto" (nonlinearity outputs in topological order) or graph value names; null = the run's tracked layers, else auto.</summary>
+    public IReadOnlyList<string>? Layers { get; init; }
+
+    /// <summary>The graph input fed with images; null = the graph's only input.</summary>
+    public string? Input { get; init; }
+
+    /// <summary>"mnist" or "none"; null = the run's, else mnist.</summary>
+    public string? Normalize { get; init; }
+
+    /// <summary>"cpu" or "cuda".</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Output folder (a run folder of its own).</summary>
+    public required string Out { get; init; }
+
+    /// <summary>Write CSV beside every Parquet table.</summary>
+    public bool Csv { get; init; }
+
+    /// <summary>Seed of the pair selection.</summary>
+    public int Seed { get; init; }
+}

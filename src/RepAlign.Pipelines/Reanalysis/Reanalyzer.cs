@@ -1,0 +1,109 @@
+using RepAlign.Core;
+using RepAlign.Core.Runs;
+using RepAlign.Core.Specs;
+using RepAlign.Inference.Graphs;
+using RepAlign.Pipelines.Runner;
+using RepAlign.Pipelines.Spec;
+using RepAlign.Pipelines.Stages;
+
+namespace RepAlign.Pipelines.Reanalysis;
+
+/// <summary>Reanalyses stored checkpoints (RepAlign's or any exporter's) without retraining: extract → fit → analyze → report.</summary>
+public static class Reanalyzer
+{
+    /// <summary>Checks everything, then runs the stages in <see cref="ReanalyzeRequest.Out"/>; bad input writes nothing.</summary>
+    /// <param name="request">The command's arguments.</param>
+    /// <param name="laterStages">The stages after extract (fit, analyze, report), from the caller.</param>
+    /// <param name="observer">Progress and stage events.</param>
+    /// <param name="cancellation">Cancellation.</param>
+    public static RunResult Run(ReanalyzeRequest request, IReadOnlyList<IStage> laterStages, IRunObserver observer, CancellationToken cancellation = default)
+    {
+        var (checkpointDir, run) = Locate(request.Checkpoints);
+        var checkpoints = CheckpointFolder.Scan(checkpointDir);
+        CheckpointFolder.ValidateSameArchitecture(checkpoints);
+        var info = GraphInspector.Inspect(checkpoints[0].Path);
+
+        var spec = BuildSpec(request, run?.Spec);
+        CheckInput(info, request.Input, checkpoints[0].Path);
+        var layers = ResolveLayers(info, request.Layers, run?.Spec, checkpoints[0].Path);
+        var prediction = info.Outputs.Select(o => o.Name).LastOrDefault(n => !layers.Contains(n))
+                         ?? Throw.BadInput<string>($"{checkpoints[0].Path}: no graph output left for the prediction once the layers {string.Join(", ", layers)} are taken");
+        MnistData.Load(spec.Data); // bad data fails here, before anything is written
+        Core.Data.PairSelection.Parse(spec.Extract.Pairs);
+
+        var hashes = checkpoints.ToDictionary(c => Path.GetFullPath(c.Path), c => Hashing.File(c.Path));
+        var stages = new List<IStage> { new ReanalyzeExtractStage(checkpoints, layers, prediction, hashes) };
+        stages.AddRange(laterStages);
+        var runRequest = new RunRequest
+        {
+            Pipeline = $"reanalyze {request.Checkpoints}",
+            Out = request.Out,
+            Csv = request.Csv,
+            Inputs = hashes,
+        };
+        return PipelineRunner.RunOne(runRequest, spec, new RunLayout(Path.GetFullPath(request.Out)), stages, observer, cancellation);
+    }
+
+    /// <summary>A checkpoint folder and, when it belongs to a RepAlign run, that run's manifest.</summary>
+    private static (string Folder, RunManifest? Run) Locate(string path)
+    {
+        if (!Directory.Exists(path)) Throw.BadInput($"{path}: no such folder, expected a folder of ONNX checkpoints or a RepAlign run folder");
+        var manifest = Path.Combine(path, "run.json");
+        if (File.Exists(manifest)) return (Path.Combine(path, "checkpoints"), RunManifest.Read(manifest));
+        var parent = Path.Combine(Path.GetFullPath(path), "..", "run.json");
+        return File.Exists(parent) ? (path, RunManifest.Read(parent)) : (path, null);
+    }
+
+    private static ExperimentSpec BuildSpec(ReanalyzeRequest request, ExperimentSpec? run)
+    {
+        if (run is not null && run.Data.Kind != "mnist" && request.Data is null)
+            Throw.BadInput($"{request.Checkpoints}: the run's data set is '{run.Data.Kind}'; reanalysis measures MNIST pairs, so give --data DIR");
+        var data = run is { Data.Kind: "mnist" } ? run.Data : new DataSpec { Kind = "mnist", HeldOut = 0 };
+        if (request.Data is null && run is not { Data.Kind: "mnist" })
+            Throw.BadInput("--data: missing; expected the folder of the MNIST IDX files the checkpoints were trained on");
+        if (request.Data is { } dir) data = data with { Path = dir };
+        var spec = new ExperimentSpec
+        {
+            Name = "reanalyze",
+            Data = data with { Kind = "mnist" },
+            Model = run?.Model ?? new ModelSpec(),
+            Train = (run?.Train ?? new TrainSpec()) with { Seed = request.Seed },
+            Extract = new ExtractSpec { Pairs = request.Pairs ?? run?.Extract.Pairs ?? "per-class-pair:10" },
+            Fit = run?.Fit ?? new FitSpec { FitLoss = false },
+        };
+        if (request.Normalize is { } n) spec = PipelineKeys.All["data.normalize"].Apply(spec, n, "--normalize");
+        return PipelineKeys.All["extract.device"].Apply(spec, request.Device, "--device");
+    }
+
+    private static void CheckInput(GraphInfo info, string? input, string path)
+    {
+        var names = info.Inputs.Select(i => i.Name).ToArray();
+        if (input is not null && !names.Contains(input))
+            Throw.BadInput($"--input {input}: {path} has no input of that name; its inputs are {string.Join(", ", names)}");
+        if (names.Length != 1)
+            Throw.BadInput($"{path}: the graph has {names.Length} inputs ({string.Join(", ", names)}), expected one image input");
+        var width = info.Inputs[0].RowWidth;
+        if (width is { } w && w != Core.Data.MnistDataset.PixelCount)
+            Throw.BadInput($"{path}: input {names[0]} takes {w} values per example, the data has {Core.Data.MnistDataset.PixelCount} (28×28 MNIST images)");
+    }
+
+    private static IReadOnlyList<string> ResolveLayers(GraphInfo info, IReadOnlyList<string>? requested, ExperimentSpec? run, string path)
+    {
+        if (requested is null && run is not null)
+            return TrackedLayers.Of(run).Select(k => $"hidden_{k}").ToArray();
+        if (requested is null || requested is ["auto"])
+        {
+            if (info.AutoLayers.Count == 0)
+                Throw.BadInput($"{path}: no nonlinearity outputs found for --layers auto; name the layers (candidates: {Candidates(info, "")})");
+            return info.AutoLayers.Select(c => c.Name).ToArray();
+        }
+        foreach (var name in requested)
+        {
+            if (!info.ComputedValues.Contains(name))
+                Throw.BadInput($"--layers {name}: {path} computes no value of that name; candidates: {Candidates(info, name)}");
+        }
+        return requested;
+    }
+
+    private static string Candidates(GraphInfo info, string name) => Suggest.NearestFirst(name, info.Candidates.Select(c => c.Name), 20);
+}

@@ -1,0 +1,136 @@
+using RepAlign.Core;
+using RepAlign.Core.Specs;
+using RepAlign.Training.Models;
+using RepAlign.Training.Native;
+using RepAlign.Training.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RepAlign.Training.Loop;
+
+/// <summary>
+/// One network being trained — its parameters, optimiser and seeded shuffle stream — and the one
+/// implementation of the update step, the (mini-)batch epoch, eval-mode probing and checkpoint
+/// writing that every trainer uses.
+/// </summary>
+internal sealed class TrainingSession : IDisposable
+{
+    private readonly optim.Optimizer optimizer;
+    private readonly Generator generator;
+
+    /// <summary>Builds and initialises the network of <paramref name="model"/> from <see cref="TrainSpec.Seed"/>, and its optimiser.</summary>
+    public TrainingSession(ModelSpec model, TrainSpec train, int inputDim, int outputDim)
+    {
+        TorchRuntime.EnsureLoaded();
+        Model = model;
+        Train = train;
+        // libtorch's thread count is process-wide; concurrent runs must all ask for the same value.
+        if (torch.get_num_threads() != train.Threads) torch.set_num_threads(train.Threads);
+        generator = new Generator((ulong)(uint)train.Seed, CPU);
+        try
+        {
+            Network = NetworkFactory.Create(model, inputDim, outputDim, generator);
+            Network.train();
+            optimizer = train.Optimizer switch
+            {
+                OptimizerKind.Sgd => optim.SGD(Network.parameters(), train.Lr),
+                OptimizerKind.Adam => optim.Adam(Network.parameters(), train.Lr),
+                _ => Throw.BadInput<optim.Optimizer>($"train.optimizer: found {train.Optimizer}, expected sgd or adam"),
+            };
+        }
+        catch
+        {
+            Network?.Dispose();
+            generator.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The model spec.</summary>
+    public ModelSpec Model { get; }
+
+    /// <summary>The training spec.</summary>
+    public TrainSpec Train { get; }
+
+    /// <summary>The network (left in training mode between calls).</summary>
+    public RepNetwork Network { get; }
+
+    /// <summary>The loss of the whole method: 0.5 · mean squared error over rows and outputs.</summary>
+    public static Tensor Loss(Tensor prediction, Tensor target) => 0.5 * nn.functional.mse_loss(prediction, target);
+
+    /// <summary>One optimiser step on the gradient of <paramref name="loss"/>.</summary>
+    public void Update(Tensor loss)
+    {
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+    }
+
+    /// <summary>
+    /// One epoch over (x, y): with <paramref name="batch"/> = 0 or ≥ N a single full-batch step in row
+    /// order; otherwise the rows in a seeded random order, ⌈N / batch⌉ steps, each in its own dispose
+    /// scope. Returns the mean training loss of the epoch (each step's loss weighted by its rows), taken
+    /// from the forward passes the updates used; NaN or ∞ when a step diverged (the epoch stops there).
+    /// </summary>
+    public double Epoch(Tensor x, Tensor y, int batch, CancellationToken ct)
+    {
+        var n = x.shape[0];
+        if (batch == 0 || batch >= n)
+        {
+            using var scope = NewDisposeScope();
+            var loss = Loss(Network.Forward(x).Output, y); // x (N, d_in) → (N, d_out)
+            var value = (double)loss.item<float>();
+            if (double.IsFinite(value)) Update(loss);
+            return value;
+        }
+        using var order = randperm(n, generator: generator); // (N)
+        var sum = 0.0;
+        for (long start = 0; start < n; start += batch)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var rows = Math.Min(batch, n - start);
+            var index = order.narrow(0, start, rows); // (b)
+            var loss = Loss(Network.Forward(x.index_select(0, index)).Output, y.index_select(0, index)); // (b, d_in) → (b, d_out)
+            var value = (double)loss.item<float>();
+            if (!double.IsFinite(value)) return value;
+            Update(loss);
+            sum += value * rows;
+        }
+        return sum / n;
+    }
+
+    /// <summary>
+    /// The deterministic forward pass on <paramref name="x"/> without gradients (eval mode, so dropout is
+    /// the identity), then back to training mode. Call inside a dispose scope.
+    /// </summary>
+    public ForwardPass Probe(Tensor x)
+    {
+        using var _ = no_grad();
+        Network.eval();
+        try
+        {
+            return Network.Forward(x); // (R, d_in) → hidden (R, P_k), output (R, d_out)
+        }
+        finally
+        {
+            Network.train();
+        }
+    }
+
+    /// <summary>Writes the eval-mode network as <c>epoch-NNNNN.onnx</c> in <paramref name="directory"/> (atomically) and returns the file.</summary>
+    public CheckpointFile Checkpoint(DataSpec data, int epoch, string directory)
+    {
+        var path = Path.GetFullPath(Path.Combine(directory, OnnxExporter.FileName(epoch)));
+        OnnxExporter.Write(Network, new CheckpointInfo(Model, data, Train, epoch), path);
+        return new CheckpointFile(epoch, path);
+    }
+
+    /// <summary>Releases the network, optimiser and generator.</summary>
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        Network.Dispose();
+        generator.Dispose();
+    }
+}

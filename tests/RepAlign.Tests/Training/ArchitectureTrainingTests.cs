@@ -1,0 +1,64 @@
+using RepAlign.Core.Data;
+using RepAlign.Core.Specs;
+using RepAlign.Inference;
+using RepAlign.Training;
+using Xunit;
+using static RepAlign.Tests.Training.TrainingFixtures;
+
+namespace RepAlign.Tests.Training;
+
+/// <summary>Two-point training of every model kind: seeded bit-identical runs, and online tracking equal to ONNX extraction.</summary>
+public class ArchitectureTrainingTests
+{
+    private static TwoPointTrainRequest Request(ModelKind kind, int epochs, int batch = 0) => Tiny(epochs: epochs, lr: 0.02) with
+    {
+        Model = SmallModel(kind),
+        Train = Tiny().Train with { Epochs = epochs, Lr = 0.02, Batch = batch },
+        TrackLayers = kind == ModelKind.Cnn ? [0, 1, 3] : [0, 2, 3],
+    };
+
+    [Theory]
+    [MemberData(nameof(Kinds), MemberType = typeof(TrainingFixtures))]
+    public void Same_spec_and_seed_give_bit_identical_checkpoints(ModelKind kind)
+    {
+        using var dirA = new TempDir();
+        using var dirB = new TempDir();
+        // Batch 1: the shuffle (and, for dropout, the masks) are part of what must repeat.
+        var request = Request(kind, 12, batch: 1) with { CheckpointEpochs = [0, 12] };
+        var a = TwoPointTrainer.Run(request with { CheckpointDirectory = dirA.Path });
+        var b = TwoPointTrainer.Run(request with { CheckpointDirectory = dirB.Path });
+        Assert.Equal(a.Loss, b.Loss);
+        Assert.Equal(a.Online, b.Online);
+        Assert.Equal(2, a.Checkpoints.Count);
+        for (var i = 0; i < a.Checkpoints.Count; i++)
+            Assert.Equal(File.ReadAllBytes(a.Checkpoints[i].Path), File.ReadAllBytes(b.Checkpoints[i].Path));
+        Assert.NotEqual(File.ReadAllBytes(a.Checkpoints[0].Path), File.ReadAllBytes(a.Checkpoints[1].Path));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds), MemberType = typeof(TrainingFixtures))]
+    public void Online_tracking_equals_extraction_and_the_loss_falls(ModelKind kind)
+    {
+        using var dir = new TempDir();
+        var request = Request(kind, 60) with { CheckpointEpochs = [0, 7, 30, 60], CheckpointDirectory = dir.Path };
+        var result = TwoPointTrainer.Run(request);
+        Assert.Equal(TrainStatus.Completed, result.Status);
+        Assert.True(result.Loss[^1] < 0.5 * result.Loss[0], $"{kind}: loss {result.Loss[0]} → {result.Loss[^1]}");
+
+        var extracted = TwoPointExtractor.Extract(result.Checkpoints.Select(c => (c.Epoch, c.Path)), request.Data, request.TrackLayers,
+            new InferenceOptions { Threads = 1 });
+        Assert.Equal(result.Checkpoints.Count * request.TrackLayers.Count, extracted.Count);
+        // The tolerance of TwoPointExtractorTests: h2 relative; y2 and w relative to the output scale.
+        var scale = 1 + new TwoPointData(request.Data).Y.Max(Math.Abs);
+        var online = result.Online.ToDictionary(r => (r.Epoch, r.Layer));
+        foreach (var row in extracted)
+        {
+            var o = online[(row.Epoch, row.Layer)];
+            var yScale = 2 * Math.Sqrt(Math.Max(o.Y2, row.Y2)) * scale;
+            Assert.True(Close(o.H2, row.H2, 1e-5), $"{kind} epoch {row.Epoch} layer {row.Layer} h2: online {o.H2} vs ONNX {row.H2}");
+            Assert.True(Close(o.Y2, row.Y2, 1e-5, 1e-5 * yScale), $"{kind} epoch {row.Epoch} layer {row.Layer} y2: online {o.Y2} vs ONNX {row.Y2}");
+            Assert.True(Close(o.W, row.W, 1e-5, 1e-5 * (yScale + Math.Sqrt(request.Data.Dy2) * scale)),
+                $"{kind} epoch {row.Epoch} layer {row.Layer} w: online {o.W} vs ONNX {row.W}");
+        }
+    }
+}
