@@ -12,6 +12,8 @@ public sealed record ForeignStyle
 {
     /// <summary>Graph input name.</summary>
     public string InputName { get; init; } = "x";
+    /// <summary>Input values per row (a square number when the model has a Flatten or Reshape in front).</summary>
+    public int InputWidth { get; init; } = ForeignMlp.DefaultInputWidth;
     /// <summary>Gemm(transB = 1) with (out, in) weights, or MatMul with (in, out) weights followed by Add.</summary>
     public bool MatMulAdd { get; init; }
     /// <summary>Weights reach their layer through Identity nodes (as torch writes tied or shared parameters).</summary>
@@ -48,8 +50,11 @@ public sealed record ForeignStyle
 /// </summary>
 public sealed class ForeignMlp
 {
-    /// <summary>Input values per row.</summary>
-    public const int InputWidth = 16;
+    /// <summary>Input values per row unless the style says otherwise.</summary>
+    public const int DefaultInputWidth = 16;
+
+    /// <summary>Input values per row of this model.</summary>
+    public int InputWidth => Style.InputWidth;
 
     private ForeignMlp(ForeignStyle style)
     {
@@ -98,10 +103,10 @@ public sealed class ForeignMlp
     }
 
     /// <summary>Seeded input rows, row-major (rows, 16).</summary>
-    public static float[] Rows(int rows, int seed)
+    public static float[] Rows(int rows, int seed, int width = DefaultInputWidth)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, rows * InputWidth).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        return Enumerable.Range(0, rows * width).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
     }
 
     /// <summary>Hidden activations per layer, each (rows, width) row-major, computed directly in double precision.</summary>
@@ -142,7 +147,7 @@ public sealed class ForeignMlp
         var nodes = new List<NodeProto>();
         var batch = s.FixedBatch is { } b ? new TensorShapeProto.Types.Dimension { DimValue = b } : new TensorShapeProto.Types.Dimension { DimParam = "batch_size" };
         var front = s.FlattenFront || s.ReshapeFront;
-        graph.Input.Add(Value(s.InputName, front ? [batch, Dim(1), Dim(4), Dim(4)] : [batch, Dim(InputWidth)]));
+        graph.Input.Add(Value(s.InputName, front ? [batch, Dim(1), Dim((long)Math.Sqrt(InputWidth)), Dim((long)Math.Sqrt(InputWidth))] : [batch, Dim(InputWidth)]));
 
         var x = s.InputName;
         if (s.FlattenFront)

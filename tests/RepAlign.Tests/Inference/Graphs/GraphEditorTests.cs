@@ -74,12 +74,12 @@ public class GraphEditorTests
         var reference = mlp.Reference(input, 9);
         for (var count = 1; count <= 9; count++)
         {
-            var output = Assert.Single(chunked.Run(input.AsSpan(0, count * ForeignMlp.InputWidth), count, [info.AutoLayers[0].Name]));
+            var output = Assert.Single(chunked.Run(input.AsSpan(0, count * ForeignMlp.DefaultInputWidth), count, [info.AutoLayers[0].Name]));
             Assert.Equal([count, 8L], output.Shape);
             AssertClose(reference[0].AsSpan(0, count * 8).ToArray(), output.Values, $"{count} rows");
         }
         // The unpadded runner refuses a partial batch: ONNX Runtime checks the fixed dimension.
-        Assert.ThrowsAny<Exception>(() => runner.Run(input.AsSpan(0, 3 * ForeignMlp.InputWidth), 3, [info.AutoLayers[0].Name]));
+        Assert.ThrowsAny<Exception>(() => runner.Run(input.AsSpan(0, 3 * ForeignMlp.DefaultInputWidth), 3, [info.AutoLayers[0].Name]));
     }
 
     [Fact]
