@@ -2,9 +2,25 @@ using BenchmarkDotNet.Running;
 
 namespace RepAlign.Benchmarks;
 
-/// <summary>Runs the benchmarks: <c>dotnet run -c Release --project benchmarks/RepAlign.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Runs the benchmarks: <c>dotnet run -c Release --project benchmarks/RepAlign.Benchmarks -- --filter '*Theory*'</c>
+/// (BenchmarkDotNet's switcher), or one of the console probes:
+/// <c>-- extract-peak [args]</c> (GFLOP/s against ONNX Runtime's own 2048² MatMul, same run) and
+/// <c>-- extract-memory [checkpoints] [pairs] [batch] [workers]</c> (peak memory of a bulk extraction).
+/// </summary>
 public static class Program
 {
-    /// <summary>Entry point; arguments go to BenchmarkDotNet's switcher (--filter, --job, --list).</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>Entry point.</summary>
+    public static int Main(string[] args) => args switch
+    {
+        ["extract-peak", .. var rest] => ExtractPeakProbe.Run(rest),
+        ["extract-memory", .. var rest] => ExtractMemoryProbe.Run(rest),
+        _ => Switch(args),
+    };
+
+    private static int Switch(string[] args)
+    {
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

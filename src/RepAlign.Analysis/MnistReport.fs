@@ -112,9 +112,9 @@ let private layerQualitySection (layers: LayerSummary[]) =
         [ medianWithIqr "R² of h" "#1f77b4" -0.1 (fun s -> s.R2HMedian) (fun s -> s.R2HQ25) (fun s -> s.R2HQ75)
           medianWithIqr "R² of y" "#ff7f0e" 0.1 (fun s -> s.R2YMedian) (fun s -> s.R2YQ25) (fun s -> s.R2YQ75) ]
         |> Chart.combine
-        |> Chart.withTitle "median R² per layer (bars: interquartile range)"
+        |> Chart.withTitle "median R² per layer (bars: interquartile range; axis clipped to [−1, 1])"
         |> Chart.withXAxis (LayoutObjects.LinearAxis.init (Title = Title.init "hidden layer", DTick = 1))
-        |> Chart.withYAxisStyle "R²"
+        |> Chart.withYAxisStyle ("R²", MinMax = (-1.0, 1.05))
         |> Chart.withSize (700, 400)
         |> chart
     let header =

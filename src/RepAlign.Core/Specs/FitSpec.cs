@@ -39,6 +39,9 @@ public sealed record ExtractSpec
 
     /// <summary>Whether a linear probe (held-out accuracy of a linear classifier) is fitted per layer and checkpoint.</summary>
     public bool LinearProbe { get; init; } = true;
+
+    /// <summary>Probe every n-th checkpoint (and always the last): probes cost more than the extraction itself.</summary>
+    public int ProbeEvery { get; init; } = 5;
 }
 
 /// <summary>The report stage.</summary>

@@ -68,6 +68,8 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<(int Epoch, string Path)
                 OutputParquet = layout.Pairs,
                 ProbeParquet = spec.Extract.LinearProbe ? layout.Probe : null,
                 ProbeSeed = spec.Train.Seed,
+            ProbeEvery = spec.Extract.ProbeEvery,
+            Workers = spec.Extract.Threads > 0 ? 1 : Environment.ProcessorCount, // one single-threaded session per core is fastest for these small networks
                 Csv = context.Csv,
                 Metadata = new Dictionary<string, string> { ["repalign.pairs"] = selection.Canonical },
             }, progress, context.Cancellation);

@@ -63,6 +63,7 @@ public static class PipelineKeys
         yield return PipelineKey.Int("extract.threads", "ONNX Runtime threads; 0 = every core.", 0, (s, v) => s with { Extract = s.Extract with { Threads = v } });
         yield return PipelineKey.Text("extract.pairs", "Pairs to follow: all, random:N, classes:A-B:N, per-class-pair:N, or a CSV file with columns a,b.", (s, v) => s with { Extract = s.Extract with { Pairs = v } });
         yield return PipelineKey.Int("extract.batch_size", "Rows per ONNX Runtime run.", 1, (s, v) => s with { Extract = s.Extract with { BatchSize = v } });
+        yield return PipelineKey.Int("extract.probe_every", "Fit the linear probe at every n-th checkpoint (and the last).", 1, (s, v) => s with { Extract = s.Extract with { ProbeEvery = v } });
         yield return PipelineKey.Bool("extract.linear_probe", "Fit a linear probe (held-out accuracy) per layer and checkpoint.", (s, v) => s with { Extract = s.Extract with { LinearProbe = v } });
 
         yield return PipelineKey.Int("fit.grid_points", "Points of the log grid that initialises the fit.", 2, (s, v) => s with { Fit = s.Fit with { GridPoints = v } });

@@ -19,13 +19,13 @@ public sealed class ExtractStage : IStage
 
     /// <inheritdoc />
     public object Parameters(Core.Specs.ExperimentSpec spec) =>
-        new { spec.Data, spec.Track, spec.Extract.Device, spec.Extract.Pairs, spec.Extract.LinearProbe, spec.Train.Seed };
+        new { spec.Data, spec.Track, spec.Extract.Device, spec.Extract.Pairs, spec.Extract.LinearProbe, spec.Extract.ProbeEvery, spec.Train.Seed };
 
     /// <summary>Inference options for a spec's [extract] table.</summary>
     public static InferenceOptions Options(Core.Specs.ExtractSpec extract) => new()
     {
         Device = extract.Device == "cuda" ? Device.Cuda : Device.Cpu,
-        Threads = extract.Threads > 0 ? extract.Threads : Environment.ProcessorCount,
+        Threads = extract.Threads > 0 ? extract.Threads : 1, // 0: one single-threaded session per core (bulk extraction's workers)
     };
 
     /// <inheritdoc />
@@ -89,6 +89,8 @@ public sealed class ExtractStage : IStage
             OutputParquet = layout.Pairs,
             ProbeParquet = spec.Extract.LinearProbe ? layout.Probe : null,
             ProbeSeed = spec.Train.Seed,
+            ProbeEvery = spec.Extract.ProbeEvery,
+            Workers = spec.Extract.Threads > 0 ? 1 : Environment.ProcessorCount, // one single-threaded session per core is fastest for these small networks
             Csv = context.Csv,
             Metadata = new Dictionary<string, string> { ["repalign.pairs"] = selection.Canonical, ["repalign.pairs.description"] = selection.Description },
         }, progress, context.Cancellation);

@@ -1,0 +1,36 @@
+using System.Diagnostics;
+
+namespace RepAlign.Tests;
+
+/// <summary>The F# scripts in examples/ run on a finished run, so they cannot rot.</summary>
+[Collection("console")]
+public class ExamplesTests
+{
+    [Fact]
+    public async Task ExploreFitsScriptLoadsARunAsDeedleFramesAndPlots()
+    {
+        using var scratch = new ScratchFolder();
+        var run = scratch.File("run");
+        var code = RepAlign.Cli.Program.main(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--out", run,
+            "--set", "model.depth=3", "--set", "model.width=16", "--set", "train.epochs=120", "--set", "train.lr=0.05",
+            "--set", "track.layers=all", "--set", "fit.grid_points=30", "--set", "checkpoints.count=3"]);
+        Assert.Equal(0, code);
+
+        var html = scratch.File("plot.html");
+        var start = new ProcessStartInfo("dotnet", ["fsi", TestPaths.Repo("examples", "explore-fits.fsx"), run, html])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = TestPaths.RepoRoot,
+        };
+        using var fsi = Process.Start(start)!;
+        var stdout = fsi.StandardOutput.ReadToEndAsync();
+        var stderr = fsi.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        await fsi.WaitForExitAsync(timeout.Token);
+        var (output, errors) = (await stdout, await stderr);
+        Assert.True(fsi.ExitCode == 0, errors + output);
+        Assert.Contains("layer 2:", output);
+        Assert.Contains("Plotly.newPlot", File.ReadAllText(html));
+    }
+}
