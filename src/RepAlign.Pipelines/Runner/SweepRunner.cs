@@ -37,6 +37,7 @@ public static class SweepRunner
         var root = Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, document.Base.Name, sweepId));
         Directory.CreateDirectory(root);
 
+        if (points.Any(p => p.Spec.Train.Threads == 1)) Training.Native.TorchRuntime.UseThreads(1); // before any trial starts
         var progress = observer.Progress($"{points.Count} runs", points.Count);
         var quiet = new QuietObserver(observer);
         var results = new RunResult[points.Count];

@@ -25,7 +25,7 @@ internal sealed class TrainingSession : IDisposable
         Model = model;
         Train = train;
         // libtorch's thread count is process-wide; concurrent runs must all ask for the same value.
-        if (torch.get_num_threads() != train.Threads) torch.set_num_threads(train.Threads);
+        TorchRuntime.UseThreads(train.Threads);
         generator = new Generator((ulong)(uint)train.Seed, CPU);
         try
         {

@@ -47,6 +47,20 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// Sets libtorch's intra-op thread count, which is process-wide: under a lock and only when it differs, so
+    /// parallel trials asking for the same count never call into libtorch while another trains (a concurrent
+    /// <c>set_num_threads</c> during parallel work was seen to abort the process).
+    /// </summary>
+    public static void UseThreads(int threads)
+    {
+        EnsureLoaded();
+        lock (Gate)
+        {
+            if (torch.get_num_threads() != threads) torch.set_num_threads(threads);
+        }
+    }
+
     /// <summary>Folders that may hold TorchSharp's native libraries, in search order.</summary>
     public static IEnumerable<string> NativeSearchDirectories()
     {
