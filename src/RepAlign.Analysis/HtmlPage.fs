@@ -18,6 +18,10 @@ let private plotlyJs =
          use reader = new StreamReader(stream)
          reader.ReadToEnd())
 
+/// A number for a table cell: four significant digits, "–" for NaN.
+let fmt (x: float) =
+    if Double.IsNaN x then "–" else x.ToString("G4", Globalization.CultureInfo.InvariantCulture)
+
 /// HTML-escapes text.
 let escape (text: string) = WebUtility.HtmlEncode text
 

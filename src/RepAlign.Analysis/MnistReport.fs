@@ -12,9 +12,6 @@ open RepAlign.Pipelines.Spec
 open RepAlign.Analysis.HtmlPage
 open RepAlign.Analysis.FitFrames
 
-let private fmt (x: float) =
-    if Double.IsNaN x then "–" else x.ToString("G4", CultureInfo.InvariantCulture)
-
 let private percent (x: float) =
     if Double.IsNaN x then "–" else (100.0 * x).ToString("F1", CultureInfo.InvariantCulture) + "%"
 

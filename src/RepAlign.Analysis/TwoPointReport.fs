@@ -10,9 +10,6 @@ open RepAlign.Core.Specs
 open RepAlign.Pipelines.Spec
 open RepAlign.Analysis.HtmlPage
 
-let private fmt (x: float) =
-    if Double.IsNaN x then "–" else x.ToString("G4", CultureInfo.InvariantCulture)
-
 /// Keeps at most n points of a series (evenly spaced, always the last), so long runs stay light in the browser.
 let thin (n: int) (xs: 'a[]) =
     if xs.Length <= n then xs

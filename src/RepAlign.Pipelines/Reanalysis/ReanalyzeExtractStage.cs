@@ -50,29 +50,15 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<(int Epoch, string Path)
             var info = GraphInspector.Inspect(checkpoints[0].Path);
             var fixedBatch = GraphEditor.FixedBatch(info);
             var progress = context.Observer.Progress($"extracting {selection.Count} pairs", exposed.Count);
-            var summary = BulkPairExtractor.Extract(new BulkExtractRequest
+            var request = ExtractStage.BulkRequest(context, data, selection, exposed) with
             {
-                Checkpoints = exposed,
-                Images = data.Train.Images,
-                InputWidth = MnistDataset.PixelCount,
-                Targets = data.Train.OneHotTargets(),
-                TargetWidth = MnistDataset.ClassCount,
-                Labels = data.Train.Labels.Select(l => (int)l).ToArray(),
-                Pairs = selection.Pairs,
                 Layers = Enumerable.Range(0, layerNames.Count).ToArray(),
                 LayerOutputs = layerNames,
                 PredictionOutput = predictionOutput,
-                Inference = ExtractStage.Options(spec.Extract),
                 BatchSize = fixedBatch ?? spec.Extract.BatchSize,
                 FixedBatch = fixedBatch is not null,
-                OutputParquet = layout.Pairs,
-                ProbeParquet = spec.Extract.LinearProbe ? layout.Probe : null,
-                ProbeSeed = spec.Train.Seed,
-            ProbeEvery = spec.Extract.ProbeEvery,
-            Workers = spec.Extract.Threads > 0 ? 1 : Environment.ProcessorCount, // one single-threaded session per core is fastest for these small networks
-                Csv = context.Csv,
-                Metadata = new Dictionary<string, string> { ["repalign.pairs"] = selection.Canonical },
-            }, progress, context.Cancellation);
+            };
+            var summary = BulkPairExtractor.Extract(request, progress, context.Cancellation);
             var outputs = new List<string> { layout.Pairs };
             if (spec.Extract.LinearProbe) outputs.Add(layout.Probe);
             if (context.Csv) outputs.AddRange(outputs.ToArray().Select(o => Path.ChangeExtension(o, ".csv")));

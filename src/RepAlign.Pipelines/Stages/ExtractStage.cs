@@ -68,33 +68,13 @@ public sealed class ExtractStage : IStage
         var layout = context.Layout;
         var index = CheckpointIndex.Read(layout.CheckpointIndex);
         var data = MnistData.Load(spec.Data);
-        var labels = data.Train.Labels;
-        var selection = PairSelection.Select(spec.Extract.Pairs, labels, (ulong)spec.Train.Seed);
+        var selection = PairSelection.Select(spec.Extract.Pairs, data.Train.Labels, (ulong)spec.Train.Seed);
         var layers = TrackedLayers.Of(spec);
-        var options = Options(spec.Extract);
         var checkpoints = index.Select(e => (e.Epoch, Path.Combine(layout.Checkpoints, e.File))).ToArray();
         var progress = context.Observer.Progress($"extracting {selection.Count} pairs", checkpoints.Length);
-        var summary = BulkPairExtractor.Extract(new BulkExtractRequest
-        {
-            Checkpoints = checkpoints,
-            Images = data.Train.Images,
-            InputWidth = MnistDataset.PixelCount,
-            Targets = data.Train.OneHotTargets(),
-            TargetWidth = MnistDataset.ClassCount,
-            Labels = labels.Select(l => (int)l).ToArray(),
-            Pairs = selection.Pairs,
-            Layers = layers,
-            Inference = options,
-            BatchSize = spec.Extract.BatchSize,
-            OutputParquet = layout.Pairs,
-            ProbeParquet = spec.Extract.LinearProbe ? layout.Probe : null,
-            ProbeSeed = spec.Train.Seed,
-            ProbeEvery = spec.Extract.ProbeEvery,
-            Workers = spec.Extract.Threads > 0 ? 1 : Environment.ProcessorCount, // one single-threaded session per core is fastest for these small networks
-            Csv = context.Csv,
-            Metadata = new Dictionary<string, string> { ["repalign.pairs"] = selection.Canonical, ["repalign.pairs.description"] = selection.Description },
-        }, progress, context.Cancellation);
-        var accuracy = HeldOutAccuracy(checkpoints, data.HeldOut, options);
+        var summary = BulkPairExtractor.Extract(BulkRequest(context, data, selection, checkpoints) with { Layers = layers },
+            progress, context.Cancellation);
+        var accuracy = HeldOutAccuracy(checkpoints, data.HeldOut, Options(spec.Extract));
         TableFile.Write(accuracy, layout.Accuracy, context.Csv);
 
         var outputs = new List<string> { layout.Pairs, layout.Accuracy };
@@ -103,6 +83,32 @@ public sealed class ExtractStage : IStage
         var final = accuracy.Length > 0 ? $", held-out accuracy {accuracy[^1].Accuracy:P1}" : "";
         return new StageOutcome(outputs,
             $"{selection.Description}: {summary.Pairs} pairs × {summary.Layers} layers × {summary.Checkpoints} checkpoints ({summary.DistinctImages} distinct images, {summary.ImagesPerSecond:F0} images/s, probes {summary.ProbeSeconds:F1} s){final}");
+    }
+
+    /// <summary>The bulk extraction of a spec's pairs over checkpoints into the run's pairs (and probe) tables; callers set the layers.</summary>
+    public static BulkExtractRequest BulkRequest(StageContext context, MnistData data, PairSet selection, IReadOnlyList<(int Epoch, string Path)> checkpoints)
+    {
+        var spec = context.Spec;
+        var layout = context.Layout;
+        return new BulkExtractRequest
+        {
+            Checkpoints = checkpoints,
+            Images = data.Train.Images,
+            InputWidth = MnistDataset.PixelCount,
+            Targets = data.Train.OneHotTargets(),
+            TargetWidth = MnistDataset.ClassCount,
+            Labels = data.Train.Labels.Select(l => (int)l).ToArray(),
+            Pairs = selection.Pairs,
+            Inference = Options(spec.Extract),
+            BatchSize = spec.Extract.BatchSize,
+            OutputParquet = layout.Pairs,
+            ProbeParquet = spec.Extract.LinearProbe ? layout.Probe : null,
+            ProbeSeed = spec.Train.Seed,
+            ProbeEvery = spec.Extract.ProbeEvery,
+            Workers = spec.Extract.Threads > 0 ? 1 : Environment.ProcessorCount, // one single-threaded session per core is fastest for these small networks
+            Csv = context.Csv,
+            Metadata = new Dictionary<string, string> { ["repalign.pairs"] = selection.Canonical, ["repalign.pairs.description"] = selection.Description },
+        };
     }
 
     /// <summary>The network's accuracy on the held-out images at every checkpoint (one batched run each).</summary>

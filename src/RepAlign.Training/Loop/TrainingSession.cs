@@ -15,7 +15,8 @@ namespace RepAlign.Training.Loop;
 /// </summary>
 internal sealed class TrainingSession : IDisposable
 {
-    private readonly optim.Optimizer optimizer;
+    private static readonly Scalar Half = 0.5.ToScalar(); // explicit: implicit Scalars are left to the finaliser thread
+    private readonly ParameterUpdate optimizer;
     private readonly Generator generator;
 
     /// <summary>Builds and initialises the network of <paramref name="model"/> from <see cref="TrainSpec.Seed"/>, and its optimiser.</summary>
@@ -33,9 +34,9 @@ internal sealed class TrainingSession : IDisposable
             Network.train();
             optimizer = train.Optimizer switch
             {
-                OptimizerKind.Sgd => optim.SGD(Network.parameters(), train.Lr),
-                OptimizerKind.Adam => optim.Adam(Network.parameters(), train.Lr),
-                _ => Throw.BadInput<optim.Optimizer>($"train.optimizer: found {train.Optimizer}, expected sgd or adam"),
+                OptimizerKind.Sgd => new ParameterUpdate(Network.parameters(), train.Lr, adam: false),
+                OptimizerKind.Adam => new ParameterUpdate(Network.parameters(), train.Lr, adam: true),
+                _ => Throw.BadInput<ParameterUpdate>($"train.optimizer: found {train.Optimizer}, expected sgd or adam"),
             };
         }
         catch
@@ -56,14 +57,18 @@ internal sealed class TrainingSession : IDisposable
     public RepNetwork Network { get; }
 
     /// <summary>The loss of the whole method: 0.5 · mean squared error over rows and outputs.</summary>
-    public static Tensor Loss(Tensor prediction, Tensor target) => 0.5 * nn.functional.mse_loss(prediction, target);
+    public static Tensor Loss(Tensor prediction, Tensor target)
+    {
+        using var mse = nn.functional.mse_loss(prediction, target);
+        return mse.mul(Half);
+    }
 
     /// <summary>One optimiser step on the gradient of <paramref name="loss"/>.</summary>
     public void Update(Tensor loss)
     {
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         loss.backward();
-        optimizer.step();
+        optimizer.Step();
     }
 
     /// <summary>

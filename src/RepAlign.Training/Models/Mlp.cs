@@ -122,7 +122,9 @@ public sealed class Mlp : RepNetwork
     {
         if (dropoutGenerator is null || !training || dropoutP == 0) return x;
         using var keep = empty_like(x).bernoulli_(1.0 - dropoutP, dropoutGenerator); // (B, n) of 0/1
-        return x * keep / (1.0 - dropoutP);
+        using var scale = (1.0 / (1.0 - dropoutP)).ToScalar(); // explicit, not left to the finaliser thread
+        using var kept = x.mul(keep);
+        return kept.mul(scale);
     }
 
     /// <inheritdoc />

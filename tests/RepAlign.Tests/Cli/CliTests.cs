@@ -4,20 +4,7 @@ namespace RepAlign.Tests.Cli;
 [Collection("console")]
 public class CliTests
 {
-    private static (int Code, string Err) Run(params string[] args)
-    {
-        var err = new StringWriter();
-        var old = Console.Error;
-        Console.SetError(err);
-        try
-        {
-            return (RepAlign.Cli.Program.main(args), err.ToString());
-        }
-        finally
-        {
-            Console.SetError(old);
-        }
-    }
+    private static (int Code, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     private static string Pipeline => TestPaths.Repo("pipelines", "two-points.toml");
 

@@ -8,14 +8,7 @@ namespace RepAlign.Tests.Cli;
 [Collection("console")]
 public class FitCommandTests
 {
-    private static (int Code, string Err) Run(params string[] args)
-    {
-        var err = new StringWriter();
-        var old = Console.Error;
-        Console.SetError(err);
-        try { return (RepAlign.Cli.Program.main(args), err.ToString()); }
-        finally { Console.SetError(old); }
-    }
+    private static (int Code, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     private static string FixtureCsv(ScratchFolder scratch)
     {

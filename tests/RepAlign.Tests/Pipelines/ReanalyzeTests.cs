@@ -1,6 +1,7 @@
 using RepAlign.Core.Data;
 using RepAlign.Core.Runs;
 using RepAlign.Core.Tables;
+using RepAlign.Tests.Cli;
 using RepAlign.Tests.Inference.Graphs;
 
 namespace RepAlign.Tests.Pipelines;
@@ -11,14 +12,7 @@ public class ReanalyzeTests
 {
     private static string MnistDir => TestPaths.Repo("data", "mnist-10k");
 
-    private static (int Code, string Err) Cli(params string[] args)
-    {
-        var err = new StringWriter();
-        var old = Console.Error;
-        Console.SetError(err);
-        try { return (RepAlign.Cli.Program.main(args), err.ToString()); }
-        finally { Console.SetError(old); }
-    }
+    private static (int Code, string Err) Cli(params string[] args) => CliRunner.Run(args);
 
     /// <summary>Three epochs of a foreign 784-input MLP in the given style, files named like another exporter would.</summary>
     private static ForeignMlp[] WriteCheckpoints(string dir, ForeignStyle style, string pattern = "ckpt_{0}.onnx")
