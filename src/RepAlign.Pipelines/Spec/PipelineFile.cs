@@ -133,6 +133,17 @@ public static class PipelineFile
     /// <summary>Checks what no single key can: layers within depth, windows in order, batches that fit the data.</summary>
     public static ExperimentSpec Validate(ExperimentSpec spec, string fileName)
     {
+        var (inputs, outputs) = spec.Data.Kind == "mnist"
+            ? (Core.Data.MnistDataset.PixelCount, Core.Data.MnistDataset.ClassCount)
+            : (spec.Data.InputDim, spec.Data.OutputDim);
+        try
+        {
+            Training.Models.NetworkFactory.Validate(spec.Model, inputs, outputs); // unsupported architectures stop before training
+        }
+        catch (BadInputException e)
+        {
+            Throw.BadInput($"{fileName}: {e.Message}");
+        }
         var depth = Training.Models.NetworkFactory.HiddenLayerCount(spec.Model);
         if (TrackedLayers.Of(spec).FirstOrDefault(l => l >= depth, -1) is var bad && bad >= 0)
             Throw.BadInput($"{fileName}: track.layers: found layer {bad}, expected indices below {depth}, the number of hidden layers of this {SnakeCase.Of(spec.Model.Kind)} with model.depth = {spec.Model.Depth} (hidden layers are 0..{depth - 1})");

@@ -86,3 +86,15 @@ public class PipelineFileTests
         Assert.Equal([0, 7, 14, 20], every);
     }
 }
+
+public class ArchitectureValidationTests
+{
+    [Fact]
+    public void CnnTooNarrowForItsConvolutionsIsRejectedBeforeTraining()
+    {
+        var e = Assert.Throws<BadInputException>(() =>
+            PipelineFile.Parse("[model]\nkind = \"cnn\"\nwidth = 50\ndepth = 10\n", "p.toml", []));
+        Assert.Contains("p.toml", e.Message);
+        Assert.Contains("model.width", e.Message);
+    }
+}
