@@ -1,5 +1,6 @@
 using RepAlign.Core.Specs;
 using RepAlign.Training.Onnx;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RepAlign.Training.Models;
@@ -13,14 +14,20 @@ public static class ActivationOps
     /// <summary>Alpha of <see cref="Activation.Elu"/>.</summary>
     public const double EluAlpha = 1.0;
 
+    // Owned for the process: TorchSharp's double overloads make a temporary Scalar that only the garbage
+    // collector frees, and the finaliser thread freed one while libtorch still read it (an aborted sweep).
+    private static readonly TorchSharp.Scalar LeakySlopeScalar = LeakySlope.ToScalar();
+    private static readonly TorchSharp.Scalar EluAlphaScalar = EluAlpha.ToScalar();
+    private static readonly TorchSharp.Scalar One = 1.0.ToScalar();
+
     /// <summary>Applies the activation to a tensor (no copy for <see cref="Activation.None"/>).</summary>
     public static Tensor Apply(Activation activation, Tensor x) => activation switch
     {
         Activation.None => x,
         Activation.Relu => nn.functional.relu(x),
-        Activation.LeakyRelu => nn.functional.leaky_relu(x, LeakySlope),
+        Activation.LeakyRelu => x.leaky_relu(LeakySlopeScalar),
         Activation.Tanh => x.tanh(),
-        Activation.Elu => nn.functional.elu(x, EluAlpha),
+        Activation.Elu => x.elu(EluAlphaScalar, One, One),
         Activation.Silu => nn.functional.silu(x),
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation"),
     };
