@@ -21,7 +21,11 @@ public interface IStage
 /// <summary>What a stage produced.</summary>
 /// <param name="Outputs">Absolute paths of the files written.</param>
 /// <param name="Message">A one-line summary for the user and run.json.</param>
-public sealed record StageOutcome(IReadOnlyList<string> Outputs, string Message);
+public sealed record StageOutcome(IReadOnlyList<string> Outputs, string Message)
+{
+    /// <summary>SHA-256 of outputs the stage already hashed (absolute path → hash), so the runner does not read them again.</summary>
+    public IReadOnlyDictionary<string, string> KnownHashes { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>Everything a stage may use while running.</summary>
 public sealed record StageContext

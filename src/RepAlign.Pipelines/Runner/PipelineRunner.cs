@@ -94,7 +94,8 @@ public static class PipelineRunner
             {
                 var outcome = stage.Run(new StageContext { Spec = spec, Layout = layout, Csv = request.Csv, Observer = observer, Cancellation = cancellation });
                 var outputs = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                foreach (var o in outcome.Outputs) outputs[layout.Relative(o)] = Hashing.File(o);
+                foreach (var o in outcome.Outputs)
+                    outputs[layout.Relative(o)] = outcome.KnownHashes.TryGetValue(o, out var known) ? known : Hashing.File(o);
                 record = new StageRecord { State = StageState.Done, CacheKey = key, StartedUtc = started, Seconds = clock.Elapsed.TotalSeconds, Message = outcome.Message, Outputs = outputs };
             }
             catch (RepAlignException e)

@@ -52,10 +52,10 @@ public sealed class TrainStage : IStage
             Loss = result.Loss[o.Epoch], Ybar0 = result.Ybar0[o.Epoch],
         }).ToArray();
         TableFile.Write(rows, layout.Metrics, context.Csv);
-        var outputs = Checkpoints(layout, result.Checkpoints, layout.Metrics, context.Csv);
+        var (outputs, hashes) = Checkpoints(layout, result.Checkpoints, layout.Metrics, context.Csv);
         var msPerEpoch = 1000 * result.Seconds / (spec.Train.Epochs + 1);
         return new StageOutcome(outputs,
-            $"{spec.Train.Epochs} epochs in {result.Seconds:F1} s ({msPerEpoch:F1} ms/epoch), loss {result.Loss[0]:G3} → {result.Loss[^1]:G3}, {result.Checkpoints.Count} checkpoints");
+            $"{spec.Train.Epochs} epochs in {result.Seconds:F1} s ({msPerEpoch:F1} ms/epoch), loss {result.Loss[0]:G3} → {result.Loss[^1]:G3}, {result.Checkpoints.Count} checkpoints") { KnownHashes = hashes };
     }
 
     private static StageOutcome RunMnist(StageContext context)
@@ -81,20 +81,23 @@ public sealed class TrainStage : IStage
         if (result.Status != TrainStatus.Completed) Throw.WorkFailed(result.Message);
         var rows = result.EpochLoss.Select((loss, i) => new EpochRow { Epoch = i + 1, Loss = loss }).ToArray();
         TableFile.Write(rows, layout.Loss, context.Csv);
-        var outputs = Checkpoints(layout, result.Checkpoints, layout.Loss, context.Csv);
+        var (outputs, hashes) = Checkpoints(layout, result.Checkpoints, layout.Loss, context.Csv);
         return new StageOutcome(outputs,
-            $"{spec.Train.Epochs} epochs on {data.Train.Count} images in {result.Seconds:F1} s ({result.CheckpointSeconds:F1} s exporting), loss {rows[0].Loss:G3} → {rows[^1].Loss:G3}, {result.Checkpoints.Count} checkpoints");
+            $"{spec.Train.Epochs} epochs on {data.Train.Count} images in {result.Seconds:F1} s ({result.CheckpointSeconds:F1} s exporting), loss {rows[0].Loss:G3} → {rows[^1].Loss:G3}, {result.Checkpoints.Count} checkpoints")
+        { KnownHashes = hashes };
     }
 
-    /// <summary>Writes checkpoints/index.json and lists every output of the stage.</summary>
-    private static List<string> Checkpoints(Runner.RunLayout layout, IReadOnlyList<CheckpointFile> checkpoints, string table, bool csv)
+    /// <summary>Writes checkpoints/index.json; returns every output of the stage and the checkpoints' hashes (computed once).</summary>
+    private static (List<string> Outputs, Dictionary<string, string> Hashes) Checkpoints(Runner.RunLayout layout,
+        IReadOnlyList<CheckpointFile> checkpoints, string table, bool csv)
     {
-        var entries = checkpoints.Select(c => new CheckpointEntry(c.Epoch, Path.GetFileName(c.Path), Hashing.File(c.Path))).ToArray();
+        var hashes = checkpoints.ToDictionary(c => c.Path, c => Hashing.File(c.Path));
+        var entries = checkpoints.Select(c => new CheckpointEntry(c.Epoch, Path.GetFileName(c.Path), hashes[c.Path])).ToArray();
         CheckpointIndex.Write(layout.CheckpointIndex, entries);
         var outputs = new List<string> { table, layout.CheckpointIndex };
         if (csv) outputs.Add(Path.ChangeExtension(table, ".csv"));
         outputs.AddRange(checkpoints.Select(c => c.Path));
-        return outputs;
+        return (outputs, hashes);
     }
 
     private sealed class Progress(IProgress<long> inner) : IProgress<int>
