@@ -42,3 +42,25 @@ public class CliTests
         Assert.Equal(0, Run("run", "--help").Code);
     }
 }
+
+/// <summary>--device cuda on a machine without CUDA stops with the missing library named, never a silent CPU run.</summary>
+[Collection("console")]
+public class CudaDeviceTests
+{
+    [Fact]
+    public void CudaWithoutItsLibrariesFailsTheExtractStageNamingWhatIsMissing()
+    {
+        if (File.Exists("/usr/lib/x86_64-linux-gnu/libcublasLt.so.13") || Environment.GetEnvironmentVariable("LD_LIBRARY_PATH")?.Contains("cuda", StringComparison.OrdinalIgnoreCase) == true)
+            return; // a CUDA machine: the failure path cannot be exercised here
+        using var scratch = new ScratchFolder();
+        var (code, err) = CliRunner.Run("run", TestPaths.Repo("pipelines", "two-points.toml"), "--device", "cuda", "--out", scratch.Path,
+            "--set", "model.depth=3", "--set", "model.width=16", "--set", "train.epochs=30", "--set", "checkpoints.count=2");
+        Assert.Equal(1, code);
+        Assert.Contains("stage 'extract' failed", err);
+        Assert.Contains(".so", err);          // the missing library by name
+        Assert.Contains("--device cpu", err); // and what to do
+        Assert.False(File.Exists(Path.Combine(scratch.Path, "extract", "pairs.parquet")));
+        var manifest = RepAlign.Core.Runs.RunManifest.Read(Path.Combine(scratch.Path, "run.json"));
+        Assert.Equal(RepAlign.Core.Runs.StageState.Failed, manifest.Stages["extract"].State);
+    }
+}
