@@ -31,15 +31,7 @@ let typicalPair (layer: int) (candidates: Set<int>) (fits: FitRow seq) =
         |> Array.tryHead
         |> Option.map (fun f -> f.Pair, med)
 
-let private measuredVsFitted (title: string) (rows: CurveRow[]) (measured: CurveRow -> float) (fitted: CurveRow -> float) =
-    let rows = TwoPointReport.thin 1000 rows
-    let x = rows |> Array.map (fun r -> float r.Epoch)
-    [ Chart.Line(x = x, y = (rows |> Array.map measured), Name = "measured", LineColor = Color.fromString "#1f77b4")
-      Chart.Line(x = x, y = (rows |> Array.map fitted), Name = "theory (fitted)", LineColor = Color.fromString "#d62728", LineDash = StyleParam.DrawingStyle.Dash) ]
-    |> Chart.combine
-    |> Chart.withTitle title
-    |> Chart.withXAxisStyle "epoch"
-    |> Chart.withSize (380, 300)
+let private measuredVsFitted (title: string) = TwoPointReport.measuredVsFittedChart 1000 (380, 300) title ""
 
 /// A 10×10 (labels × labels) symmetric heat map of one class-pair statistic; cells without fits are empty.
 let private heatmap (title: string) (labels: int[]) (value: ClassPairSummary -> float) (pairs: ClassPairSummary[]) =

@@ -17,8 +17,10 @@ let thin (n: int) (xs: 'a[]) =
         let step = float (xs.Length - 1) / float (n - 1)
         Array.init n (fun i -> xs[int (Math.Round(float i * step))])
 
-let private measuredVsFitted (title: string) (yTitle: string) (rows: CurveRow[]) (measured: CurveRow -> float) (fitted: CurveRow -> float) =
-    let rows = thin 2000 rows
+/// Measured (solid) against fitted (dashed) over epochs, thinned to at most maxPoints, in a width × height chart.
+let measuredVsFittedChart (maxPoints: int) (width: int, height: int) (title: string) (yTitle: string) (rows: CurveRow[])
+                          (measured: CurveRow -> float) (fitted: CurveRow -> float) =
+    let rows = thin maxPoints rows
     let x = rows |> Array.map (fun r -> float r.Epoch)
     [ Chart.Line(x = x, y = (rows |> Array.map measured), Name = "measured", LineColor = Color.fromString "#1f77b4")
       Chart.Line(x = x, y = (rows |> Array.map fitted), Name = "theory (fitted)", LineColor = Color.fromString "#d62728", LineDash = StyleParam.DrawingStyle.Dash) ]
@@ -26,7 +28,9 @@ let private measuredVsFitted (title: string) (yTitle: string) (rows: CurveRow[])
     |> Chart.withTitle title
     |> Chart.withXAxisStyle "epoch"
     |> Chart.withYAxisStyle yTitle
-    |> Chart.withSize (560, 380)
+    |> Chart.withSize (width, height)
+
+let private measuredVsFitted = measuredVsFittedChart 2000 (560, 380)
 
 /// The fit table as a Deedle frame, one row per (pair, layer).
 let fitFrame (fits: FitRow seq) : Frame<int, string> = Frame.ofRecords fits
