@@ -65,6 +65,14 @@ public static class TwoPointFit
         var refinement = Refine(p, options, ref logEtaH, ref logEtaY, out var normal);
         if (refinement.Status == FitStatus.Diverged)
         {
+            // The sensitivity equations cannot be integrated at the grid's best rates (seen in the last layers of
+            // deep networks, where h collapses in finite time nearby): refine without them.
+            refinement = RefineWithoutSensitivities(p, options, ref logEtaH, ref logEtaY);
+            if (refinement.Status != FitStatus.Diverged && !p.NormalEquations(logEtaH, logEtaY, options.Integrator, double.PositiveInfinity, out normal))
+                normal = default; // no covariance: the standard errors come out infinite
+        }
+        if (refinement.Status == FitStatus.Diverged)
+        {
             return new FitResult
             {
                 Status = FitStatus.Diverged,
@@ -205,7 +213,65 @@ public static class TwoPointFit
         }
     }
 
-    private readonly record struct Refinement(FitStatus Status, int Iterations, string Reason);
+    private readonly record struct Refinement(FitStatus Status, int Iterations, string Reason, string Method = "Levenberg–Marquardt");
+
+    /// <summary>
+    /// Nelder–Mead on (ln η_h, ln η_y) with the accurate integrator; rates the system cannot be integrated at
+    /// count as +∞, so the simplex stays where it can. Used only when the sensitivity equations fail.
+    /// </summary>
+    private static Refinement RefineWithoutSensitivities(FitProblem p, FitOptions options, ref double logEtaH, ref double logEtaY)
+    {
+        Span<double> xs = [logEtaH, logEtaH + 0.5, logEtaH];
+        Span<double> ys = [logEtaY, logEtaY, logEtaY + 0.5];
+        Span<double> fs = stackalloc double[3];
+        for (int i = 0; i < 3; i++) fs[i] = F(xs[i], ys[i]);
+        int iteration = 0;
+        for (; iteration < 20 * options.MaxIterations; iteration++)
+        {
+            // Order best (0) to worst (2).
+            for (int i = 0; i < 2; i++)
+                for (int j = i + 1; j < 3; j++)
+                    if (fs[j] < fs[i]) { (fs[i], fs[j]) = (fs[j], fs[i]); (xs[i], xs[j]) = (xs[j], xs[i]); (ys[i], ys[j]) = (ys[j], ys[i]); }
+            if (!double.IsFinite(fs[0])) return new Refinement(FitStatus.Diverged, iteration, "");
+            if (fs[2] - fs[0] <= options.Tolerance * Math.Max(1e-300, Math.Abs(fs[0])) && Math.Abs(xs[2] - xs[0]) + Math.Abs(ys[2] - ys[0]) < 1e-6) break;
+            double cx = 0.5 * (xs[0] + xs[1]), cy = 0.5 * (ys[0] + ys[1]);
+            double rx = 2 * cx - xs[2], ry = 2 * cy - ys[2], fr = F(rx, ry);
+            if (fr < fs[0])
+            {
+                double ex = 3 * cx - 2 * xs[2], ey = 3 * cy - 2 * ys[2], fe = F(ex, ey);
+                (xs[2], ys[2], fs[2]) = fe < fr ? (ex, ey, fe) : (rx, ry, fr);
+            }
+            else if (fr < fs[1])
+            {
+                (xs[2], ys[2], fs[2]) = (rx, ry, fr);
+            }
+            else
+            {
+                double kx = 0.5 * (cx + xs[2]), ky = 0.5 * (cy + ys[2]), fk = F(kx, ky);
+                if (fk < fs[2])
+                {
+                    (xs[2], ys[2], fs[2]) = (kx, ky, fk);
+                }
+                else
+                {
+                    for (int i = 1; i < 3; i++)
+                    {
+                        xs[i] = 0.5 * (xs[0] + xs[i]);
+                        ys[i] = 0.5 * (ys[0] + ys[i]);
+                        fs[i] = F(xs[i], ys[i]);
+                    }
+                }
+            }
+        }
+        int best = fs[0] <= fs[1] && fs[0] <= fs[2] ? 0 : fs[1] <= fs[2] ? 1 : 2;
+        if (!double.IsFinite(fs[best])) return new Refinement(FitStatus.Diverged, iteration, "");
+        (logEtaH, logEtaY) = (xs[best], ys[best]);
+        var status = iteration >= 20 * options.MaxIterations ? FitStatus.IterationLimit : FitStatus.Converged;
+        return new Refinement(status, iteration,
+            "the sensitivity equations could not be integrated at the grid's best rates, so no standard errors", "Nelder–Mead");
+
+        double F(double a, double b) => p.Objective(Math.Exp(a), Math.Exp(b), options.Integrator, double.PositiveInfinity);
+    }
 
     private static Refinement Refine(FitProblem p, FitOptions options, ref double logEtaH, ref double logEtaY, out NormalEquations current)
     {
@@ -304,7 +370,7 @@ public static class TwoPointFit
         string message = status == FitStatus.Diverged
             ? $"the fitted system could not be integrated over the window ({outcome})."
             : string.Create(CultureInfo.InvariantCulture,
-                $"{status} after {refinement.Iterations} Levenberg–Marquardt iterations from grid g = {gridG:G4} (ratio {ratioInit:G4}): {refinement.Reason}{lossNote}.");
+                $"{status} after {refinement.Iterations} {refinement.Method} iterations from grid g = {gridG:G4} (ratio {ratioInit:G4}): {refinement.Reason}{lossNote}.");
 
         return new FitResult
         {
