@@ -64,3 +64,20 @@ public class CudaDeviceTests
         Assert.Equal(RepAlign.Core.Runs.StageState.Failed, manifest.Stages["extract"].State);
     }
 }
+
+/// <summary>Checkpoints written for another spec are refused at load, the mismatch named.</summary>
+[Collection("console")]
+public class CheckpointMismatchTests
+{
+    [Fact]
+    public void ExtractRefusesCheckpointsOfAnotherSpec()
+    {
+        using var scratch = new ScratchFolder();
+        string[] tiny = ["--set", "model.depth=3", "--set", "train.epochs=30", "--set", "checkpoints.count=2", "--out", scratch.Path];
+        Assert.Equal(0, CliRunner.Run(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--set", "model.width=16", "--to", "train", .. tiny]).Code);
+        var (code, err) = CliRunner.Run(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--set", "model.width=32", "--from", "extract", .. tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains("model.width: checkpoint has 16, run has 32", err);
+        Assert.Contains("epoch-00000.onnx", err);
+    }
+}
