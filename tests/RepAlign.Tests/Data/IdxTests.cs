@@ -7,20 +7,6 @@ using Xunit;
 namespace RepAlign.Tests.Data;
 
 /// <summary>A fresh folder under the system temporary folder, deleted on dispose.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public TempFolder() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "repalign-tests-" + Guid.NewGuid().ToString("N"));
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
-    }
-}
-
 /// <summary>Raw IDX bytes for writing deliberately broken files.</summary>
 internal static class IdxBytes
 {
@@ -51,7 +37,7 @@ internal static class IdxBytes
 
 public sealed class IdxTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly ScratchFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

@@ -5,26 +5,13 @@ using Xunit;
 
 namespace RepAlign.Tests.Data;
 
-/// <summary>The repository root: the nearest folder above the test binaries that holds RepAlign.sln.</summary>
-internal static class RepoRoot
-{
-    public static string Path { get; } = Find();
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "RepAlign.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no folder above {AppContext.BaseDirectory} holds RepAlign.sln");
-    }
-}
-
 public sealed class MnistDatasetTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly ScratchFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
-    private static string Shipped => Path.Combine(RepoRoot.Path, "data", "mnist-10k");
+    private static string Shipped => TestPaths.Repo("data", "mnist-10k");
 
     // Synthetic set of n images whose first pixel is the image index, so images can be traced through subsets.
     private static (byte[] Pixels, byte[] Labels) Synthetic(int n, int seed)

@@ -1,3 +1,4 @@
+using RepAlign.Core.Metrics;
 using RepAlign.Core.Data;
 using RepAlign.Core.Specs;
 using RepAlign.Inference;
@@ -21,8 +22,8 @@ public class ArchitectureTrainingTests
     [MemberData(nameof(Kinds), MemberType = typeof(TrainingFixtures))]
     public void Same_spec_and_seed_give_bit_identical_checkpoints(ModelKind kind)
     {
-        using var dirA = new TempDir();
-        using var dirB = new TempDir();
+        using var dirA = new ScratchFolder();
+        using var dirB = new ScratchFolder();
         // Batch 1: the shuffle (and, for dropout, the masks) are part of what must repeat.
         var request = Request(kind, 12, batch: 1) with { CheckpointEpochs = [0, 12] };
         var a = TwoPointTrainer.Run(request with { CheckpointDirectory = dirA.Path });
@@ -39,7 +40,7 @@ public class ArchitectureTrainingTests
     [MemberData(nameof(Kinds), MemberType = typeof(TrainingFixtures))]
     public void Online_tracking_equals_extraction_and_the_loss_falls(ModelKind kind)
     {
-        using var dir = new TempDir();
+        using var dir = new ScratchFolder();
         var request = Request(kind, 60) with { CheckpointEpochs = [0, 7, 30, 60], CheckpointDirectory = dir.Path };
         var result = TwoPointTrainer.Run(request);
         Assert.Equal(TrainStatus.Completed, result.Status);
@@ -54,11 +55,7 @@ public class ArchitectureTrainingTests
         foreach (var row in extracted)
         {
             var o = online[(row.Epoch, row.Layer)];
-            var yScale = 2 * Math.Sqrt(Math.Max(o.Y2, row.Y2)) * scale;
-            Assert.True(Close(o.H2, row.H2, 1e-5), $"{kind} epoch {row.Epoch} layer {row.Layer} h2: online {o.H2} vs ONNX {row.H2}");
-            Assert.True(Close(o.Y2, row.Y2, 1e-5, 1e-5 * yScale), $"{kind} epoch {row.Epoch} layer {row.Layer} y2: online {o.Y2} vs ONNX {row.Y2}");
-            Assert.True(Close(o.W, row.W, 1e-5, 1e-5 * (yScale + Math.Sqrt(request.Data.Dy2) * scale)),
-                $"{kind} epoch {row.Epoch} layer {row.Layer} w: online {o.W} vs ONNX {row.W}");
+            AssertAgree($"{kind} epoch {row.Epoch} layer {row.Layer}", new(o.H2, o.Y2, o.W), new(row.H2, row.Y2, row.W), scale, request.Data.Dy2);
         }
     }
 }

@@ -1,3 +1,4 @@
+using RepAlign.Core.Metrics;
 using RepAlign.Core.Specs;
 using RepAlign.Training;
 
@@ -38,16 +39,19 @@ internal static class TrainingFixtures
     };
 
     /// <summary>A fresh temporary folder, deleted on dispose.</summary>
-    public sealed class TempDir : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("repalign-test-").FullName;
-
-        public void Dispose()
-        {
-            try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
-        }
-    }
-
     /// <summary>|a − b| ≤ rel · max(|a|, |b|) + abs.</summary>
     public static bool Close(double a, double b, double rel, double abs = 0) => Math.Abs(a - b) <= rel * Math.Max(Math.Abs(a), Math.Abs(b)) + abs;
+
+    /// <summary>
+    /// Online tracking (TorchSharp) against ONNX Runtime for one pair at one layer: h2 to 1e−5 relative; y2 and w,
+    /// differences of two nearly equal float32 predictions, to 1e−5 of the output scale:
+    /// |Δy2| ≤ 1e−5 (y2 + 2√y2 S), |Δw| ≤ 1e−5 (|w| + 2√y2 S + √dy2 S), S = 1 + the largest |target|.
+    /// </summary>
+    public static void AssertAgree(string where, PairMetrics online, PairMetrics onnx, double targetScale, double dy2)
+    {
+        var yScale = 2 * Math.Sqrt(Math.Max(online.Y2, onnx.Y2)) * targetScale;
+        Assert.True(Close(online.H2, onnx.H2, 1e-5), $"{where} h2: online {online.H2} vs ONNX {onnx.H2}");
+        Assert.True(Close(online.Y2, onnx.Y2, 1e-5, 1e-5 * yScale), $"{where} y2: online {online.Y2} vs ONNX {onnx.Y2}");
+        Assert.True(Close(online.W, onnx.W, 1e-5, 1e-5 * (yScale + Math.Sqrt(dy2) * targetScale)), $"{where} w: online {online.W} vs ONNX {onnx.W}");
+    }
 }

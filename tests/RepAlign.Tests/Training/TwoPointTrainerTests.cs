@@ -38,8 +38,8 @@ public class TwoPointTrainerTests
     [Fact]
     public void Same_seed_gives_identical_records_and_checkpoints()
     {
-        using var dirA = new TempDir();
-        using var dirB = new TempDir();
+        using var dirA = new ScratchFolder();
+        using var dirB = new ScratchFolder();
         var request = Tiny(epochs: 30) with { CheckpointEpochs = [0, 30] };
         var a = TwoPointTrainer.Run(request with { CheckpointDirectory = dirA.Path });
         var b = TwoPointTrainer.Run(request with { CheckpointDirectory = dirB.Path });

@@ -1,3 +1,4 @@
+using static RepAlign.Tests.Training.TrainingFixtures;
 using Parquet;
 using RepAlign.Core;
 using RepAlign.Core.Data;
@@ -243,7 +244,7 @@ public class BulkPairExtractorTests
         Assert.Empty(Directory.GetFiles(dir.File("out")));
     }
 
-    private static bool Close(double a, double b, double rel, double abs = 0) => Math.Abs(a - b) <= rel * Math.Max(Math.Abs(a), Math.Abs(b)) + abs;
+
 
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class SyncProgress(Action<long> report) : IProgress<long>

@@ -45,7 +45,7 @@ public class ArchitectureExportTests
     [Fact]
     public void Checker_accepts_every_kind_and_activation()
     {
-        using var dir = new TempDir();
+        using var dir = new ScratchFolder();
         var paths = new List<string>();
         foreach (var kind in AllKinds)
         {
@@ -124,7 +124,7 @@ public class ArchitectureExportTests
 
     private static void AssertForwardAgrees(ModelSpec model)
     {
-        using var dir = new TempDir();
+        using var dir = new ScratchFolder();
         var (net, info) = Network(model);
         using var _ = net;
         var path = Path.Combine(dir.Path, "model.onnx");

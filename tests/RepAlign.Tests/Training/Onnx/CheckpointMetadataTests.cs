@@ -11,7 +11,7 @@ public class CheckpointMetadataTests
     [Fact]
     public void Metadata_round_trips_and_a_mismatched_spec_is_named()
     {
-        using var dir = new TempDir();
+        using var dir = new ScratchFolder();
         var request = Tiny(epochs: 3) with { CheckpointEpochs = [3], CheckpointDirectory = dir.Path };
         var path = TwoPointTrainer.Run(request).Checkpoints.Single().Path;
         var info = new CheckpointInfo(request.Model, request.Data, request.Train, 3);
@@ -32,7 +32,7 @@ public class CheckpointMetadataTests
     [Fact]
     public void A_file_that_is_not_a_checkpoint_is_refused()
     {
-        using var dir = new TempDir();
+        using var dir = new ScratchFolder();
         var path = Path.Combine(dir.Path, "epoch-00000.onnx");
         File.WriteAllBytes(path, [0x0a, 0x03, 0x61, 0x62]);
         Assert.Contains(path, Assert.Throws<BadInputException>(() => CheckpointMetadata.Read(path)).Message);

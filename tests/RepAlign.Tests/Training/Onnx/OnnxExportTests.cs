@@ -42,7 +42,7 @@ public class OnnxExportTests
     [MemberData(nameof(Settings))]
     public void Checker_accepts_the_export(Activation activation, bool bias)
     {
-        using var dir = new TempDir();
+        using var dir = new ScratchFolder();
         var (net, info) = Network(activation, bias);
         using var _ = net;
         var path = Path.Combine(dir.Path, OnnxExporter.FileName(12));
@@ -89,7 +89,7 @@ public class OnnxExportTests
     [MemberData(nameof(Settings))]
     public void TorchSharp_and_OnnxRuntime_forward_agree(Activation activation, bool bias)
     {
-        using var dir = new TempDir();
+        using var dir = new ScratchFolder();
         var (net, info) = Network(activation, bias);
         using var _ = net;
         var path = Path.Combine(dir.Path, "model.onnx");
