@@ -136,7 +136,7 @@ public class MnistEpochBenchmarks
         {
             Model = model,
             Train = new TrainSpec { Lr = 0.003, Epochs = 1, Batch = 64, Threads = Threads },
-            Data = new DataSpec { Kind = "mnist", InputDim = 784, OutputDim = 10 },
+            Data = new DataSpec { Kind = DataKind.Mnist, InputDim = 784, OutputDim = 10 },
             X = x,
             Y = y,
             Count = Images,

@@ -201,6 +201,6 @@ let render (spec: ExperimentSpec) (fits: FitRow[]) (curves: CurveRow[]) (layers:
     let m = spec.Model
     let subtitle =
         let kind, act, opt = SnakeCase.Of m.Kind, SnakeCase.Of m.Activation, SnakeCase.Of spec.Train.Optimizer
-        $"{spec.Data.Kind} ({spec.Data.Path}); {kind} {m.Depth}×{m.Width}, {act}, gain {m.Gain}; {opt} lr {spec.Train.Lr}, batch {spec.Train.Batch}, {spec.Train.Epochs} epochs, seed {spec.Train.Seed}. "
+        $"{SnakeCase.Of spec.Data.Kind} ({spec.Data.Path}); {kind} {m.Depth}×{m.Width}, {act}, gain {m.Gain}; {opt} lr {spec.Train.Lr}, batch {spec.Train.Batch}, {spec.Train.Epochs} epochs, seed {spec.Train.Seed}. "
         + $"A pair is described well when its fit converged with R² of h and of y both ≥ {DescribedWellR2.ToString(CultureInfo.InvariantCulture)}; η = 1/(2τ) under the 0.5·MSE loss."
     render title subtitle sections

@@ -23,7 +23,7 @@ type ReportStage() =
             let spec = context.Spec
             let fits = TableFile.Read<FitRow>(layout.Fits) |> Seq.toArray
             let html =
-                if spec.Data.Kind = "two_point" then
+                if spec.Data.Kind = RepAlign.Core.Specs.DataKind.TwoPoint then
                     let curves = TableFile.Read<CurveRow>(layout.Curves) |> Seq.toArray
                     TwoPointReport.render spec fits curves
                 else

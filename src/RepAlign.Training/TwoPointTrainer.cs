@@ -69,7 +69,7 @@ public static class TwoPointTrainer
     {
         ArgumentNullException.ThrowIfNull(request);
         var t = request.Train;
-        if (request.Data.Kind != "two_point") Throw.BadValue("data.kind", request.Data.Kind, "two_point");
+        if (request.Data.Kind != DataKind.TwoPoint) Throw.BadValue("data.kind", request.Data.Kind.ToString(), "two_point");
         if (!(t.Lr > 0) || double.IsInfinity(t.Lr)) Throw.BadValue("train.lr", t.Lr.ToString("R"), "a finite number > 0");
         if (t.Epochs < 0) Throw.BadValue("train.epochs", t.Epochs.ToString(), "an integer ≥ 0");
         if (t.Batch < 0) Throw.BadValue("train.batch", t.Batch.ToString(), "0 (full batch) or a positive batch size");

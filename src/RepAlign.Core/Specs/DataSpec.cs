@@ -1,10 +1,19 @@
 namespace RepAlign.Core.Specs;
 
-/// <summary>The data set: the paper's two points (or, later, MNIST and others).</summary>
+/// <summary>Data sets RepAlign trains on.</summary>
+public enum DataKind
+{
+    /// <summary>The paper's two points (dx2, dy2, input and output dimension).</summary>
+    TwoPoint,
+    /// <summary>MNIST digits from IDX files.</summary>
+    Mnist,
+}
+
+/// <summary>The data set: the paper's two points or MNIST digits.</summary>
 public sealed record DataSpec
 {
-    /// <summary>Data set kind: "two_point" or "mnist".</summary>
-    public string Kind { get; init; } = "two_point";
+    /// <summary>Data set kind.</summary>
+    public DataKind Kind { get; init; } = DataKind.TwoPoint;
 
     /// <summary>Squared input distance ‖x_B − x_A‖² of the two points.</summary>
     public double Dx2 { get; init; } = 1.0;

@@ -56,16 +56,16 @@ public static class Reanalyzer
 
     private static ExperimentSpec BuildSpec(ReanalyzeRequest request, ExperimentSpec? run)
     {
-        if (run is not null && run.Data.Kind != "mnist" && request.Data is null)
-            Throw.BadInput($"{request.Checkpoints}: the run's data set is '{run.Data.Kind}'; reanalysis measures MNIST pairs, so give --data DIR");
-        var data = run is { Data.Kind: "mnist" } ? run.Data : new DataSpec { Kind = "mnist", HeldOut = 0 };
-        if (request.Data is null && run is not { Data.Kind: "mnist" })
+        if (run is not null && run.Data.Kind != DataKind.Mnist && request.Data is null)
+            Throw.BadInput($"{request.Checkpoints}: the run's data set is '{SnakeCase.Of(run.Data.Kind)}'; reanalysis measures MNIST pairs, so give --data DIR");
+        var data = run is { Data.Kind: DataKind.Mnist } ? run.Data : new DataSpec { Kind = DataKind.Mnist, HeldOut = 0 };
+        if (request.Data is null && run is not { Data.Kind: DataKind.Mnist })
             Throw.BadInput("--data: missing; expected the folder of the MNIST IDX files the checkpoints were trained on");
         if (request.Data is { } dir) data = data with { Path = dir };
         var spec = new ExperimentSpec
         {
             Name = "reanalyze",
-            Data = data with { Kind = "mnist" },
+            Data = data with { Kind = DataKind.Mnist },
             Model = run?.Model ?? new ModelSpec(),
             Train = (run?.Train ?? new TrainSpec()) with { Seed = request.Seed },
             Extract = new ExtractSpec { Pairs = request.Pairs ?? run?.Extract.Pairs ?? "per-class-pair:10" },

@@ -133,7 +133,7 @@ public static class PipelineFile
     /// <summary>Checks what no single key can: layers within depth, windows in order, batches that fit the data.</summary>
     public static ExperimentSpec Validate(ExperimentSpec spec, string fileName)
     {
-        var (inputs, outputs) = spec.Data.Kind == "mnist"
+        var (inputs, outputs) = spec.Data.Kind == DataKind.Mnist
             ? (Core.Data.MnistDataset.PixelCount, Core.Data.MnistDataset.ClassCount)
             : (spec.Data.InputDim, spec.Data.OutputDim);
         try
@@ -149,7 +149,7 @@ public static class PipelineFile
             Throw.BadInput($"{fileName}: track.layers: found layer {bad}, expected indices below {depth}, the number of hidden layers of this {SnakeCase.Of(spec.Model.Kind)} with model.depth = {spec.Model.Depth} (hidden layers are 0..{depth - 1})");
         if (spec.Fit.WindowStart is { } ws && spec.Fit.WindowEnd is { } we && we <= ws)
             Throw.BadInput($"{fileName}: fit.window_end: found {we}, expected a value above fit.window_start = {ws}");
-        if (spec.Train.Batch > 2 && spec.Data.Kind == "two_point")
+        if (spec.Train.Batch > 2 && spec.Data.Kind == DataKind.TwoPoint)
             Throw.BadInput($"{fileName}: train.batch: found {spec.Train.Batch}, expected 0 (full batch), 1 or 2 for the two-point data set");
         return spec;
     }

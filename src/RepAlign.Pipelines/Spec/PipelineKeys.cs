@@ -21,7 +21,7 @@ public static class PipelineKeys
         yield return PipelineKey.Int("experiment.trials", "Independent trials of every setting (seeds train.seed, train.seed + 1, …), run in parallel.", 1, (s, v) => s with { Trials = v });
         yield return PipelineKey.Text("experiment.description", "One line on what the experiment shows.", (s, v) => s with { Description = v });
 
-        yield return PipelineKey.Choice("data.kind", "Data set: the paper's two points, or MNIST digits from IDX files.", ["two_point", "mnist"], (s, v) => s with { Data = s.Data with { Kind = v } });
+        yield return PipelineKey.Enum<DataKind>("data.kind", "Data set: the paper's two points, or MNIST digits from IDX files.", (s, v) => s with { Data = s.Data with { Kind = v } });
         yield return PipelineKey.Text("data.path", "Folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] (the full 60,000 set works too).", (s, v) => s with { Data = s.Data with { Path = v } });
         yield return PipelineKey.Choice("data.normalize", "mnist: (pixel/255 − 0.1307)/0.3081; none: pixel/255.", ["mnist", "none"], (s, v) => s with { Data = s.Data with { Normalize = v } });
         yield return PipelineKey.Int("data.held_out", "Training images held out (seeded) for validation accuracy and linear probes.", 0, (s, v) => s with { Data = s.Data with { HeldOut = v } });

@@ -38,7 +38,7 @@ public sealed class ExtractStage : IStage
             CheckpointMetadata.EnsureMatches(Path.Combine(context.Layout.Checkpoints, entry.File),
                 new CheckpointInfo(spec.Model, spec.Data, spec.Train, entry.Epoch), ["train.threads"]);
         }
-        return spec.Data.Kind == "mnist" ? RunMnist(context) : RunTwoPoint(context);
+        return spec.Data.Kind == Core.Specs.DataKind.Mnist ? RunMnist(context) : RunTwoPoint(context);
     }
 
     private static StageOutcome RunTwoPoint(StageContext context)

@@ -21,7 +21,7 @@ public sealed class FitStage : IStage
     {
         var layout = context.Layout;
         var spec = context.Spec;
-        var inputs = spec.Data.Kind == "two_point" // dense online tracking; data-set runs fit the extracted checkpoints
+        var inputs = spec.Data.Kind == Core.Specs.DataKind.TwoPoint // dense online tracking; data-set runs fit the extracted checkpoints
             ? BulkFit.FromMetrics(TableFile.Read<MetricRow>(layout.Metrics), spec.Data.Dx2, spec.Data.Dy2)
             : BulkFit.FromPairs(TableFile.Read<PairRow>(layout.Pairs));
         var progress = context.Observer.Progress("fitting", inputs.Count);

@@ -25,7 +25,7 @@ public sealed class TrainStage : IStage
         var layout = context.Layout;
         Directory.CreateDirectory(layout.Checkpoints);
         foreach (var stale in Directory.EnumerateFiles(layout.Checkpoints, "epoch-*.onnx")) File.Delete(stale);
-        return context.Spec.Data.Kind == "mnist" ? RunMnist(context) : RunTwoPoint(context);
+        return context.Spec.Data.Kind == Core.Specs.DataKind.Mnist ? RunMnist(context) : RunTwoPoint(context);
     }
 
     private static StageOutcome RunTwoPoint(StageContext context)

@@ -9,7 +9,7 @@ namespace RepAlign.Tests.Analysis;
 /// <summary>The analyze stage end to end on a synthetic fits.parquet in a temporary run folder.</summary>
 public class AnalyzeStageTests
 {
-    private static StageContext Context(string root, string kind, bool csv) => new()
+    private static StageContext Context(string root, DataKind kind, bool csv) => new()
     {
         Spec = new ExperimentSpec { Name = "analyze-test", Data = new DataSpec { Kind = kind } },
         Layout = new RunLayout(root),
@@ -21,7 +21,7 @@ public class AnalyzeStageTests
     public void WritesLayerAndClassPairTablesAndSaysHowManyPairsAreDescribedWell()
     {
         using var scratch = new ScratchFolder();
-        var context = Context(scratch.Path, "mnist", csv: true);
+        var context = Context(scratch.Path, DataKind.Mnist, csv: true);
         var fits = SyntheticMnistFits(pairs: 200, layers: 3).ToList();
         fits.AddRange(Enumerable.Range(200, 50).Select(p => Fit(p, 1, r2H: 0.3, labelA: 1, labelB: 2)));
         TableFile.Write(fits, context.Layout.Fits, csv: false);
@@ -52,7 +52,7 @@ public class AnalyzeStageTests
     public void ATwoPointRunGetsOneLayerRowAndAnEmptyClassPairTable()
     {
         using var scratch = new ScratchFolder();
-        var context = Context(scratch.Path, "two_point", csv: false);
+        var context = Context(scratch.Path, DataKind.TwoPoint, csv: false);
         TableFile.Write([Fit(0, 10, r2H: 0.999, r2Y: 0.998)], context.Layout.Fits, csv: false);
 
         var outcome = ((IStage)new AnalyzeStage()).Run(context);
@@ -70,7 +70,7 @@ public class AnalyzeStageTests
     {
         IStage stage = new AnalyzeStage();
         var a = System.Text.Json.JsonSerializer.Serialize(stage.Parameters(new ExperimentSpec { Name = "x" }));
-        var b = System.Text.Json.JsonSerializer.Serialize(stage.Parameters(new ExperimentSpec { Name = "x", Data = new DataSpec { Kind = "mnist" } }));
+        var b = System.Text.Json.JsonSerializer.Serialize(stage.Parameters(new ExperimentSpec { Name = "x", Data = new DataSpec { Kind = DataKind.Mnist } }));
         Assert.NotEqual(a, b);
         Assert.Contains("describedWellR2", a);
     }

@@ -20,7 +20,7 @@ public class MnistReportTests
         return count;
     }
 
-    private static readonly ExperimentSpec Spec = new() { Name = "mnist-test", Data = new DataSpec { Kind = "mnist" } };
+    private static readonly ExperimentSpec Spec = new() { Name = "mnist-test", Data = new DataSpec { Kind = DataKind.Mnist } };
 
     private static (FitRow[] Fits, FitFrames.LayerSummary[] Layers, FitFrames.ClassPairSummary[] ClassPairs) Inputs()
     {

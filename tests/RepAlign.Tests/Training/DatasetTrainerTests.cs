@@ -30,7 +30,7 @@ public class DatasetTrainerTests
         {
             Model = SmallModel(kind),
             Train = new TrainSpec { Lr = lr, Epochs = epochs, Batch = batch, Seed = seed, Threads = 1 },
-            Data = new DataSpec { Kind = "blobs", InputDim = Features, OutputDim = Classes },
+            Data = new DataSpec { InputDim = Features, OutputDim = Classes }, // provenance only: synthetic blobs
             X = x,
             Y = y,
             Count = n,
