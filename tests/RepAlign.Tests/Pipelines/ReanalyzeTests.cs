@@ -140,3 +140,30 @@ public class ReanalyzeTests
         Assert.False(Directory.Exists(out_), "nothing is written on bad input");
     }
 }
+
+/// <summary>Reanalysing a RepAlign run folder reuses its spec: only the pairs change.</summary>
+[Collection("console")]
+public class ReanalyzeRunFolderTests
+{
+    private static string MnistDir => TestPaths.Repo("data", "mnist-10k");
+
+    [Fact]
+    public void RunFolderReusesDataNormalisationAndLayers()
+    {
+        using var scratch = new ScratchFolder();
+        var run = scratch.File("run");
+        var (trained, trainErr) = CliRunner.Run("run", TestPaths.Repo("pipelines", "mnist-pairs.toml"), "--out", run, "--to", "train",
+            "--set", "train.epochs=2", "--set", "model.width=16", "--set", "model.depth=3", "--set", $"data.path={MnistDir}");
+        Assert.True(trained == 0, trainErr);
+
+        var (code, err) = CliRunner.Run("reanalyze", "--checkpoints", run, "--pairs", "classes:2-7:3", "--out", scratch.File("re"));
+        Assert.True(code == 0, err);
+        var rows = TableFile.Read<PairRow>(scratch.File("re/extract/pairs.parquet"));
+        Assert.Equal(3 * 3 * 3, rows.Count); // checkpoints (epochs 0..2) × the run's 3 tracked layers × pairs
+        Assert.All(rows, r => Assert.Equal((2, 7), (Math.Min(r.LabelA, r.LabelB), Math.Max(r.LabelA, r.LabelB))));
+        var manifest = RunManifest.Read(scratch.File("re/run.json"));
+        Assert.Equal(MnistDir, manifest.Spec.Data.Path);
+        Assert.Equal(1000, manifest.Spec.Data.HeldOut);
+        Assert.Equal(3, manifest.Inputs.Count);
+    }
+}
