@@ -208,7 +208,7 @@ public class ExtractForwardBenchmarks
         raw = new InferenceSession(ExtractBenchmarkData.Mlp(), so);
         images = Enumerable.Range(0, Images).Select(i => (i * 7919) % 10_000).ToArray(); // scattered rows, as pairs give
         input = new float[BatchSize * ExtractBenchmarkData.InputWidth];
-        outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(TwoPointExtractor.HiddenName).Append("output").ToArray();
+        outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(PointSetExtractor.HiddenName).Append("output").ToArray();
         widths = outputs.Select(runner.OutputWidth).ToArray();
         representations = widths.Select(w => new float[Images * w]).ToArray();
         options = new RunOptions();
@@ -378,7 +378,7 @@ public static class ExtractPeakProbe
         var threads = ExtractBenchmarkData.Threads;
         var request = ExtractBenchmarkData.Request(1, 10, 1024, "unused.parquet");
         var images = Enumerable.Range(0, ExtractForwardBenchmarks.Images).Select(i => (i * 7919) % 10_000).ToArray();
-        var outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(TwoPointExtractor.HiddenName).Append("output").ToArray();
+        var outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(PointSetExtractor.HiddenName).Append("output").ToArray();
         using var one = new OnnxModelRunner(path, new InferenceOptions { Threads = threads });
         var single = Enumerable.Range(0, threads).Select(_ => new OnnxModelRunner(path, new InferenceOptions { Threads = 1 })).ToArray();
         var widths = outputs.Select(one.OutputWidth).ToArray();

@@ -66,8 +66,8 @@ public class TwoPointStepBenchmarks
 
     /// <summary>RepAlign's two-point trainer: the same step plus the per-epoch records (network built once per invocation).</summary>
     [Benchmark(OperationsPerInvoke = Steps)]
-    public TrainResult TwoPointTrainerStep() =>
-        TwoPointTrainer.Run(new TwoPointTrainRequest { Train = new TrainSpec { Lr = 0.001, Epochs = Steps, Threads = 1 } });
+    public TrainResult PointSetTrainerStep() =>
+        PointSetTrainer.Run(new PointSetTrainRequest { Train = new TrainSpec { Lr = 0.001, Epochs = Steps, Threads = 1 } });
 }
 
 /// <summary>
@@ -97,7 +97,7 @@ public class SweepThroughputBenchmarks
     {
         var results = new TrainResult[Trials];
         Parallel.For(0, Trials, new ParallelOptions { MaxDegreeOfParallelism = Trials }, t =>
-            results[t] = TwoPointTrainer.Run(new TwoPointTrainRequest { Train = new TrainSpec { Lr = 0.001, Epochs = 300, Seed = t, Threads = 1 } }));
+            results[t] = PointSetTrainer.Run(new PointSetTrainRequest { Train = new TrainSpec { Lr = 0.001, Epochs = 300, Seed = t, Threads = 1 } }));
         return results.Sum(r => r.Loss[^1]);
     }
 }

@@ -70,6 +70,21 @@ type ReanalyzeArgs =
             | Seed _ -> "seed of the pair selection (default 0)."
             | Csv -> "also write a CSV beside every Parquet table."
 
+type ReproduceArgs =
+    | [<Unique>] Only of names: string
+    | [<Unique>] Profile of profile: string
+    | [<Mandatory; Unique>] Out of dir: string
+    | [<Unique>] Pipelines of dir: string
+    | [<Unique>] Data of dir: string
+    interface IArgParserTemplate with
+        member s.Usage =
+            match s with
+            | Data _ -> "MNIST IDX folder for the MNIST experiments (default: their data.path, data/mnist-10k); the full 60,000 set works."
+            | Only _ -> "comma-separated experiments (default all): architectures, init-scale, mnist-pairs, final-distance, depth, alternative-dynamics, xor, mnist-structure, context-blobs."
+            | Profile _ -> "paper (default: the paper's sizes; hours on 2 cores) or smoke (every experiment shrunk; minutes)."
+            | Out _ -> "reproduction folder: one run folder per experiment, reproduction.csv and reproduction.html. Re-running resumes: finished stages are skipped."
+            | Pipelines _ -> "folder of the pipeline files (default pipelines)."
+
 type InspectArgs =
     | [<MainCommand; ExactlyOnce>] Model of onnx: string
     interface IArgParserTemplate with
@@ -94,6 +109,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArgs>
     | [<CliPrefix(CliPrefix.None)>] Fit of ParseResults<FitArgs>
     | [<CliPrefix(CliPrefix.None)>] Reanalyze of ParseResults<ReanalyzeArgs>
+    | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
     | [<CliPrefix(CliPrefix.None)>] Inspect of ParseResults<InspectArgs>
     | [<CliPrefix(CliPrefix.None)>] Runs of ParseResults<RunsArgs>
     | [<CliPrefix(CliPrefix.None)>] Keys of ParseResults<KeysArgs>
@@ -104,6 +120,7 @@ type Command =
             | Run _ -> "run a pipeline: train → extract → fit → report, skipping stages that are up to date."
             | Fit _ -> "fit the theory to a trajectory CSV from any training code."
             | Reanalyze _ -> "extract, fit and report stored checkpoints (RepAlign's or any exporter's) without retraining."
+            | Reproduce _ -> "run every experiment of the paper and write reproduction.csv and reproduction.html beside the paper's values."
             | Inspect _ -> "show an ONNX file's inputs and candidate hidden layers."
             | Runs _ -> "list runs, their stages and states."
             | Keys _ -> "list every pipeline key, its meaning and accepted values."

@@ -104,6 +104,33 @@ let reanalyze (args: ParseResults<ReanalyzeArgs>) =
         Terminal.error $"stage '{result.FailedStage}' failed: {result.Message}"
         1
 
+/// repalign reproduce
+let reproduce (args: ParseResults<ReproduceArgs>) =
+    let only =
+        args.TryGetResult ReproduceArgs.Only
+        |> Option.map (fun o -> o.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) |> Array.toList)
+        |> Option.defaultValue []
+    let pipelines = args.GetResult(ReproduceArgs.Pipelines, defaultValue = "pipelines")
+    if not (Directory.Exists pipelines) then
+        Throw.BadInput($"--pipelines {pipelines}: no such folder, expected the folder of the pipeline files (run from the repository root, or pass --pipelines)")
+    let selected = RepAlign.Reproduction.Reproduce.select only // bad names stop before any work
+    let profile = RepAlign.Reproduction.Profile.parse (args.GetResult(ReproduceArgs.Profile, defaultValue = "paper"))
+    let out = Path.GetFullPath(args.GetResult ReproduceArgs.Out)
+    let mnist = args.TryGetResult ReproduceArgs.Data |> Option.map Path.GetFullPath
+    let outcomes =
+        Terminal.withProgress (fun observer ->
+            let ctx : RepAlign.Reproduction.Runs.Context =
+                { Out = out; Profile = profile; Pipelines = pipelines; Mnist = mnist; Stages = stages () |> List.toArray; Observer = observer }
+            RepAlign.Reproduction.Reproduce.run ctx (selected |> List.map (fun e -> e.Name)) Terminal.info)
+    Terminal.info $"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.csvName)}"
+    Terminal.info $"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.htmlName)}"
+    let failed = outcomes |> List.filter (fun o -> o.Rows |> List.exists (fun r -> r.Verdict = RepAlign.Reproduction.Evidence.Verdict.failed))
+    if failed.IsEmpty then 0
+    else
+        let names = failed |> List.map (fun o -> o.Name) |> String.concat ", "
+        Terminal.error $"failed: {names}; see reproduction.csv and the run folders under {out}"
+        1
+
 /// repalign inspect
 let inspect (args: ParseResults<InspectArgs>) =
     let info = RepAlign.Inference.Graphs.GraphInspector.Inspect(args.GetResult InspectArgs.Model)

@@ -17,6 +17,7 @@ let main argv =
         | Run args -> Commands.run args
         | Fit args -> Commands.fit args
         | Reanalyze args -> Commands.reanalyze args
+        | Reproduce args -> Commands.reproduce args
         | Inspect args -> Commands.inspect args
         | Runs args -> Commands.runs args
         | Keys _ -> Commands.keys ()

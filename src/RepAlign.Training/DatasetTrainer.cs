@@ -13,7 +13,7 @@ namespace RepAlign.Training;
 /// 0.5·MSE, a seeded shuffle every epoch. At the start of every epoch e = 0 … E (and after the last),
 /// the tracked pairs are measured in eval mode and the checkpoint of e is written; the mean training
 /// loss of each epoch is recorded. The update step, epoch and checkpointing are
-/// <see cref="TrainingSession"/>'s, shared with <see cref="TwoPointTrainer"/>.
+/// <see cref="TrainingSession"/>'s, shared with <see cref="PointSetTrainer"/>.
 /// </summary>
 public static class DatasetTrainer
 {

@@ -11,8 +11,8 @@ public enum TrainStatus
     Diverged,
 }
 
-/// <summary>What a two-point training run is asked to do.</summary>
-public sealed record TwoPointTrainRequest
+/// <summary>What a point-set training run (two points, XOR, context blobs) is asked to do.</summary>
+public sealed record PointSetTrainRequest
 {
     /// <summary>The network.</summary>
     public ModelSpec Model { get; init; } = new();
@@ -20,7 +20,7 @@ public sealed record TwoPointTrainRequest
     /// <summary>Optimiser, learning rate, epochs, seed, batch and threads.</summary>
     public TrainSpec Train { get; init; } = new();
 
-    /// <summary>The two points.</summary>
+    /// <summary>The point set.</summary>
     public DataSpec Data { get; init; } = new();
 
     /// <summary>Hidden layers (0-based) whose h2, y2, w are recorded every epoch.</summary>
@@ -33,13 +33,15 @@ public sealed record TwoPointTrainRequest
     public string CheckpointDirectory { get; init; } = "";
 }
 
-/// <summary>One online-tracked record: the pair (A, B) at one hidden layer, before epoch <paramref name="Epoch"/>'s update.</summary>
+/// <summary>One online-tracked record: one tracked pair at one hidden layer, before epoch <paramref name="Epoch"/>'s update.</summary>
 /// <param name="Epoch">Epoch (0 = initial weights).</param>
 /// <param name="Layer">Hidden layer index.</param>
+/// <param name="Pair">Index of the pair in the point set's tracked pairs.</param>
 /// <param name="H2">‖h_B − h_A‖².</param>
 /// <param name="Y2">‖ŷ_B − ŷ_A‖².</param>
 /// <param name="W">y2 − (y_B* − y_A*)·(ŷ_B − ŷ_A).</param>
-public readonly record struct OnlinePairRow(int Epoch, int Layer, double H2, double Y2, double W);
+/// <param name="Ybar0">‖ȳ − ȳ*‖² of the pair: its mean prediction against its mean target.</param>
+public readonly record struct OnlinePairRow(int Epoch, int Layer, int Pair, double H2, double Y2, double W, double Ybar0);
 
 /// <summary>A written checkpoint.</summary>
 /// <param name="Epoch">The epoch whose update had not yet been applied.</param>
@@ -61,10 +63,8 @@ public sealed record TrainResult
     /// <summary>Loss (0.5·MSE over the training set) before each epoch's update; epochs + 1 entries when completed.</summary>
     public required double[] Loss { get; init; }
 
-    /// <summary>‖mean prediction − mean target‖² before each epoch's update.</summary>
-    public required double[] Ybar0 { get; init; }
 
-    /// <summary>Online pair records, epoch-major then in tracked-layer order.</summary>
+    /// <summary>Online pair records, epoch-major, then pair, then tracked layer.</summary>
     public required IReadOnlyList<OnlinePairRow> Online { get; init; }
 
     /// <summary>Checkpoints written, in epoch order.</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace RepAlign.Tests;
 
 /// <summary>The F# scripts in examples/ run on a finished run, so they cannot rot.</summary>
@@ -17,19 +15,8 @@ public class ExamplesTests
         Assert.Equal(0, code);
 
         var html = scratch.File("plot.html");
-        var start = new ProcessStartInfo("dotnet", ["fsi", TestPaths.Repo("examples", "explore-fits.fsx"), run, html])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = TestPaths.RepoRoot,
-        };
-        using var fsi = Process.Start(start)!;
-        var stdout = fsi.StandardOutput.ReadToEndAsync();
-        var stderr = fsi.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        await fsi.WaitForExitAsync(timeout.Token);
-        var (output, errors) = (await stdout, await stderr);
-        Assert.True(fsi.ExitCode == 0, errors + output);
+        var (exit, output) = await ChildProcess.RunAsync("dotnet", ["fsi", TestPaths.Repo("examples", "explore-fits.fsx"), run, html], TimeSpan.FromMinutes(4));
+        Assert.True(exit == 0, output);
         Assert.Contains("layer 2:", output);
         Assert.Contains("Plotly.newPlot", File.ReadAllText(html));
     }

@@ -27,6 +27,9 @@ public sealed record TrainSpec
     /// <summary>Mini-batch size; 0 = full batch.</summary>
     public int Batch { get; init; }
 
+    /// <summary>Stop once the full-batch loss falls below this (0 = run every epoch); point-set data only.</summary>
+    public double StopLoss { get; init; }
+
     /// <summary>libtorch intra-op threads for this run (1 suits parallel sweeps).</summary>
     public int Threads { get; init; } = 1;
 }

@@ -36,7 +36,7 @@ public static class BulkPairExtractor
         var plan = new PairPlan(request);
         var layerCount = request.Layers.Count;
         var pairCount = request.Pairs.Length;
-        var outputs = (request.LayerOutputs ?? request.Layers.Select(TwoPointExtractor.HiddenName).ToArray())
+        var outputs = (request.LayerOutputs ?? request.Layers.Select(PointSetExtractor.HiddenName).ToArray())
             .Append(request.PredictionOutput).ToArray();
         var rows = plan.CreateRows(request.Layers);
         var workers = Math.Min(request.Workers, plan.Images.Length);

@@ -39,8 +39,8 @@ public static class BulkFit
         FitLoss = spec.FitLoss,
     };
 
-    /// <summary>Trajectories from online tracking (train/metrics): dense, with loss.</summary>
-    public static IReadOnlyList<TrajectoryInput> FromMetrics(IEnumerable<MetricRow> rows, double dx2, double dy2) =>
+    /// <summary>Trajectories from online tracking (train/metrics) of a point set's tracked pairs: dense, with loss.</summary>
+    public static IReadOnlyList<TrajectoryInput> FromMetrics(IEnumerable<MetricRow> rows, Core.Data.PointSet points) =>
         rows.GroupBy(r => (r.Pair, r.Layer)).OrderBy(g => g.Key)
             .Select(g =>
             {
@@ -52,7 +52,9 @@ public static class BulkFit
                     ordered.Select(r => r.W).ToArray(),
                     ordered.Select(r => r.Loss).ToArray(),
                     ordered.Select(r => r.Ybar0).ToArray());
-                return new TrajectoryInput(g.Key.Pair, g.Key.Layer, 0, 1, -1, -1, dx2, dy2, t);
+                var (a, b) = points.Pairs[g.Key.Pair];
+                return new TrajectoryInput(g.Key.Pair, g.Key.Layer, a, b, points.Groups[a], points.Groups[b],
+                    points.PairDx2[g.Key.Pair], points.PairDy2[g.Key.Pair], t);
             })
             .ToArray();
 

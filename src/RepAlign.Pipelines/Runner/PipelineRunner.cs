@@ -23,9 +23,10 @@ public static class PipelineRunner
         return RunOne(request, spec, layout, stages, observer, cancellation);
     }
 
-    /// <summary>Applies --device and --threads to a resolved spec.</summary>
+    /// <summary>Applies the request's adjustment, then --device and --threads, to a resolved spec.</summary>
     public static ExperimentSpec ApplyCommandLine(ExperimentSpec spec, RunRequest request)
     {
+        if (request.Adjust is { } adjust) spec = adjust(spec);
         if (request.Device is { } device)
         {
             spec = PipelineKeys.All["extract.device"].Apply(spec, device, "--device");

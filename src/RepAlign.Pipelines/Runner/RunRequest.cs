@@ -32,6 +32,9 @@ public sealed record RunRequest
     /// <summary>Overrides train.threads and extract.threads when set.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>Applied to every resolved spec (after variants, sweep values and trials), e.g. to shrink a run; null = none.</summary>
+    public Func<ExperimentSpec, ExperimentSpec>? Adjust { get; init; }
+
     /// <summary>Files read from outside the run folder and their SHA-256, recorded in run.json.</summary>
     public IReadOnlyDictionary<string, string> Inputs { get; init; } = new Dictionary<string, string>();
 }

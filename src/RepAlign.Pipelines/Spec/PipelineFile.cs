@@ -135,7 +135,7 @@ public static class PipelineFile
     {
         var (inputs, outputs) = spec.Data.Kind == DataKind.Mnist
             ? (Core.Data.MnistDataset.PixelCount, Core.Data.MnistDataset.ClassCount)
-            : (spec.Data.InputDim, spec.Data.OutputDim);
+            : Training.PointSetTrainer.Dimensions(spec.Data);
         try
         {
             Training.Models.NetworkFactory.Validate(spec.Model, inputs, outputs); // unsupported architectures stop before training
@@ -149,8 +149,8 @@ public static class PipelineFile
             Throw.BadInput($"{fileName}: track.layers: found layer {bad}, expected indices below {depth}, the number of hidden layers of this {SnakeCase.Of(spec.Model.Kind)} with model.depth = {spec.Model.Depth} (hidden layers are 0..{depth - 1})");
         if (spec.Fit.WindowStart is { } ws && spec.Fit.WindowEnd is { } we && we <= ws)
             Throw.BadInput($"{fileName}: fit.window_end: found {we}, expected a value above fit.window_start = {ws}");
-        if (spec.Train.Batch > 2 && spec.Data.Kind == DataKind.TwoPoint)
-            Throw.BadInput($"{fileName}: train.batch: found {spec.Train.Batch}, expected 0 (full batch), 1 or 2 for the two-point data set");
+        if (spec.Train.StopLoss > 0 && spec.Data.Kind == DataKind.Mnist)
+            Throw.BadInput($"{fileName}: train.stop_loss: found {Format(spec.Train.StopLoss)}, expected 0 for data.kind = mnist (stopping at a loss applies to point-set data: two_point, xor, context_blobs)");
         return spec;
     }
 

@@ -21,7 +21,7 @@ public static class PipelineKeys
         yield return PipelineKey.Int("experiment.trials", "Independent trials of every setting (seeds train.seed, train.seed + 1, …), run in parallel.", 1, (s, v) => s with { Trials = v });
         yield return PipelineKey.Text("experiment.description", "One line on what the experiment shows.", (s, v) => s with { Description = v });
 
-        yield return PipelineKey.Enum<DataKind>("data.kind", "Data set: the paper's two points, or MNIST digits from IDX files.", (s, v) => s with { Data = s.Data with { Kind = v } });
+        yield return PipelineKey.Enum<DataKind>("data.kind", "Data set: the paper's two points, XOR, context blobs, or MNIST digits from IDX files.", (s, v) => s with { Data = s.Data with { Kind = v } });
         yield return PipelineKey.Text("data.path", "Folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] (the full 60,000 set works too).", (s, v) => s with { Data = s.Data with { Path = v } });
         yield return PipelineKey.Choice("data.normalize", "mnist: (pixel/255 − 0.1307)/0.3081; none: pixel/255.", ["mnist", "none"], (s, v) => s with { Data = s.Data with { Normalize = v } });
         yield return PipelineKey.Int("data.held_out", "Training images held out (seeded) for validation accuracy and linear probes.", 0, (s, v) => s with { Data = s.Data with { HeldOut = v } });
@@ -42,6 +42,7 @@ public static class PipelineKeys
         yield return PipelineKey.Int("train.epochs", "Number of epochs.", 1, (s, v) => s with { Train = s.Train with { Epochs = v } });
         yield return PipelineKey.Int("train.seed", "Seed of the initial weights.", 0, (s, v) => s with { Train = s.Train with { Seed = v } });
         yield return PipelineKey.Int("train.batch", "Mini-batch size; 0 = full batch.", 0, (s, v) => s with { Train = s.Train with { Batch = v } });
+        yield return PipelineKey.Float("train.stop_loss", "Stop once the full-batch loss falls below this; 0 = run every epoch (point-set data only).", 0, false, (s, v) => s with { Train = s.Train with { StopLoss = v } });
         yield return PipelineKey.Int("train.threads", "libtorch threads of the run.", 1, (s, v) => s with { Train = s.Train with { Threads = v } });
 
         yield return PipelineKey.Enum<CheckpointScheduleKind>("checkpoints.schedule", "every: every N epochs; log: count epochs spaced logarithmically.", (s, v) => s with { Checkpoints = s.Checkpoints with { Schedule = v } });

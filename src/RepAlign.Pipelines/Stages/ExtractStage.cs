@@ -38,10 +38,10 @@ public sealed class ExtractStage : IStage
             CheckpointMetadata.EnsureMatches(Path.Combine(context.Layout.Checkpoints, entry.File),
                 new CheckpointInfo(spec.Model, spec.Data, spec.Train, entry.Epoch), ["train.threads"]);
         }
-        return spec.Data.Kind == Core.Specs.DataKind.Mnist ? RunMnist(context) : RunTwoPoint(context);
+        return spec.Data.Kind == Core.Specs.DataKind.Mnist ? RunMnist(context) : RunPointSet(context);
     }
 
-    private static StageOutcome RunTwoPoint(StageContext context)
+    private static StageOutcome RunPointSet(StageContext context)
     {
         var spec = context.Spec;
         var layout = context.Layout;
@@ -53,7 +53,7 @@ public sealed class ExtractStage : IStage
         foreach (var entry in index)
         {
             var path = Path.Combine(layout.Checkpoints, entry.File);
-            rows.AddRange(TwoPointExtractor.Extract([(entry.Epoch, path)], spec.Data, layers, Options(spec.Extract), context.Cancellation));
+            rows.AddRange(PointSetExtractor.Extract([(entry.Epoch, path)], spec.Data, layers, Options(spec.Extract), context.Cancellation));
             progress.Report(++done);
         }
         TableFile.Write(rows, layout.Pairs, context.Csv);

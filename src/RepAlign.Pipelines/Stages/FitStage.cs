@@ -14,15 +14,15 @@ public sealed class FitStage : IStage
     public IReadOnlyList<string> DependsOn { get; } = ["train", "extract"];
 
     /// <inheritdoc />
-    public object Parameters(Core.Specs.ExperimentSpec spec) => new { spec.Fit, spec.Data.Dx2, spec.Data.Dy2 };
+    public object Parameters(Core.Specs.ExperimentSpec spec) => new { spec.Fit, spec.Data.Kind, spec.Data.Dx2, spec.Data.Dy2 };
 
     /// <inheritdoc />
     public StageOutcome Run(StageContext context)
     {
         var layout = context.Layout;
         var spec = context.Spec;
-        var inputs = spec.Data.Kind == Core.Specs.DataKind.TwoPoint // dense online tracking; data-set runs fit the extracted checkpoints
-            ? BulkFit.FromMetrics(TableFile.Read<MetricRow>(layout.Metrics), spec.Data.Dx2, spec.Data.Dy2)
+        var inputs = Core.Data.PointSet.IsPointSet(spec.Data.Kind) // dense online tracking; data-set runs fit the extracted checkpoints
+            ? BulkFit.FromMetrics(TableFile.Read<MetricRow>(layout.Metrics), Core.Data.PointSet.Of(spec.Data))
             : BulkFit.FromPairs(TableFile.Read<PairRow>(layout.Pairs));
         var progress = context.Observer.Progress("fitting", inputs.Count);
         var (fits, curves) = BulkFit.Run(inputs, BulkFit.Options(spec.Fit), progress, context.Cancellation);

@@ -25,15 +25,15 @@ public sealed class TrainStage : IStage
         var layout = context.Layout;
         Directory.CreateDirectory(layout.Checkpoints);
         foreach (var stale in Directory.EnumerateFiles(layout.Checkpoints, "epoch-*.onnx")) File.Delete(stale);
-        return context.Spec.Data.Kind == Core.Specs.DataKind.Mnist ? RunMnist(context) : RunTwoPoint(context);
+        return context.Spec.Data.Kind == Core.Specs.DataKind.Mnist ? RunMnist(context) : RunPointSet(context);
     }
 
-    private static StageOutcome RunTwoPoint(StageContext context)
+    private static StageOutcome RunPointSet(StageContext context)
     {
         var spec = context.Spec;
         var layout = context.Layout;
 
-        var request = new TwoPointTrainRequest
+        var request = new PointSetTrainRequest
         {
             Model = spec.Model,
             Train = spec.Train,
@@ -43,19 +43,21 @@ public sealed class TrainStage : IStage
             CheckpointDirectory = layout.Checkpoints,
         };
         var progress = context.Observer.Progress("training", spec.Train.Epochs + 1);
-        var result = TwoPointTrainer.Run(request, new Progress(progress), context.Cancellation);
+        var result = PointSetTrainer.Run(request, new Progress(progress), context.Cancellation);
         if (result.Status != TrainStatus.Completed) Throw.WorkFailed(result.Message);
 
         var rows = result.Online.Select(o => new MetricRow
         {
-            Epoch = o.Epoch, Layer = o.Layer, Pair = 0, H2 = o.H2, Y2 = o.Y2, W = o.W,
-            Loss = result.Loss[o.Epoch], Ybar0 = result.Ybar0[o.Epoch],
+            Epoch = o.Epoch, Layer = o.Layer, Pair = o.Pair, H2 = o.H2, Y2 = o.Y2, W = o.W,
+            Loss = result.Loss[o.Epoch], Ybar0 = o.Ybar0,
         }).ToArray();
         TableFile.Write(rows, layout.Metrics, context.Csv);
         var (outputs, hashes) = Checkpoints(layout, result.Checkpoints, layout.Metrics, context.Csv);
-        var msPerEpoch = 1000 * result.Seconds / (spec.Train.Epochs + 1);
+        var ran = result.Loss.Length - 1;
+        var msPerEpoch = 1000 * result.Seconds / (ran + 1);
+        var stopped = ran < spec.Train.Epochs ? $" (stopped: loss below train.stop_loss = {spec.Train.StopLoss:G3})" : "";
         return new StageOutcome(outputs,
-            $"{spec.Train.Epochs} epochs in {result.Seconds:F1} s ({msPerEpoch:F1} ms/epoch), loss {result.Loss[0]:G3} → {result.Loss[^1]:G3}, {result.Checkpoints.Count} checkpoints") { KnownHashes = hashes };
+            $"{ran} epochs{stopped} in {result.Seconds:F1} s ({msPerEpoch:F1} ms/epoch), loss {result.Loss[0]:G3} → {result.Loss[^1]:G3}, {result.Checkpoints.Count} checkpoints") { KnownHashes = hashes };
     }
 
     private static StageOutcome RunMnist(StageContext context)

@@ -18,11 +18,18 @@ internal sealed class PairProbe
     /// <summary>
     /// Tracks <paramref name="pairs"/> (indices into the data set) at <paramref name="layers"/>;
     /// <paramref name="allTargets"/> are the data set's targets, N × <paramref name="outputDim"/> row-major.
+    /// The first <paramref name="leadingRows"/> rows are 0, 1, … in order, so a forward pass of a whole
+    /// small data set can be measured directly.
     /// </summary>
-    public PairProbe(IReadOnlyList<(int A, int B)> pairs, IReadOnlyList<int> layers, ReadOnlySpan<float> allTargets, int outputDim)
+    public PairProbe(IReadOnlyList<(int A, int B)> pairs, IReadOnlyList<int> layers, ReadOnlySpan<float> allTargets, int outputDim, int leadingRows = 0)
     {
         var rows = new List<long>();
         var position = new Dictionary<int, int>();
+        for (var i = 0; i < leadingRows; i++)
+        {
+            position.Add(i, i);
+            rows.Add(i);
+        }
         int RowOf(int index)
         {
             if (!position.TryGetValue(index, out var at))

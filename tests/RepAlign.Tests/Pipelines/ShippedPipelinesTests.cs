@@ -13,6 +13,10 @@ public class ShippedPipelinesTests
         { "architectures.toml", 13 },
         { "init-scale.toml", 7 },
         { "alternative-dynamics.toml", 5 },
+        { "final-distance.toml", 25 },
+        { "xor.toml", 4 },
+        { "mnist-structure.toml", 10 },
+        { "context-blobs.toml", 3 },
     };
 
     [Theory]

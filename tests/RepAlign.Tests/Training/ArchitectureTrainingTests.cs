@@ -11,7 +11,7 @@ namespace RepAlign.Tests.Training;
 /// <summary>Two-point training of every model kind: seeded bit-identical runs, and online tracking equal to ONNX extraction.</summary>
 public class ArchitectureTrainingTests
 {
-    private static TwoPointTrainRequest Request(ModelKind kind, int epochs, int batch = 0) => Tiny(epochs: epochs, lr: 0.02) with
+    private static PointSetTrainRequest Request(ModelKind kind, int epochs, int batch = 0) => Tiny(epochs: epochs, lr: 0.02) with
     {
         Model = SmallModel(kind),
         Train = Tiny().Train with { Epochs = epochs, Lr = 0.02, Batch = batch },
@@ -26,8 +26,8 @@ public class ArchitectureTrainingTests
         using var dirB = new ScratchFolder();
         // Batch 1: the shuffle (and, for dropout, the masks) are part of what must repeat.
         var request = Request(kind, 12, batch: 1) with { CheckpointEpochs = [0, 12] };
-        var a = TwoPointTrainer.Run(request with { CheckpointDirectory = dirA.Path });
-        var b = TwoPointTrainer.Run(request with { CheckpointDirectory = dirB.Path });
+        var a = PointSetTrainer.Run(request with { CheckpointDirectory = dirA.Path });
+        var b = PointSetTrainer.Run(request with { CheckpointDirectory = dirB.Path });
         Assert.Equal(a.Loss, b.Loss);
         Assert.Equal(a.Online, b.Online);
         Assert.Equal(2, a.Checkpoints.Count);
@@ -42,14 +42,14 @@ public class ArchitectureTrainingTests
     {
         using var dir = new ScratchFolder();
         var request = Request(kind, 60) with { CheckpointEpochs = [0, 7, 30, 60], CheckpointDirectory = dir.Path };
-        var result = TwoPointTrainer.Run(request);
+        var result = PointSetTrainer.Run(request);
         Assert.Equal(TrainStatus.Completed, result.Status);
         Assert.True(result.Loss[^1] < 0.5 * result.Loss[0], $"{kind}: loss {result.Loss[0]} → {result.Loss[^1]}");
 
-        var extracted = TwoPointExtractor.Extract(result.Checkpoints.Select(c => (c.Epoch, c.Path)), request.Data, request.TrackLayers,
+        var extracted = PointSetExtractor.Extract(result.Checkpoints.Select(c => (c.Epoch, c.Path)), request.Data, request.TrackLayers,
             new InferenceOptions { Threads = 1 });
         Assert.Equal(result.Checkpoints.Count * request.TrackLayers.Count, extracted.Count);
-        // The tolerance of TwoPointExtractorTests: h2 relative; y2 and w relative to the output scale.
+        // The tolerance of PointSetExtractorTests: h2 relative; y2 and w relative to the output scale.
         var scale = 1 + new TwoPointData(request.Data).Y.Max(Math.Abs);
         var online = result.Online.ToDictionary(r => (r.Epoch, r.Layer));
         foreach (var row in extracted)

@@ -30,7 +30,7 @@ internal static class TrainingFixtures
     /// <summary>Every model kind.</summary>
     public static TheoryData<ModelKind> Kinds() => new(AllKinds);
 
-    public static TwoPointTrainRequest Tiny(Activation activation = Activation.LeakyRelu, int epochs = 100, int seed = 7, double lr = 0.05) => new()
+    public static PointSetTrainRequest Tiny(Activation activation = Activation.LeakyRelu, int epochs = 100, int seed = 7, double lr = 0.05) => new()
     {
         Model = new ModelSpec { Width = 32, Depth = 4, Activation = activation, Gain = 1.0 },
         Train = new TrainSpec { Lr = lr, Epochs = epochs, Seed = seed, Threads = 1 },

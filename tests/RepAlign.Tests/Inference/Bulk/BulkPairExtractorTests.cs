@@ -43,7 +43,7 @@ public class BulkPairExtractorTests
 
         var rows = TableFile.Read<PairRow>(request.OutputParquet);
         Assert.Equal(summary.Rows, rows.Count);
-        var outputs = Layers.Select(TwoPointExtractor.HiddenName).Append("output").ToArray();
+        var outputs = Layers.Select(PointSetExtractor.HiddenName).Append("output").ToArray();
         var i = 0;
         foreach (var (epoch, path) in checkpoints)
         {

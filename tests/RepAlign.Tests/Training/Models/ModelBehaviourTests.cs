@@ -144,8 +144,8 @@ public class ModelBehaviourTests
     public void Cnn_tracking_counts_its_extra_hidden_outputs()
     {
         var request = Tiny(epochs: 1) with { Model = SmallModel(ModelKind.Cnn), TrackLayers = [0, 3] };
-        Assert.Equal(4, TwoPointTrainer.Run(request).Online.Count);
-        var message = Assert.Throws<BadInputException>(() => TwoPointTrainer.Run(request with { TrackLayers = [4] })).Message;
+        Assert.Equal(4, PointSetTrainer.Run(request).Online.Count);
+        var message = Assert.Throws<BadInputException>(() => PointSetTrainer.Run(request with { TrackLayers = [4] })).Message;
         Assert.Contains("track.layers: found 4", message);
         Assert.Contains("[0, 3]", message);
     }

@@ -13,7 +13,7 @@ public class CheckpointMetadataTests
     {
         using var dir = new ScratchFolder();
         var request = Tiny(epochs: 3) with { CheckpointEpochs = [3], CheckpointDirectory = dir.Path };
-        var path = TwoPointTrainer.Run(request).Checkpoints.Single().Path;
+        var path = PointSetTrainer.Run(request).Checkpoints.Single().Path;
         var info = new CheckpointInfo(request.Model, request.Data, request.Train, 3);
 
         var metadata = CheckpointMetadata.EnsureMatches(path, info);

@@ -10,33 +10,34 @@ using static TorchSharp.torch;
 namespace RepAlign.Training;
 
 /// <summary>
-/// Trains a network on the paper's two points with SGD or Adam on 0.5·MSE and records, before
-/// every epoch's update (epochs 0 … E), the loss, ‖ȳ − ȳ*‖² and h2, y2, w of the pair at each
-/// tracked layer — taken from the same forward pass the update uses when the batch is full and the
+/// Trains a network on a small point set (the paper's two points, XOR, context blobs) with SGD or
+/// Adam on 0.5·MSE and records, before every epoch's update (epochs 0 … E, or until the loss falls
+/// below train.stop_loss), the loss and, for every tracked pair at each tracked layer, h2, y2, w and
+/// ‖ȳ − ȳ*‖² — taken from the same forward pass the update uses when the batch is full and the
 /// network has no dropout, otherwise from an extra eval-mode pass. The update step, epoch and
 /// checkpointing are <see cref="TrainingSession"/>'s, shared with <see cref="DatasetTrainer"/>.
 /// </summary>
-public static class TwoPointTrainer
+public static class PointSetTrainer
 {
     /// <summary>
     /// Runs the request. Throws <see cref="BadInputException"/> for an invalid request and
     /// <see cref="OperationCanceledException"/> when cancelled; divergence is a result status.
     /// </summary>
-    public static TrainResult Run(TwoPointTrainRequest request, IProgress<int>? progress = null, CancellationToken ct = default)
+    public static TrainResult Run(PointSetTrainRequest request, IProgress<int>? progress = null, CancellationToken ct = default)
     {
         Validate(request);
         var watch = Stopwatch.StartNew();
         var spec = request.Train;
-        var data = new TwoPointData(request.Data);
+        var data = PointSet.Of(request.Data);
         var epochs = spec.Epochs;
         var checkpointAt = new HashSet<int>(request.CheckpointEpochs);
 
         using var session = new TrainingSession(request.Model, spec, data.InputDim, data.OutputDim);
-        using var x = tensor(data.X, [2, data.InputDim]); // (2, d_in)
-        using var y = tensor(data.Y, [2, data.OutputDim]); // (2, d_out)
+        using var x = tensor(data.X, [data.Count, data.InputDim]); // (n, d_in)
+        using var y = tensor(data.Y, [data.Count, data.OutputDim]); // (n, d_out)
         var recorder = new Recorder(data, request.TrackLayers, epochs);
         var checkpoints = new List<CheckpointFile>();
-        var fullBatch = spec.Batch is 0 or >= 2;
+        var fullBatch = spec.Batch == 0 || spec.Batch >= data.Count;
         // Full batch without dropout: the records come from the forward pass the update uses.
         var fused = fullBatch && !session.Network.IsStochastic;
 
@@ -44,7 +45,7 @@ public static class TwoPointTrainer
         {
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var pass = fused ? session.Network.Forward(x) : session.Probe(x); // (2, d_in) → hidden (2, P_k), output (2, d_out)
+            var pass = fused ? session.Network.Forward(x) : session.Probe(x); // (n, d_in) → hidden (n, P_k), output (n, d_out)
             var loss = TrainingSession.Loss(pass.Output, y);
             recorder.Record(epoch, pass, loss);
 
@@ -54,9 +55,16 @@ public static class TwoPointTrainer
                     $"training diverged at epoch {epoch}: the loss is {recorder.Loss[epoch]} (optimiser {spec.Optimizer}, lr {spec.Lr:R}); try a smaller learning rate");
             }
 
-            if (checkpointAt.Contains(epoch)) checkpoints.Add(session.Checkpoint(request.Data, epoch, request.CheckpointDirectory));
+            // Reaching train.stop_loss ends the run here; the final checkpoint, if scheduled, moves to this epoch.
+            var last = epoch == epochs || recorder.Loss[epoch] < spec.StopLoss;
+            if (checkpointAt.Contains(epoch) || (last && checkpointAt.Contains(epochs)))
+                checkpoints.Add(session.Checkpoint(request.Data, epoch, request.CheckpointDirectory));
 
-            if (epoch == epochs) break;
+            if (last)
+            {
+                if (epoch < epochs) progress?.Report(epochs); // stopped early: the bar completes
+                break;
+            }
             if (fused) session.Update(loss);
             else session.Epoch(x, y, fullBatch ? 0 : spec.Batch, ct);
             progress?.Report(epoch + 1);
@@ -65,17 +73,19 @@ public static class TwoPointTrainer
     }
 
     /// <summary>Checks the request; throws <see cref="BadInputException"/> naming the field.</summary>
-    public static void Validate(TwoPointTrainRequest request)
+    public static void Validate(PointSetTrainRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var t = request.Train;
-        if (request.Data.Kind != DataKind.TwoPoint) Throw.BadValue("data.kind", request.Data.Kind.ToString(), "two_point");
+        if (!PointSet.IsPointSet(request.Data.Kind)) Throw.BadValue("data.kind", "mnist", "two_point, xor or context_blobs (MNIST trains with DatasetTrainer)");
+        if (!(t.StopLoss >= 0) || double.IsInfinity(t.StopLoss)) Throw.BadValue("train.stop_loss", t.StopLoss.ToString("R"), "a finite number ≥ 0 (0 = off)");
         if (!(t.Lr > 0) || double.IsInfinity(t.Lr)) Throw.BadValue("train.lr", t.Lr.ToString("R"), "a finite number > 0");
         if (t.Epochs < 0) Throw.BadValue("train.epochs", t.Epochs.ToString(), "an integer ≥ 0");
         if (t.Batch < 0) Throw.BadValue("train.batch", t.Batch.ToString(), "0 (full batch) or a positive batch size");
         if (t.Threads < 1) Throw.BadValue("train.threads", t.Threads.ToString(), "an integer ≥ 1");
         if (!Enum.IsDefined(t.Optimizer)) Throw.BadValue("train.optimizer", t.Optimizer.ToString(), "sgd or adam");
-        NetworkFactory.Validate(request.Model, request.Data.InputDim, request.Data.OutputDim);
+        var (inputs, outputs) = Dimensions(request.Data);
+        NetworkFactory.Validate(request.Model, inputs, outputs);
         var hiddenCount = NetworkFactory.HiddenLayerCount(request.Model);
         foreach (var layer in request.TrackLayers)
             if (layer < 0 || layer >= hiddenCount)
@@ -87,15 +97,23 @@ public static class TwoPointTrainer
             Throw.BadValue("checkpoint directory", "an empty path", "a folder for the checkpoints");
     }
 
+    /// <summary>Input and output dimension of a point-set data spec, without building the data.</summary>
+    public static (int Inputs, int Outputs) Dimensions(DataSpec data) => data.Kind switch
+    {
+        DataKind.Xor => (2, 1),
+        DataKind.ContextBlobs => (PointSet.BlobPixels * PointSet.BlobPixels + 2, 1),
+        _ => (data.InputDim, data.OutputDim),
+    };
+
     /// <summary>Per-epoch records; pulls only the tracked hidden rows and the output to the CPU, once per epoch.</summary>
-    private sealed class Recorder(TwoPointData data, IReadOnlyList<int> layers, int epochs)
+    private sealed class Recorder(PointSet data, IReadOnlyList<int> layers, int epochs)
     {
         public double[] Loss { get; } = new double[epochs + 1];
-        private readonly double[] ybar0 = new double[epochs + 1];
-        private readonly List<OnlinePairRow> online = new((epochs + 1) * layers.Count);
-        private readonly PairProbe probe = new([data.Pair], layers, data.Y, data.OutputDim);
-        private readonly PairMetrics[] metrics = new PairMetrics[layers.Count];
-        private readonly float[] predictions = new float[2 * data.OutputDim];
+        private readonly List<double> ybar0 = new((epochs + 1) * data.Pairs.Count);
+        private readonly List<OnlinePairRow> online = new((epochs + 1) * layers.Count * data.Pairs.Count);
+        private readonly PairProbe probe = new(data.Pairs, layers, data.Y, data.OutputDim, data.Count);
+        private readonly PairMetrics[] metrics = new PairMetrics[layers.Count * data.Pairs.Count];
+        private readonly float[] predictions = new float[data.Count * data.OutputDim];
         private int recorded;
 
         public void Record(int epoch, ForwardPass pass, Tensor loss)
@@ -103,8 +121,14 @@ public static class TwoPointTrainer
             Loss[epoch] = loss.item<float>();
             probe.Measure(pass, metrics, predictions);
             var d = data.OutputDim;
-            ybar0[epoch] = Ybar0(predictions.AsSpan(0, d), predictions.AsSpan(d, d), data.YRow(TwoPointData.A), data.YRow(TwoPointData.B));
-            for (var i = 0; i < metrics.Length; i++) online.Add(new OnlinePairRow(epoch, probe.Layers[i], metrics[i].H2, metrics[i].Y2, metrics[i].W));
+            var i = 0;
+            for (var p = 0; p < data.Pairs.Count; p++)
+            {
+                var (a, b) = data.Pairs[p];
+                ybar0.Add(Ybar0(predictions.AsSpan(a * d, d), predictions.AsSpan(b * d, d), data.YRow(a), data.YRow(b)));
+                for (var l = 0; l < probe.Layers.Length; l++, i++)
+                    online.Add(new OnlinePairRow(epoch, probe.Layers[l], p, metrics[i].H2, metrics[i].Y2, metrics[i].W, ybar0[^1]));
+            }
             recorded = epoch + 1;
         }
 
@@ -117,13 +141,11 @@ public static class TwoPointTrainer
                 DivergedEpoch = divergedEpoch,
                 Message = message,
                 Loss = Loss[..kept],
-                Ybar0 = ybar0[..kept],
                 Online = online.Where(r => r.Epoch < kept).ToArray(),
                 Checkpoints = checkpoints,
                 Seconds = seconds,
             };
         }
-
         private static double Ybar0(ReadOnlySpan<float> predA, ReadOnlySpan<float> predB, ReadOnlySpan<float> targetA, ReadOnlySpan<float> targetB)
         {
             var sum = 0.0;

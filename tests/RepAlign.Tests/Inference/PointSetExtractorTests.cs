@@ -7,7 +7,7 @@ using static RepAlign.Tests.Training.TrainingFixtures;
 
 namespace RepAlign.Tests.Inference;
 
-public class TwoPointExtractorTests
+public class PointSetExtractorTests
 {
     [Theory]
     [InlineData(Activation.LeakyRelu)]
@@ -21,13 +21,13 @@ public class TwoPointExtractorTests
             CheckpointEpochs = new CheckpointSpec { Schedule = CheckpointScheduleKind.Log, Count = 8 }.Epochs(120),
             CheckpointDirectory = dir.Path,
         };
-        var result = TwoPointTrainer.Run(request);
+        var result = PointSetTrainer.Run(request);
         Assert.Equal(TrainStatus.Completed, result.Status);
         Assert.Equal(request.CheckpointEpochs, result.Checkpoints.Select(c => c.Epoch));
         Assert.All(result.Checkpoints, c => Assert.True(File.Exists(c.Path)));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
 
-        var extracted = TwoPointExtractor.Extract(result.Checkpoints.Select(c => (c.Epoch, c.Path)), request.Data, request.TrackLayers,
+        var extracted = PointSetExtractor.Extract(result.Checkpoints.Select(c => (c.Epoch, c.Path)), request.Data, request.TrackLayers,
             new InferenceOptions { Threads = 1 });
         Assert.Equal(result.Checkpoints.Count * request.TrackLayers.Count, extracted.Count);
         // Both engines compute float32 predictions that agree to ~1e-7 of their magnitude (see the forward

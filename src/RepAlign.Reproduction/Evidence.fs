@@ -1,0 +1,53 @@
+/// What an experiment yields: quantities with the paper's value and a verdict, figures, one sentence.
+module RepAlign.Reproduction.Evidence
+
+open System
+open Plotly.NET
+open RepAlign.Core.Tables
+
+/// A value for a sentence: four significant digits, "–" for NaN.
+let fmtValue (x: float) = RepAlign.Analysis.HtmlPage.fmt x
+
+/// Verdicts, as written in reproduction.csv.
+module Verdict =
+    /// The measured value meets the paper's value or claim.
+    let agrees = "agrees"
+    /// It does not.
+    let differs = "differs"
+    /// THEORY.md states no value or claim to compare with.
+    let noReference = "no reference"
+    /// The value could not be measured (NaN: a failed fit, too few runs kept).
+    let notMeasured = "not measured"
+    /// The experiment failed before it could be measured.
+    let failed = "failed"
+
+/// A measured quantity judged against a claim: `check` decides agreement; NaN is "not measured".
+let judged experiment quantity (value: float) paper (check: float -> bool) note =
+    let verdict =
+        if Double.IsNaN value then Verdict.notMeasured
+        elif check value then Verdict.agrees
+        else Verdict.differs
+    ReproductionRow(Experiment = experiment, Quantity = quantity, Value = value, PaperValue = paper, Verdict = verdict, Note = note)
+
+/// A measured quantity with nothing to compare it with.
+let reported experiment quantity (value: float) note =
+    ReproductionRow(Experiment = experiment, Quantity = quantity, Value = value, PaperValue = "",
+                    Verdict = (if Double.IsNaN value then Verdict.notMeasured else Verdict.noReference), Note = note)
+
+/// What one experiment produced.
+type Outcome =
+    { /// Pipeline name (the file's stem), e.g. "depth".
+      Name: string
+      /// One or two sentences on what the figure shows and how it compares with the paper.
+      Sentence: string
+      Rows: ReproductionRow list
+      Figures: GenericChart list
+      Seconds: float }
+
+/// An experiment that could not be measured: one "failed" row naming the reason.
+let failedOutcome name (message: string) seconds =
+    { Name = name
+      Sentence = $"The experiment failed: {message}"
+      Rows = [ ReproductionRow(Experiment = name, Quantity = "experiment", Value = nan, PaperValue = "", Verdict = Verdict.failed, Note = message) ]
+      Figures = []
+      Seconds = seconds }

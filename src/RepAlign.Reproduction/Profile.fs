@@ -1,0 +1,61 @@
+/// The two sizes of a reproduction: the paper's, and a smoke run of every experiment in minutes.
+module RepAlign.Reproduction.Profile
+
+open System
+open System.Collections.Generic
+open RepAlign.Core
+open RepAlign.Core.Specs
+open RepAlign.Pipelines.Spec
+
+/// Which sizes the experiments run at.
+type Profile =
+    /// Widths, depths, epochs and trials cut down so every experiment runs in seconds (CI).
+    | Smoke
+    /// The paper's settings, as the pipeline files state them.
+    | Paper
+
+/// Parses --profile.
+let parse (text: string) =
+    match text with
+    | "smoke" -> Smoke
+    | "paper" -> Paper
+    | other -> Throw.BadInput<Profile>($"--profile: found '{other}', expected smoke or paper")
+
+/// The profile's name as written on the command line.
+let name = function Smoke -> "smoke" | Paper -> "paper"
+
+/// The most trials any smoke experiment runs.
+let smokeTrials = 2
+
+let private set (key: string) (value: obj) (spec: ExperimentSpec) =
+    PipelineKeys.All[key].Apply.Invoke(spec, value, "--profile smoke")
+
+let private shrinkTo (key: string) (limit: int) (current: int) spec =
+    if current > limit then set key (box (int64 limit)) spec else spec
+
+/// Shrinks one resolved spec for the smoke profile: hidden layers to at most 4 (3 for the CNN, whose
+/// unpadded convolutions need the width), widths to 32 (64), epochs to 1000 (2 on MNIST), explicit
+/// tracked layers rescaled to the new depth, fewer fit grid points and MNIST pairs.
+let shrink (spec: ExperimentSpec) : ExperimentSpec =
+    let cnn = spec.Model.Kind = ModelKind.Cnn
+    let depth = min spec.Model.Depth (if cnn then 3 else 4)
+    let spec =
+        spec
+        |> shrinkTo "model.width" (if cnn then 64 else 32) spec.Model.Width
+        |> shrinkTo "model.depth" depth spec.Model.Depth
+        |> shrinkTo "train.epochs" (if spec.Data.Kind = DataKind.Mnist then 2 else 1000) spec.Train.Epochs
+        |> shrinkTo "fit.grid_points" 40 spec.Fit.GridPoints
+    let spec =
+        if spec.Track.Selection = TrackSelection.List && spec.Model.Depth < (Seq.max spec.Track.Layers + 1) then
+            let layers = spec.Track.Layers |> Seq.map (fun l -> box (int64 (min l (depth - 1)))) |> Seq.distinct |> List<obj>
+            set "track.layers" (box layers) spec
+        else spec
+    if spec.Data.Kind = DataKind.Mnist then
+        spec |> set "extract.pairs" (box "per-class-pair:2") |> set "extract.linear_probe" (box false)
+    else spec
+
+/// The spec adjustment of a profile (none for the paper).
+let adjust profile : Func<ExperimentSpec, ExperimentSpec> option =
+    match profile with
+    | Smoke -> Some(Func<_, _> shrink)
+    | Paper -> None

@@ -1,0 +1,89 @@
+/// repalign reproduce: runs the paper's experiments, writes reproduction.csv and reproduction.html.
+module RepAlign.Reproduction.Reproduce
+
+open System
+open System.Diagnostics
+open System.IO
+open RepAlign.Core
+open RepAlign.Core.Runs
+open RepAlign.Core.Tables
+open RepAlign.Analysis
+open RepAlign.Reproduction.Evidence
+open RepAlign.Reproduction.Runs
+
+/// One experiment: its name (the pipeline's stem), section title, command and how to run and measure it.
+type Experiment = { Name: string; Title: string; Command: string; Measure: Context -> Outcome }
+
+/// Every experiment of THEORY.md §3, in its order.
+let experiments =
+    [ { Name = "architectures"; Title = "1 · Universality across architectures"; Command = "repalign run pipelines/architectures.toml"; Measure = TwoPointExperiments.architectures }
+      { Name = "init-scale"; Title = "2 · Initial weight scale"; Command = "repalign run pipelines/init-scale.toml"; Measure = TwoPointExperiments.initScale }
+      { Name = "mnist-pairs"; Title = "3 · An MNIST pair"; Command = "repalign run pipelines/mnist-pairs.toml"; Measure = MnistExperiments.mnistPairs }
+      { Name = "final-distance"; Title = "4 · Final representational distance"; Command = "repalign run pipelines/final-distance.toml"; Measure = TwoPointExperiments.finalDistance }
+      { Name = "depth"; Title = "5 · Depth"; Command = "repalign run pipelines/depth.toml"; Measure = TwoPointExperiments.depth }
+      { Name = "alternative-dynamics"; Title = "6 · Alternative dynamics"; Command = "repalign run pipelines/alternative-dynamics.toml"; Measure = TwoPointExperiments.alternativeDynamics }
+      { Name = "xor"; Title = "7 · XOR"; Command = "repalign run pipelines/xor.toml"; Measure = PointSetExperiments.xor }
+      { Name = "mnist-structure"; Title = "8 · MNIST structure"; Command = "repalign run pipelines/mnist-structure.toml"; Measure = MnistExperiments.mnistStructure }
+      { Name = "context-blobs"; Title = "9 · Context blobs"; Command = "repalign run pipelines/context-blobs.toml"; Measure = PointSetExperiments.contextBlobs } ]
+
+/// The experiments named in --only (all when empty); an unknown name is bad input.
+let select (only: string list) =
+    let names = experiments |> List.map (fun e -> e.Name)
+    for n in only do
+        if not (List.contains n names) then
+            let all = String.Join(", ", names)
+            Throw.BadInput($"--only: unknown experiment '{n}'{Suggest.DidYouMean(n, names)} (experiments: {all})")
+    if only.IsEmpty then experiments else experiments |> List.filter (fun e -> List.contains e.Name only)
+
+/// The CSV file name.
+let csvName = "reproduction.csv"
+
+/// The HTML file name.
+let htmlName = "reproduction.html"
+
+/// Runs one experiment; a failure of its work becomes a "failed" outcome so the others still run.
+let private measure (ctx: Context) (experiment: Experiment) (log: string -> unit) =
+    let clock = Stopwatch.StartNew()
+    log $"▶ {experiment.Title} ({Profile.name ctx.Profile} profile)"
+    try
+        let outcome = experiment.Measure ctx
+        { outcome with Seconds = clock.Elapsed.TotalSeconds }
+    with
+    | :? WorkFailedException as e -> failedOutcome experiment.Name e.Message clock.Elapsed.TotalSeconds
+    | e when not (e :? BadInputException) && not (e :? OperationCanceledException) ->
+        // A defect in one experiment's analysis must not cost the hours of the others; it is reported in full.
+        failedOutcome experiment.Name $"internal error: {e}" clock.Elapsed.TotalSeconds
+
+/// The page: a summary table, then each experiment's sentence, quantities and figures.
+let private page (ctx: Context) (outcomes: (Experiment * Outcome) list) (seconds: float) =
+    let rowCells (r: ReproductionRow) = [ r.Quantity; HtmlPage.fmt r.Value; r.PaperValue; r.Verdict; r.Note ]
+    let counts = outcomes |> List.collect (fun (_, o) -> o.Rows) |> List.countBy (fun r -> r.Verdict) |> List.map (fun (v, n) -> $"{n} {v}") |> String.concat ", "
+    let sections =
+        [ for e, o in outcomes ->
+            { HtmlPage.Heading = e.Title
+              HtmlPage.Text = $"{o.Sentence} Run alone: {e.Command}. ({o.Seconds:F0} s)"
+              HtmlPage.Body =
+                HtmlPage.table [ "quantity"; "value"; "paper"; "verdict"; "note" ] (o.Rows |> List.map rowCells)
+                + "<div style=\"display:flex;flex-wrap:wrap\">" + (o.Figures |> List.map HtmlPage.chart |> String.concat "") + "</div>" } ]
+    let machine = $"{Environment.ProcessorCount} cores, {Runtime.InteropServices.RuntimeInformation.OSDescription}"
+    let subtitle =
+        let date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", Globalization.CultureInfo.InvariantCulture)
+        $"Profile {Profile.name ctx.Profile}; {date} UTC on {machine}; {seconds / 60.0:F1} min. Verdicts: {counts}. "
+        + "η = 1/(2τ) under the 0.5·MSE loss. Smoke-profile numbers test the plumbing, not the paper."
+    HtmlPage.render "RepAlign — reproducing When Representations Align" subtitle sections
+
+/// Runs the selected experiments into ctx.Out and writes reproduction.csv and reproduction.html
+/// (each written to a temporary name and renamed). Returns the outcomes.
+let run (ctx: Context) (only: string list) (log: string -> unit) =
+    let selected = select only
+    Directory.CreateDirectory ctx.Out |> ignore
+    let clock = Stopwatch.StartNew()
+    let outcomes =
+        [ for e in selected do
+            let o = measure ctx e log
+            for r in o.Rows do log $"  {r.Quantity}: {HtmlPage.fmt r.Value} ({r.Verdict})"
+            yield e, o ]
+    let rows = outcomes |> List.collect (fun (_, o) -> o.Rows)
+    TableFile.WriteCsv(rows, Path.Combine(ctx.Out, csvName))
+    AtomicFile.WriteText(Path.Combine(ctx.Out, htmlName), page ctx outcomes clock.Elapsed.TotalSeconds)
+    outcomes |> List.map snd

@@ -1,0 +1,103 @@
+/// Running an experiment's pipeline into the reproduction folder, and reading back what it wrote.
+module RepAlign.Reproduction.Runs
+
+open System
+open System.IO
+open System.Text.Json
+open RepAlign.Core
+open RepAlign.Core.Runs
+open RepAlign.Core.Specs
+open RepAlign.Core.Tables
+open RepAlign.Pipelines.Runner
+open RepAlign.Pipelines.Spec
+open RepAlign.Pipelines.Stages
+open RepAlign.Reproduction.Profile
+
+/// Where and how the experiments run.
+type Context =
+    { /// The reproduction folder; each experiment writes under <Out>/<name>/.
+      Out: string
+      Profile: Profile
+      /// Folder of the pipeline files.
+      Pipelines: string
+      /// MNIST folder for the MNIST experiments; None = each pipeline's data.path.
+      Mnist: string option
+      /// The stages of a pipeline, in order.
+      Stages: IStage[]
+      Observer: IRunObserver }
+
+/// One finished run: its folder, resolved spec, and the variant and trial it belongs to.
+type Run =
+    { Layout: RunLayout
+      Spec: ExperimentSpec
+      Variant: string
+      Trial: int
+      Settings: Collections.Generic.IReadOnlyDictionary<string, string> }
+
+/// The pipeline file of an experiment.
+let pipelinePath ctx (file: string) = Path.Combine(ctx.Pipelines, file)
+
+/// Runs a pipeline file (with extra --set overrides) into <Out>/<folder>; stages already done with the
+/// same settings are skipped, so an interrupted reproduction resumes where it stopped. Single runs use
+/// every core; sweeps run their points in parallel, one core each. Returns the succeeded runs.
+let runPipeline ctx (file: string) (folder: string) (overrides: string list) : Run list =
+    let path = pipelinePath ctx file
+    let document = PipelineFile.LoadDocument(path, List.toArray overrides)
+    let trials = if ctx.Profile = Smoke && document.Base.Trials > smokeTrials then [ $"experiment.trials={smokeTrials}" ] else []
+    let request =
+        RunRequest(
+            Pipeline = path,
+            Overrides = List.toArray (overrides @ trials),
+            Out = Path.Combine(ctx.Out, folder),
+            Adjust = Option.toObj (adjust ctx.Profile),
+            Threads = (if document.IsSweep then Nullable() else Nullable Environment.ProcessorCount))
+    let result = PipelineRunner.Run(request, ctx.Stages, ctx.Observer)
+    let sweepJson = Path.Combine(result.Layout.Root, "sweep.json")
+    if File.Exists sweepJson && document.IsSweep then
+        let records = JsonSerializer.Deserialize<SweepRunRecord[]>(File.ReadAllText sweepJson, RepAlignJson.Options)
+        [ for r in records do
+            if r.Succeeded then
+                let layout = RunLayout(Path.Combine(result.Layout.Root, r.Label))
+                { Layout = layout; Spec = (RunManifest.Read layout.Manifest).Spec; Variant = r.Variant; Trial = r.Trial; Settings = r.Settings } ]
+    elif result.Succeeded then
+        [ { Layout = result.Layout; Spec = result.Spec; Variant = ""; Trial = 0; Settings = Collections.Generic.Dictionary() } ]
+    else Throw.WorkFailed($"{file}: stage '{result.FailedStage}' failed: {result.Message}"); []
+
+/// The fits of a run (one row per tracked pair and layer).
+let fits (run: Run) = TableFile.Read<FitRow>(run.Layout.Fits) |> Seq.toArray
+
+/// The online metrics of a point-set run.
+let metrics (run: Run) = TableFile.Read<MetricRow>(run.Layout.Metrics) |> Seq.toArray
+
+/// The fitted curves of a run.
+let curves (run: Run) = TableFile.Read<CurveRow>(run.Layout.Curves) |> Seq.toArray
+
+/// The path of a run's last checkpoint.
+let lastCheckpoint (run: Run) =
+    let index = CheckpointIndex.Read run.Layout.CheckpointIndex
+    let last = index |> Seq.maxBy (fun e -> e.Epoch)
+    Path.Combine(run.Layout.Checkpoints, last.File)
+
+/// The median of the finite values (NaN when there are none).
+let median (values: float seq) =
+    let a = values |> Seq.filter Double.IsFinite |> Seq.sort |> Seq.toArray
+    if a.Length = 0 then nan
+    elif a.Length % 2 = 1 then a[a.Length / 2]
+    else 0.5 * (a[a.Length / 2 - 1] + a[a.Length / 2])
+
+/// The mean (NaN for no values).
+let mean (values: float list) = if values.IsEmpty then nan else List.average values
+
+/// The named run of a sweep (by variant).
+let variant (name: string) (runs: Run list) = runs |> List.tryFind (fun r -> r.Variant = name)
+
+/// Hidden-layer rows of the given inputs from an ONNX checkpoint: n rows of the layer's width.
+let hiddenRows (checkpoint: string) (layer: int) (inputs: float32[]) (count: int) =
+    use runner = new RepAlign.Inference.OnnxModelRunner(checkpoint, RepAlign.Inference.InferenceOptions())
+    let output = runner.Run(ReadOnlySpan inputs, count, [| RepAlign.Inference.PointSetExtractor.HiddenName layer |])[0]
+    Array.init count (fun i -> output.Row(i).ToArray() |> Array.map float)
+
+/// Squared Euclidean distances between rows (n × n).
+let squaredDistances (rows: float[][]) =
+    let n = rows.Length
+    Array2D.init n n (fun i j -> Array.fold2 (fun acc a b -> acc + (a - b) * (a - b)) 0.0 rows[i] rows[j])

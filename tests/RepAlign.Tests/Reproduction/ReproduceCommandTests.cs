@@ -1,0 +1,99 @@
+using System.Globalization;
+using RepAlign.Core.Runs;
+using RepAlign.Tests.Cli;
+using Xunit;
+
+namespace RepAlign.Tests.Reproduction;
+
+/// <summary>The smoke profile of <c>repalign reproduce</c>: every experiment of the paper, shrunk, end to end.</summary>
+public class ReproduceCommandTests
+{
+    private static readonly string[] Experiments =
+        ["architectures", "init-scale", "mnist-pairs", "final-distance", "depth", "alternative-dynamics", "xor", "mnist-structure", "context-blobs"];
+
+    private static readonly string[] Verdicts = ["agrees", "differs", "no reference", "not measured"];
+
+    [Fact]
+    public async Task Smoke_profile_runs_every_experiment_and_resumes()
+    {
+        using var dir = new ScratchFolder();
+        var (code, err) = await RunProcess("--profile", "smoke", "--out", dir.Path);
+        var csv = Path.Combine(dir.Path, "reproduction.csv");
+        Assert.True(code == 0, err + (File.Exists(csv) ? File.ReadAllText(csv) : ""));
+
+        var rows = ReadCsv(Path.Combine(dir.Path, "reproduction.csv"));
+        Assert.Equal(Experiments, rows.Select(r => r["experiment"]).Distinct());
+        Assert.All(rows, r => Assert.Contains(r["verdict"], Verdicts));
+        // A verdict of agrees or differs always names what it was judged against.
+        Assert.All(rows.Where(r => r["verdict"] is "agrees" or "differs"), r => Assert.NotEqual("", r["paper_value"]));
+        Assert.All(rows.Where(r => r["verdict"] != "not measured"), r => Assert.True(double.IsFinite(double.Parse(r["value"], CultureInfo.InvariantCulture)), r["quantity"]));
+
+        var html = File.ReadAllText(Path.Combine(dir.Path, "reproduction.html"));
+        var sections = html.Split("<h2>")[1..];
+        Assert.Equal(Experiments.Length, sections.Length);
+        Assert.All(sections, s => Assert.Contains("Plotly.newPlot", s)); // every experiment draws its figure
+        Assert.Contains("Profile smoke", html);
+
+        // Running again resumes: every stage is up to date, so no run folder's stages start again.
+        var manifest = Path.Combine(dir.Path, "xor", "rich_t0", "run.json");
+        var started = RunManifest.Read(manifest).Stages["train"].StartedUtc;
+        var again = await RunProcess("--profile", "smoke", "--only", "xor", "--out", dir.Path);
+        Assert.True(again.Code == 0, again.Output);
+        Assert.Equal(started, RunManifest.Read(manifest).Stages["train"].StartedUtc);
+        var xorRows = ReadCsv(Path.Combine(dir.Path, "reproduction.csv"));
+        Assert.Equal(rows.Where(r => r["experiment"] == "xor").Select(r => r["value"]), xorRows.Select(r => r["value"]));
+    }
+
+    [Theory]
+    [InlineData("--only", "xorr", "did you mean 'xor'")]
+    [InlineData("--profile", "huge", "expected smoke or paper")]
+    public void Bad_options_exit_2_and_write_nothing(string option, string value, string message)
+    {
+        using var dir = new ScratchFolder();
+        var out_ = Path.Combine(dir.Path, "out");
+        var (code, err) = Run(option, value, "--out", out_);
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+        Assert.False(Directory.Exists(out_));
+    }
+
+    /// <summary>
+    /// The command line in a process of its own, as a user runs it: the reproduction trains networks on
+    /// every core, which must not share libtorch's global state with the tests running beside it.
+    /// </summary>
+    private static Task<(int Code, string Output)> RunProcess(params string[] args) =>
+        ChildProcess.RunAsync("dotnet",
+            ["exec", Path.Combine(AppContext.BaseDirectory, "repalign.dll"), "reproduce", "--pipelines", TestPaths.Repo("pipelines"), "--data", TestPaths.Repo("data", "mnist-10k"), .. args],
+            TimeSpan.FromMinutes(10));
+
+    private static (int Code, string Err) Run(params string[] args) =>
+        CliRunner.Run(["reproduce", "--pipelines", TestPaths.Repo("pipelines"), "--data", TestPaths.Repo("data", "mnist-10k"), .. args]);
+
+    private static List<Dictionary<string, string>> ReadCsv(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        Assert.Equal("experiment,quantity,value,paper_value,verdict,note", lines[0]);
+        return lines[1..].Select(line =>
+        {
+            var cells = SplitCsv(line);
+            return lines[0].Split(',').Zip(cells).ToDictionary(p => p.First, p => p.Second);
+        }).ToList();
+    }
+
+    private static List<string> SplitCsv(string line)
+    {
+        var cells = new List<string>();
+        var cell = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; }
+            else if (c == '"') quoted = !quoted;
+            else if (c == ',' && !quoted) { cells.Add(cell.ToString()); cell.Clear(); }
+            else cell.Append(c);
+        }
+        cells.Add(cell.ToString());
+        return cells;
+    }
+}
