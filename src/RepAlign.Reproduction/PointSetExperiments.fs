@@ -51,17 +51,19 @@ let xor ctx =
             let m = pairs |> Array.map (fun (a, b) -> measured[a, b])
             let r = Correlation.Pearson(ReadOnlySpan p, ReadOnlySpan m)
             let worst = Array.map2 (fun p m -> abs (p - m) / abs m) p m |> Array.max
-            yield regime, ratio, r, worst, predicted, measured ]
+            yield regime, ratio, r, worst, predicted, measured, last[0].Loss ]
     let rows =
-        [ for regime, ratio, r, worst, _, _ in perRegime do
+        [ for regime, ratio, r, worst, _, _, loss in perRegime do
             yield judged name $"Pearson r, predicted vs measured h(∞), {regime}" r "close to 1: the paper's predicted and measured matrices match" (fun v -> v >= 0.9) "over the six pairs"
             yield reported name $"largest relative error of h(∞), {regime}" worst ""
-            yield reported name $"η_h/η_y used, {regime}" ratio "median of the fitted ratios of the pairs with different targets" ]
+            yield reported name $"η_h/η_y used, {regime}" ratio "median of the fitted ratios of the pairs with different targets"
+            let unfinished = if loss > 1e-2 then "the run ended before the fixed point: its final h is not yet h(∞)" else ""
+            yield reported name $"final training loss, {regime}" loss unfinished ]
     let figures =
-        [ for regime, _, _, _, predicted, measured in perRegime do
+        [ for regime, _, _, _, predicted, measured, _ in perRegime do
             yield heatmap $"{regime}: predicted h(∞)" labels predicted (330, 300)
             yield heatmap $"{regime}: measured h(∞)" labels measured (330, 300) ]
-    let summary = perRegime |> List.map (fun (regime, _, r, _, _, _) -> $"{regime} {fmtValue r}") |> String.concat ", "
+    let summary = perRegime |> List.map (fun (regime, _, r, _, _, _, _) -> $"{regime} {fmtValue r}") |> String.concat ", "
     { Name = name
       Sentence = $"The pairwise h(∞) matrix of the four XOR points predicted from the initial hidden and output distance matrices with one rate ratio per regime, beside the measured final matrix. Pearson r per regime: {summary}."
       Rows = rows

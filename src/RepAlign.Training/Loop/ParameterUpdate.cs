@@ -7,7 +7,9 @@ namespace RepAlign.Training.Loop;
 /// SGD and Adam steps written with explicitly owned <see cref="Scalar"/>s. TorchSharp's own optimisers convert
 /// doubles to Scalars implicitly and leave them to the garbage collector; with trials training in parallel the
 /// finaliser thread freed such a Scalar while libtorch still read it (seen as a "toFloat" check failure inside
-/// <c>add_</c> that aborted a sweep). Every Scalar here is created once per session or disposed where it is made.
+/// <c>add_</c> that aborted a sweep). The same holds for the implicit alpha of the one-argument <c>add_(Scalar)</c>
+/// (seen as "Expected false to be true" in the Adam step of parallel trials), so every call names its alpha.
+/// Every Scalar here is created once per session or disposed where it is made.
 /// </summary>
 internal sealed class ParameterUpdate : IDisposable
 {
@@ -15,7 +17,7 @@ internal sealed class ParameterUpdate : IDisposable
     private readonly TorchSharp.Modules.Parameter[] parameters;
     private readonly bool adam;
     private readonly double lr;
-    private readonly Scalar negativeLr, beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon;
+    private readonly Scalar negativeLr, beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon, one;
     private readonly Tensor[] firstMoment, secondMoment;
     private long steps;
 
@@ -31,6 +33,7 @@ internal sealed class ParameterUpdate : IDisposable
         oneMinusBeta1 = (1 - Beta1).ToScalar();
         oneMinusBeta2 = (1 - Beta2).ToScalar();
         epsilon = Epsilon.ToScalar();
+        one = 1.0.ToScalar();
         firstMoment = adam ? this.parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray() : [];
         secondMoment = adam ? this.parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray() : [];
     }
@@ -64,7 +67,7 @@ internal sealed class ParameterUpdate : IDisposable
             firstMoment[i].mul_(beta1).add_(g, oneMinusBeta1);
             secondMoment[i].mul_(beta2).addcmul_(g, g, oneMinusBeta2);
             using var denominator = secondMoment[i].sqrt();
-            denominator.div_(correction2!).add_(epsilon);
+            denominator.div_(correction2!).add_(epsilon, one);
             parameters[i].addcdiv_(firstMoment[i], denominator, stepSize!);
         }
     }
@@ -74,6 +77,6 @@ internal sealed class ParameterUpdate : IDisposable
     {
         foreach (var t in firstMoment) t.Dispose();
         foreach (var t in secondMoment) t.Dispose();
-        foreach (var s in new[] { negativeLr, beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon }) s.Dispose();
+        foreach (var s in new[] { negativeLr, beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon, one }) s.Dispose();
     }
 }
