@@ -84,27 +84,51 @@ let contextBlobs ctx =
         let h = pairs |> Array.map (fun (i, j) -> d2[i, j])
         let f = pairs |> Array.map (fun (i, j) -> (feature[i] - feature[j]) ** 2.0)
         Correlation.Pearson(ReadOnlySpan h, ReadOnlySpan f)
+    // The leading principal direction of one context's centred hidden rows (power iteration on their Gram matrix).
+    let leadingDirection (rows: float[][]) =
+        let width = rows[0].Length
+        let mean = Array.init width (fun k -> rows |> Array.averageBy (fun r -> r[k]))
+        let centred = rows |> Array.map (fun r -> Array.map2 (-) r mean)
+        let gram = centred |> Array.map (fun a -> centred |> Array.map (fun b -> Array.fold2 (fun s x y -> s + x * y) 0.0 a b))
+        let normalise (v: float[]) = let n = sqrt (Array.sumBy (fun x -> x * x) v) in if n > 0.0 then Array.map (fun x -> x / n) v else v
+        let mutable u = normalise (Array.init rows.Length (fun i -> 1.0 + float i / float rows.Length))
+        for _ in 1 .. 2000 do u <- normalise (gram |> Array.map (fun g -> Array.fold2 (fun s x y -> s + x * y) 0.0 g u))
+        normalise (Array.init width (fun k -> Array.fold2 (fun s (r: float[]) ui -> s + r[k] * ui) 0.0 centred u))
+    let contextCosine (hidden: float[][]) =
+        let ofContext c = hidden |> Array.indexed |> Array.filter (fun (i, _) -> context[i] = c) |> Array.map snd
+        abs (Array.fold2 (fun s x y -> s + x * y) 0.0 (leadingDirection (ofContext 0.0)) (leadingDirection (ofContext 1.0)))
+    // The MDS shows every third centre along each side (10 × 10 blobs in both contexts): 200 points stay readable.
+    let mdsPoints =
+        [| for i in 0 .. set.Count - 1 do
+             let b = i % (PointSet.BlobGrid * PointSet.BlobGrid)
+             if b % PointSet.BlobGrid % 3 = 0 && b / PointSet.BlobGrid % 3 = 0 then yield i |]
     let measured =
         [ for init, run in inits do
             let layer = (TrackedLayers.Of run.Spec)[0]
             let hidden = hiddenRows (lastCheckpoint run) layer set.X set.Count
             let d2 = squaredDistances hidden
-            yield init, withinContext d2 target, withinContext d2 other, ClassicalMds.Embed(d2, 3) ]
-    let rOf init = measured |> List.tryFind (fun (i, _, _, _) -> i = init) |> Option.map (fun (_, r, _, _) -> r) |> Option.defaultValue nan
+            let shown = Array2D.init mdsPoints.Length mdsPoints.Length (fun i j -> d2[mdsPoints[i], mdsPoints[j]])
+            yield init, withinContext d2 target, withinContext d2 other, contextCosine hidden, ClassicalMds.Embed(shown, 3) ]
+    let pick init select = measured |> List.tryFind (fun (i, _, _, _, _) -> i = init) |> Option.map select |> Option.defaultValue nan
+    let rOf init = pick init (fun (_, r, _, _, _) -> r)
+    let cosOf init = pick init (fun (_, _, _, c, _) -> c)
     let rows =
-        [ for init, relevant, irrelevant, _ in measured do
+        [ for init, relevant, irrelevant, cosine, _ in measured do
+            yield reported name $"|cos| of the two contexts' leading directions, {init}" cosine "first principal direction of each context's centred hidden rows; 0 = orthogonal"
             yield reported name $"within-context r of ‖dh‖² and (Δ asked-for feature)², {init}" relevant "hidden layer at the end of training"
             yield reported name $"within-context r of ‖dh‖² and (Δ other feature)², {init}" irrelevant "" ]
-          @ [ judged name "r(vlow_init) − r(high_init), asked-for feature" (rOf "vlow_init" - rOf "high_init")
-                  "> 0: small initial weights keep only the feature each context asks for" (fun v -> v > 0.0) "" ]
+          @ [ judged name "|cos|(high_init) − |cos|(vlow_init)" (cosOf "high_init" - cosOf "vlow_init")
+                  "> 0: small initial weights put the two contexts in orthogonal directions" (fun v -> v > 0.0) ""
+              reported name "r(vlow_init) − r(high_init), asked-for feature" (rOf "vlow_init" - rOf "high_init") "" ]
     let figures =
-        [ for init, _, _, coordinates in measured do
-            yield scatter3d $"{init}: coloured by context" coordinates context "context"
-            yield scatter3d $"{init}: coloured by μ_x" coordinates set.Features["mu_x"] "μ_x"
-            yield scatter3d $"{init}: coloured by μ_y" coordinates set.Features["mu_y"] "μ_y" ]
-    let high, low, vlow = fmtValue (rOf "high_init"), fmtValue (rOf "low_init"), fmtValue (rOf "vlow_init")
+        [ for init, _, _, _, coordinates in measured do
+            let colour (values: float[]) = mdsPoints |> Array.map (fun i -> values[i])
+            yield scatter3d $"{init}: coloured by context" coordinates (colour context) "context"
+            yield scatter3d $"{init}: coloured by μ_x" coordinates (colour set.Features["mu_x"]) "μ_x"
+            yield scatter3d $"{init}: coloured by μ_y" coordinates (colour set.Features["mu_y"]) "μ_y" ]
+    let high, low, vlow = fmtValue (cosOf "high_init"), fmtValue (cosOf "low_init"), fmtValue (cosOf "vlow_init")
     { Name = name
-      Sentence = $"3-D classical MDS of hidden layer 2 after training, coloured by context and by each feature. Within a context, how closely the squared hidden distances follow the asked-for feature: r = {high} (high), {low} (low), {vlow} (very low initial weights)."
+      Sentence = $"3-D classical MDS of hidden layer 2 after training (every third centre along each side), coloured by context and by each feature. |cos| between the two contexts' leading directions (0 = orthogonal): {high} (high), {low} (low), {vlow} (very low initial weights)."
       Rows = rows
       Figures = figures
       Seconds = 0.0 }

@@ -34,7 +34,7 @@ let private shrinkTo (key: string) (limit: int) (current: int) spec =
     if current > limit then set key (box (int64 limit)) spec else spec
 
 /// Shrinks one resolved spec for the smoke profile: hidden layers to at most 4 (3 for the CNN, whose
-/// unpadded convolutions need the width), widths to 32 (64), epochs to 1000 (2 on MNIST), explicit
+/// unpadded convolutions need the width), widths to 32 (64), epochs to 1000 (30 with mini-batches, 2 on MNIST), explicit
 /// tracked layers rescaled to the new depth, fewer fit grid points and MNIST pairs.
 let shrink (spec: ExperimentSpec) : ExperimentSpec =
     let cnn = spec.Model.Kind = ModelKind.Cnn
@@ -43,7 +43,7 @@ let shrink (spec: ExperimentSpec) : ExperimentSpec =
         spec
         |> shrinkTo "model.width" (if cnn then 64 else 32) spec.Model.Width
         |> shrinkTo "model.depth" depth spec.Model.Depth
-        |> shrinkTo "train.epochs" (if spec.Data.Kind = DataKind.Mnist then 2 else 1000) spec.Train.Epochs
+        |> shrinkTo "train.epochs" (if spec.Data.Kind = DataKind.Mnist then 2 elif spec.Train.Batch > 0 then 30 else 1000) spec.Train.Epochs
         |> shrinkTo "fit.grid_points" 40 spec.Fit.GridPoints
     let spec =
         if spec.Track.Selection = TrackSelection.List && spec.Model.Depth < (Seq.max spec.Track.Layers + 1) then

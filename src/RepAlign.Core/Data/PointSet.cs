@@ -10,11 +10,14 @@ namespace RepAlign.Core.Data;
 /// </summary>
 public sealed class PointSet
 {
-    /// <summary>Side of the context-blob grid of centres (5 × 5 = 25 blobs).</summary>
-    public const int BlobGrid = 5;
+    /// <summary>Blob centres per side: a 30 × 30 grid over [−1, 1]², 900 blobs.</summary>
+    public const int BlobGrid = 30;
 
-    /// <summary>Side of each blob image (30 × 30 pixels).</summary>
-    public const int BlobPixels = 30;
+    /// <summary>Side of each blob image: 5 × 5 pixels whose centres span [−1, 1]².</summary>
+    public const int BlobPixels = 5;
+
+    /// <summary>Every how many centres along each side a blob's pair is tracked (0, 7, …, 28: 5 × 5 = 25 pairs).</summary>
+    public const int BlobTrackStep = 7;
 
     private PointSet(DataKind kind, double[,] x, double[,] y, IReadOnlyList<(int A, int B)> pairs, int[] groups,
         IReadOnlyDictionary<string, double[]> features)
@@ -120,10 +123,11 @@ public sealed class PointSet
     }
 
     /// <summary>
-    /// Context blobs: 25 centres μ on a 5×5 grid over [−1, 1]²; each input is a 30×30 image of
-    /// exp(−‖p − μ‖²/2) over pixel centres p on [−1, 1]², normalised to sum 1, followed by a one-hot
-    /// context. Context [1, 0] has target μ_x, context [0, 1] target μ_y. Points 0–24 are context 0
-    /// and 25–49 context 1, blobs in row-major order of (μ_y, μ_x); pair i tracks blob i in both contexts.
+    /// Context blobs: 900 centres μ on a 30 × 30 grid over [−1, 1]²; each input is a 5 × 5 image of
+    /// exp(−‖p − μ‖²/2) over pixel centres p on a 5 × 5 grid over [−1, 1]², normalised to sum 1, followed
+    /// by a one-hot context. Context [1, 0] has target μ_x, context [0, 1] target μ_y. Points 0–899 are
+    /// context 0 and 900–1799 context 1, blobs in row-major order of (μ_y, μ_x). Tracked pairs: the same
+    /// blob in both contexts, for the 25 blobs whose grid indices are multiples of <see cref="BlobTrackStep"/>.
     /// </summary>
     public static PointSet ContextBlobs()
     {
@@ -153,7 +157,9 @@ public sealed class PointSet
                 (context[row], muX[row], muY[row]) = (c, mx, my);
             }
         }
-        var pairs = Enumerable.Range(0, blobs).Select(b => (b, blobs + b)).ToArray();
+        var pairs = Enumerable.Range(0, blobs)
+            .Where(b => b % BlobGrid % BlobTrackStep == 0 && b / BlobGrid % BlobTrackStep == 0)
+            .Select(b => (b, blobs + b)).ToArray();
         var groups = Enumerable.Range(0, 2 * blobs).Select(i => i / blobs).ToArray();
         var features = new Dictionary<string, double[]> { ["context"] = context, ["mu_x"] = muX, ["mu_y"] = muY };
         return new PointSet(DataKind.ContextBlobs, x, y, pairs, groups, features);

@@ -40,20 +40,22 @@ public class PointSetTests
     public void Context_blobs_are_normalised_images_with_a_context_and_the_relevant_coordinate_as_target()
     {
         var set = PointSet.ContextBlobs();
-        Assert.Equal((50, 902, 1), (set.Count, set.InputDim, set.OutputDim));
+        Assert.Equal((1800, 27, 1), (set.Count, set.InputDim, set.OutputDim));
         for (var i = 0; i < set.Count; i++)
         {
             var row = set.XRow(i);
-            Assert.Equal(1.0, row[..900].ToArray().Sum(v => (double)v), 1e-5);
-            var context = i / 25;
-            Assert.Equal((1 - context, context), ((int)row[900], (int)row[901]));
+            Assert.Equal(1.0, row[..25].ToArray().Sum(v => (double)v), 1e-5);
+            var context = i / 900;
+            Assert.Equal((1 - context, context), ((int)row[25], (int)row[26]));
             var expected = context == 0 ? set.Features["mu_x"][i] : set.Features["mu_y"][i];
             Assert.Equal(expected, set.YRow(i)[0], 1e-6);
         }
-        // Blob 7 sits at grid (x index 2, y index 1): μ = (0, −0.5); its brightest pixel is nearest that centre.
-        Assert.Equal((0.0, -0.5), (set.Features["mu_x"][7], set.Features["mu_y"][7]));
+        // Blob 31 sits at grid (x index 1, y index 1): μ = (−1 + 2/29, −1 + 2/29); its brightest pixel is the corner nearest it.
+        Assert.Equal(-1 + 2.0 / 29, set.Features["mu_x"][31], 12);
+        var image = set.XRow(31)[..25].ToArray();
+        Assert.Equal(0, Array.IndexOf(image, image.Max()));
         Assert.Equal(25, set.Pairs.Count);
-        Assert.All(set.Pairs, p => Assert.Equal(p.A + 25, p.B));
+        Assert.All(set.Pairs, p => Assert.Equal(p.A + 900, p.B));
         Assert.All(set.PairDx2, d => Assert.Equal(2.0, d, 1e-12)); // same image, contexts swapped
     }
 
