@@ -54,6 +54,14 @@ let private measure (ctx: Context) (experiment: Experiment) (log: string -> unit
         // A defect in one experiment's analysis must not cost the hours of the others; it is reported in full.
         failedOutcome experiment.Name $"internal error: {e}" clock.Elapsed.TotalSeconds
 
+/// Seconds of work recorded in the run folders of one experiment (every stage of every run, whenever it ran).
+let computeSeconds (ctx: Context) (name: string) =
+    let folder = Path.Combine(ctx.Out, name)
+    if not (Directory.Exists folder) then 0.0
+    else
+        Directory.EnumerateFiles(folder, "run.json", SearchOption.AllDirectories)
+        |> Seq.sumBy (fun m -> (RunManifest.Read m).Stages.Values |> Seq.sumBy (fun s -> s.Seconds))
+
 /// The page: a summary table, then each experiment's sentence, quantities and figures.
 let private page (ctx: Context) (outcomes: (Experiment * Outcome) list) (seconds: float) =
     let rowCells (r: ReproductionRow) = [ r.Quantity; HtmlPage.fmt r.Value; r.PaperValue; r.Verdict; r.Note ]
@@ -61,14 +69,14 @@ let private page (ctx: Context) (outcomes: (Experiment * Outcome) list) (seconds
     let sections =
         [ for e, o in outcomes ->
             { HtmlPage.Heading = e.Title
-              HtmlPage.Text = $"{o.Sentence} Run alone: {e.Command}. ({o.Seconds:F0} s)"
+              HtmlPage.Text = $"{o.Sentence} Run alone: {e.Command}. Work recorded in its runs: {computeSeconds ctx e.Name / 60.0:F1} min (sum over runs); this pass: {o.Seconds:F0} s."
               HtmlPage.Body =
                 HtmlPage.table [ "quantity"; "value"; "paper"; "verdict"; "note" ] (o.Rows |> List.map rowCells)
                 + "<div style=\"display:flex;flex-wrap:wrap\">" + (o.Figures |> List.map HtmlPage.chart |> String.concat "") + "</div>" } ]
     let machine = $"{Environment.ProcessorCount} cores, {Runtime.InteropServices.RuntimeInformation.OSDescription}"
     let subtitle =
         let date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", Globalization.CultureInfo.InvariantCulture)
-        $"Profile {Profile.name ctx.Profile}; {date} UTC on {machine}; {seconds / 60.0:F1} min. Verdicts: {counts}. "
+        $"Profile {Profile.name ctx.Profile}; {date} UTC on {machine}; this pass {seconds / 60.0:F1} min (stages done before were skipped). Verdicts: {counts}. "
         + "η = 1/(2τ) under the 0.5·MSE loss. Smoke-profile numbers test the plumbing, not the paper."
     HtmlPage.render "RepAlign — reproducing When Representations Align" subtitle sections
 

@@ -58,13 +58,15 @@ let initScale ctx =
               yield reported name $"log10(A_low/|A_high|), gain {r.Spec.Model.Gain}" (log10 (f.ALow / abs f.AHigh)) $"regime {f.Regime}"
               yield reported name $"R² of h, gain {r.Spec.Model.Gain}" f.R2H $"lr {r.Spec.Train.Lr}, {r.Spec.Train.Epochs} epochs"
           yield judged name $"R² of h at gain {largest} minus at gain 1.0" (r2Of largest - r2Of 1.0) "< 0: the approximation breaks down at very large initial weights" (fun v -> v < 0.0) "" ]
+    let worstGain, worstR2 = fitted |> List.map (fun (r, f) -> r.Spec.Model.Gain, f.R2H) |> List.filter (snd >> Double.IsFinite) |> List.minBy snd
     let traces =
         [ for r, _ in fitted ->
             let m = metrics r |> Array.sortBy (fun m -> m.Epoch) |> TwoPointReport.thin 400
             let h0 = m[0].H2
             $"gain {r.Spec.Model.Gain}", (m |> Array.map (fun x -> float x.Epoch)), (m |> Array.map (fun x -> x.H2 / h0)) ]
+    let largestGrowth = traces |> List.tryLast |> Option.map (fun (_, _, y: float[]) -> y[y.Length - 1]) |> Option.defaultValue nan
     { Name = name
-      Sentence = $"Measured h(t)/h(0) for each gain. Small gains start far below their final distance and rise after a plateau (rich); large gains barely move (lazy). Spearman ρ of gain against the richness ratio is {fmtValue rho}."
+      Sentence = $"Measured h(t)/h(0) for each gain; in the paper, small gains plateau and then rise (rich) while large gains barely move (lazy). Spearman ρ of gain against the richness ratio is {fmtValue rho}. The fit of h is worst at gain {worstGain} (R² {fmtValue worstR2}); at gain {largest} h ends at {fmtValue largestGrowth} × its start."
       Rows = rows
       Figures = [ logTimeLines "representational distance relative to its start" "h(t)/h(0)" traces ]
       Seconds = 0.0 }
