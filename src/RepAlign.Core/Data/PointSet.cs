@@ -1,3 +1,4 @@
+using System.Globalization;
 using RepAlign.Core.Specs;
 
 namespace RepAlign.Core.Data;
@@ -93,24 +94,22 @@ public sealed class PointSet
     /// <summary>The paper's two points (THEORY.md §3): x = [−1, −1 + √dx2]/√d_in, y = [0.6, 0.6 + √dy2]/√d_out per component.</summary>
     public static PointSet TwoPoints(DataSpec spec)
     {
-        var two = new TwoPointData(spec); // validates the fields
-        var x = new double[2, two.InputDim];
-        var y = new double[2, two.OutputDim];
-        Fill(x, -1.0, -1.0 + Math.Sqrt(spec.Dx2));
-        Fill(y, 0.6, 0.6 + Math.Sqrt(spec.Dy2));
-        var set = new PointSet(DataKind.TwoPoint, x, y, [(TwoPointData.A, TwoPointData.B)], [0, 1], new Dictionary<string, double[]>());
+        if (spec.InputDim < 1) Throw.BadValue("data.input_dim", spec.InputDim.ToString(CultureInfo.InvariantCulture), "an integer ≥ 1");
+        if (spec.OutputDim < 1) Throw.BadValue("data.output_dim", spec.OutputDim.ToString(CultureInfo.InvariantCulture), "an integer ≥ 1");
+        if (!(spec.Dx2 >= 0) || double.IsInfinity(spec.Dx2)) Throw.BadValue("data.dx2", spec.Dx2.ToString("R", CultureInfo.InvariantCulture), "a finite number ≥ 0");
+        if (!(spec.Dy2 >= 0) || double.IsInfinity(spec.Dy2)) Throw.BadValue("data.dy2", spec.Dy2.ToString("R", CultureInfo.InvariantCulture), "a finite number ≥ 0");
+        var x = Rows(spec.InputDim, -1.0, -1.0 + Math.Sqrt(spec.Dx2));
+        var y = Rows(spec.OutputDim, 0.6, 0.6 + Math.Sqrt(spec.Dy2));
+        var set = new PointSet(DataKind.TwoPoint, x, y, [(0, 1)], [0, 1], new Dictionary<string, double[]>());
         // The two-point experiment is defined by dx2 and dy2 themselves; keep them exact.
         return set.WithPairDistances([spec.Dx2], [spec.Dy2]);
 
-        static void Fill(double[,] rows, double a, double b)
+        static double[,] Rows(int dim, double a, double b)
         {
-            var dim = rows.GetLength(1);
             var scale = 1.0 / Math.Sqrt(dim);
-            for (var j = 0; j < dim; j++)
-            {
-                rows[0, j] = a * scale;
-                rows[1, j] = b * scale;
-            }
+            var rows = new double[2, dim];
+            for (var j = 0; j < dim; j++) (rows[0, j], rows[1, j]) = (a * scale, b * scale);
+            return rows;
         }
     }
 

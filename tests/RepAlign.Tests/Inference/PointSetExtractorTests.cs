@@ -34,7 +34,7 @@ public class PointSetExtractorTests
         // agreement test). h2 is compared relatively; y2 and w are built from the difference ŷ_B − ŷ_A of two
         // nearly equal outputs, so their error is relative to the output scale S, not to their own tiny size:
         // |Δy2| ≤ 1e-5 (y2 + 2√y2 S), |Δw| ≤ 1e-5 (|w| + 2√y2 S + √dy2 S).
-        var scale = 1 + new RepAlign.Core.Data.TwoPointData(request.Data).Y.Max(Math.Abs);
+        var scale = 1 + RepAlign.Core.Data.PointSet.TwoPoints(request.Data).Y.Max(Math.Abs);
         var online = result.Online.ToDictionary(r => (r.Epoch, r.Layer));
         foreach (var row in extracted)
         {

@@ -50,7 +50,7 @@ public class ArchitectureTrainingTests
             new InferenceOptions { Threads = 1 });
         Assert.Equal(result.Checkpoints.Count * request.TrackLayers.Count, extracted.Count);
         // The tolerance of PointSetExtractorTests: h2 relative; y2 and w relative to the output scale.
-        var scale = 1 + new TwoPointData(request.Data).Y.Max(Math.Abs);
+        var scale = 1 + RepAlign.Core.Data.PointSet.TwoPoints(request.Data).Y.Max(Math.Abs);
         var online = result.Online.ToDictionary(r => (r.Epoch, r.Layer));
         foreach (var row in extracted)
         {
