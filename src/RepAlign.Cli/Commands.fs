@@ -117,11 +117,15 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     let profile = RepAlign.Reproduction.Profile.parse (args.GetResult(ReproduceArgs.Profile, defaultValue = "paper"))
     let out = Path.GetFullPath(args.GetResult ReproduceArgs.Out)
     let mnist = args.TryGetResult ReproduceArgs.Data |> Option.map Path.GetFullPath
+    match mnist with
+    | Some dir when not (Directory.Exists dir) ->
+        Throw.BadInput($"--data {dir}: no such folder, expected a folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]")
+    | _ -> ()
     let outcomes =
         Terminal.withProgress (fun observer ->
             let ctx : RepAlign.Reproduction.Runs.Context =
                 { Out = out; Profile = profile; Pipelines = pipelines; Mnist = mnist; Stages = stages () |> List.toArray; Observer = observer }
-            RepAlign.Reproduction.Reproduce.run ctx (selected |> List.map (fun e -> e.Name)) Terminal.info)
+            RepAlign.Reproduction.Reproduce.run ctx selected Terminal.info)
     Terminal.info $"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.csvName)}"
     Terminal.info $"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.htmlName)}"
     let failed = outcomes |> List.filter (fun o -> o.Rows |> List.exists (fun r -> r.Verdict = RepAlign.Reproduction.Evidence.Verdict.failed))

@@ -25,9 +25,8 @@ let mnistPairs ctx =
     let accuracy = TableFile.Read<AccuracyRow>(run.Layout.Accuracy) |> Seq.maxBy (fun a -> a.Epoch)
     let layer = 2
     let zeroOne = fits run |> Array.filter (fun f -> f.Layer = layer && min f.LabelA f.LabelB = 0 && max f.LabelA f.LabelB = 1) |> Array.sortBy (fun f -> f.Pair)
-    let describedWell (f: FitRow) = f.Status = "converged" && f.R2H >= FitFrames.DescribedWellR2 && f.R2Y >= FitFrames.DescribedWellR2
     let atLayer = fits run |> Array.filter (fun f -> f.Layer = layer)
-    let fraction = if atLayer.Length = 0 then nan else float (atLayer |> Array.filter describedWell |> Array.length) / float atLayer.Length
+    let fraction = if atLayer.Length = 0 then nan else float (atLayer |> Array.filter FitFrames.describedWell |> Array.length) / float atLayer.Length
     let rows =
         [ judged name "held-out accuracy after training" accuracy.Accuracy $"{referenceAccuracy} (reference run, all 60,000 digits)" (fun v -> abs (v - referenceAccuracy) <= 0.05)
               $"{accuracy.Images} held-out images of {run.Spec.Data.Path}; within 0.05 counts as agreeing"

@@ -98,8 +98,8 @@ let contextBlobs ctx =
         let mutable u = normalise (Array.init rows.Length (fun i -> 1.0 + float i / float rows.Length))
         for _ in 1 .. 2000 do u <- normalise (gram |> Array.map (fun g -> Array.fold2 (fun s x y -> s + x * y) 0.0 g u))
         normalise (Array.init width (fun k -> Array.fold2 (fun s (r: float[]) ui -> s + r[k] * ui) 0.0 centred u))
-    let contextCosine (hidden: float[][]) =
-        let ofContext c = hidden |> Array.indexed |> Array.filter (fun (i, _) -> context[i] = c) |> Array.map snd
+    let contextCosine (hidden: float32[][]) =
+        let ofContext c = hidden |> Array.map (Array.map float) |> Array.indexed |> Array.filter (fun (i, _) -> context[i] = c) |> Array.map snd
         abs (Array.fold2 (fun s x y -> s + x * y) 0.0 (leadingDirection (ofContext 0.0)) (leadingDirection (ofContext 1.0)))
     // The MDS shows every third centre along each side (10 × 10 blobs in both contexts): 200 points stay readable.
     let mdsPoints =

@@ -33,15 +33,17 @@ let private set (key: string) (value: obj) (spec: ExperimentSpec) =
 let private shrinkTo (key: string) (limit: int) (current: int) spec =
     if current > limit then set key (box (int64 limit)) spec else spec
 
-/// Shrinks one resolved spec for the smoke profile: hidden layers to at most 4 (3 for the CNN, whose
-/// unpadded convolutions need the width), widths to 32 (64), epochs to 1000 (30 with mini-batches, 2 on MNIST), explicit
+/// Shrinks a spec for the smoke profile (applying it twice changes nothing): trials to 2, hidden layers to at most 4 (3 for the CNN, whose
+/// unpadded convolutions need the width), widths to 32 (the CNN's to 64), epochs to 1000 (30 with mini-batches, 2 on MNIST), explicit
 /// tracked layers rescaled to the new depth, fewer fit grid points and MNIST pairs.
 let shrink (spec: ExperimentSpec) : ExperimentSpec =
     let cnn = spec.Model.Kind = ModelKind.Cnn
     let depth = min spec.Model.Depth (if cnn then 3 else 4)
     let spec =
         spec
-        |> shrinkTo "model.width" (if cnn then 64 else 32) spec.Model.Width
+        |> shrinkTo "experiment.trials" smokeTrials spec.Trials
+        // The CNN's unpadded convolutions need 64 inputs at depth 3, even where a shrunk base left fewer.
+        |> (if cnn && spec.Model.Width <> 64 then set "model.width" (box 64L) else shrinkTo "model.width" 32 spec.Model.Width)
         |> shrinkTo "model.depth" depth spec.Model.Depth
         |> shrinkTo "train.epochs" (if spec.Data.Kind = DataKind.Mnist then 2 elif spec.Train.Batch > 0 then 30 else 1000) spec.Train.Epochs
         |> shrinkTo "fit.grid_points" 40 spec.Fit.GridPoints

@@ -11,20 +11,25 @@ open RepAlign.Analysis
 open RepAlign.Reproduction.Evidence
 open RepAlign.Reproduction.Runs
 
-/// One experiment: its name (the pipeline's stem), section title, command and how to run and measure it.
-type Experiment = { Name: string; Title: string; Command: string; Measure: Context -> Outcome }
+/// One experiment: its name (the pipeline's stem), section title and how to run and measure it.
+type Experiment =
+    { Name: string
+      Title: string
+      Measure: Context -> Outcome }
+    /// The command that runs the experiment's pipeline alone.
+    member e.Command = $"repalign run pipelines/{e.Name}.toml"
 
 /// Every experiment of THEORY.md §3, in its order.
 let experiments =
-    [ { Name = "architectures"; Title = "1 · Universality across architectures"; Command = "repalign run pipelines/architectures.toml"; Measure = TwoPointExperiments.architectures }
-      { Name = "init-scale"; Title = "2 · Initial weight scale"; Command = "repalign run pipelines/init-scale.toml"; Measure = TwoPointExperiments.initScale }
-      { Name = "mnist-pairs"; Title = "3 · An MNIST pair"; Command = "repalign run pipelines/mnist-pairs.toml"; Measure = MnistExperiments.mnistPairs }
-      { Name = "final-distance"; Title = "4 · Final representational distance"; Command = "repalign run pipelines/final-distance.toml"; Measure = TwoPointExperiments.finalDistance }
-      { Name = "depth"; Title = "5 · Depth"; Command = "repalign run pipelines/depth.toml"; Measure = TwoPointExperiments.depth }
-      { Name = "alternative-dynamics"; Title = "6 · Alternative dynamics"; Command = "repalign run pipelines/alternative-dynamics.toml"; Measure = TwoPointExperiments.alternativeDynamics }
-      { Name = "xor"; Title = "7 · XOR"; Command = "repalign run pipelines/xor.toml"; Measure = PointSetExperiments.xor }
-      { Name = "mnist-structure"; Title = "8 · MNIST structure"; Command = "repalign run pipelines/mnist-structure.toml"; Measure = MnistExperiments.mnistStructure }
-      { Name = "context-blobs"; Title = "9 · Context blobs"; Command = "repalign run pipelines/context-blobs.toml"; Measure = PointSetExperiments.contextBlobs } ]
+    [ { Name = "architectures"; Title = "1 · Universality across architectures"; Measure = TwoPointExperiments.architectures }
+      { Name = "init-scale"; Title = "2 · Initial weight scale"; Measure = TwoPointExperiments.initScale }
+      { Name = "mnist-pairs"; Title = "3 · An MNIST pair"; Measure = MnistExperiments.mnistPairs }
+      { Name = "final-distance"; Title = "4 · Final representational distance"; Measure = TwoPointExperiments.finalDistance }
+      { Name = "depth"; Title = "5 · Depth"; Measure = TwoPointExperiments.depth }
+      { Name = "alternative-dynamics"; Title = "6 · Alternative dynamics"; Measure = TwoPointExperiments.alternativeDynamics }
+      { Name = "xor"; Title = "7 · XOR"; Measure = PointSetExperiments.xor }
+      { Name = "mnist-structure"; Title = "8 · MNIST structure"; Measure = MnistExperiments.mnistStructure }
+      { Name = "context-blobs"; Title = "9 · Context blobs"; Measure = PointSetExperiments.contextBlobs } ]
 
 /// The experiments named in --only (all when empty); an unknown name is bad input.
 let select (only: string list) =
@@ -80,10 +85,9 @@ let private page (ctx: Context) (outcomes: (Experiment * Outcome) list) (seconds
         + "η = 1/(2τ) under the 0.5·MSE loss. Smoke-profile numbers test the plumbing, not the paper."
     HtmlPage.render "RepAlign — reproducing When Representations Align" subtitle sections
 
-/// Runs the selected experiments into ctx.Out and writes reproduction.csv and reproduction.html
+/// Runs the experiments (see select) into ctx.Out and writes reproduction.csv and reproduction.html
 /// (each written to a temporary name and renamed). Returns the outcomes.
-let run (ctx: Context) (only: string list) (log: string -> unit) =
-    let selected = select only
+let run (ctx: Context) (selected: Experiment list) (log: string -> unit) =
     Directory.CreateDirectory ctx.Out |> ignore
     let clock = Stopwatch.StartNew()
     let outcomes =

@@ -43,11 +43,10 @@ let pipelinePath ctx (file: string) = Path.Combine(ctx.Pipelines, file)
 let runPipeline ctx (file: string) (folder: string) (overrides: string list) : Run list =
     let path = pipelinePath ctx file
     let document = PipelineFile.LoadDocument(path, List.toArray overrides)
-    let trials = if ctx.Profile = Smoke && document.Base.Trials > smokeTrials then [ $"experiment.trials={smokeTrials}" ] else []
     let request =
         RunRequest(
             Pipeline = path,
-            Overrides = List.toArray (overrides @ trials),
+            Overrides = List.toArray overrides,
             Out = Path.Combine(ctx.Out, folder),
             Adjust = Option.toObj (adjust ctx.Profile),
             Threads = (if document.IsSweep then Nullable() else Nullable Environment.ProcessorCount))
@@ -95,9 +94,15 @@ let variant (name: string) (runs: Run list) = runs |> List.tryFind (fun r -> r.V
 let hiddenRows (checkpoint: string) (layer: int) (inputs: float32[]) (count: int) =
     use runner = new RepAlign.Inference.OnnxModelRunner(checkpoint, RepAlign.Inference.InferenceOptions())
     let output = runner.Run(ReadOnlySpan inputs, count, [| RepAlign.Inference.PointSetExtractor.HiddenName layer |])[0]
-    Array.init count (fun i -> output.Row(i).ToArray() |> Array.map float)
+    Array.init count (fun i -> output.Row(i).ToArray())
 
-/// Squared Euclidean distances between rows (n × n).
-let squaredDistances (rows: float[][]) =
+/// Squared Euclidean distances between rows (n × n), with the extractor's SIMD kernel.
+let squaredDistances (rows: float32[][]) =
     let n = rows.Length
-    Array2D.init n n (fun i j -> Array.fold2 (fun acc a b -> acc + (a - b) * (a - b)) 0.0 rows[i] rows[j])
+    let d = Array2D.zeroCreate n n
+    for i in 0 .. n - 1 do
+        for j in i + 1 .. n - 1 do
+            let v = RepAlign.Inference.Bulk.PairKernels.SquaredDistance(ReadOnlySpan rows[i], ReadOnlySpan rows[j])
+            d[i, j] <- v
+            d[j, i] <- v
+    d

@@ -118,14 +118,13 @@ let depth ctx =
         if finite.Length = 0 then nan else float (fst (pick snd finite))
     let bestLayer = argBy s Array.minBy
     // A rate from a fit that does not follow the trajectory means little: the peak is taken over the layers the theory describes well.
-    let describedWell (f: FitRow) = f.R2H >= FitFrames.DescribedWellR2 && f.R2Y >= FitFrames.DescribedWellR2
-    let etaYPeak = argBy (byLayer |> Array.map (fun f -> if describedWell f then f.EtaY else nan)) Array.maxBy
+    let etaYPeak = argBy (byLayer |> Array.map (fun f -> if FitFrames.describedWell f then f.EtaY else nan)) Array.maxBy
     let etaYPeakAll = argBy (byLayer |> Array.map (fun f -> f.EtaY)) Array.maxBy
-    let wellCount = byLayer |> Array.filter describedWell |> Array.length
+    let wellCount = byLayer |> Array.filter FitFrames.describedWell |> Array.length
     let rho = Correlation.Spearman(ReadOnlySpan (layers |> Array.map float), ReadOnlySpan (byLayer |> Array.map (fun f -> f.EtaH)))
     let rows =
         [ judged name "layer with the lowest fit error S" bestLayer "11–13 of 20" (fun v -> v >= 11.0 && v <= 13.0) $"S there = {fmtValue (Array.min s)}"
-          judged name "layer where η_y peaks, among layers described well" etaYPeak "8–11 of 20" (fun v -> v >= 8.0 && v <= 11.0) $"{wellCount} of {layers.Length} layers with R² of h and y ≥ {FitFrames.DescribedWellR2}"
+          judged name "layer where η_y peaks, among layers described well" etaYPeak "8–11 of 20" (fun v -> v >= 8.0 && v <= 11.0) $"{wellCount} of {layers.Length} layers described well (converged, R² of h and y ≥ {FitFrames.DescribedWellR2})"
           reported name "layer where η_y peaks, all layers" etaYPeakAll "includes layers whose fit does not follow the network"
           judged name "Spearman ρ of layer and η_h" rho "> 0: η_h grows with depth" (fun v -> v > 0.0) "" ]
     { Name = name

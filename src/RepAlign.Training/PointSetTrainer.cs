@@ -25,10 +25,9 @@ public static class PointSetTrainer
     /// </summary>
     public static TrainResult Run(PointSetTrainRequest request, IProgress<int>? progress = null, CancellationToken ct = default)
     {
-        Validate(request);
+        var data = Validate(request);
         var watch = Stopwatch.StartNew();
         var spec = request.Train;
-        var data = PointSet.Of(request.Data);
         var epochs = spec.Epochs;
         var checkpointAt = new HashSet<int>(request.CheckpointEpochs);
 
@@ -72,8 +71,8 @@ public static class PointSetTrainer
         return recorder.Result(TrainStatus.Completed, -1, checkpoints, watch.Elapsed.TotalSeconds, "");
     }
 
-    /// <summary>Checks the request; throws <see cref="BadInputException"/> naming the field.</summary>
-    public static void Validate(PointSetTrainRequest request)
+    /// <summary>Checks the request and returns its point set; throws <see cref="BadInputException"/> naming the field.</summary>
+    public static PointSet Validate(PointSetTrainRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var t = request.Train;
@@ -84,8 +83,8 @@ public static class PointSetTrainer
         if (t.Batch < 0) Throw.BadValue("train.batch", t.Batch.ToString(), "0 (full batch) or a positive batch size");
         if (t.Threads < 1) Throw.BadValue("train.threads", t.Threads.ToString(), "an integer ≥ 1");
         if (!Enum.IsDefined(t.Optimizer)) Throw.BadValue("train.optimizer", t.Optimizer.ToString(), "sgd or adam");
-        var (inputs, outputs) = Dimensions(request.Data);
-        NetworkFactory.Validate(request.Model, inputs, outputs);
+        var points = PointSet.Of(request.Data);
+        NetworkFactory.Validate(request.Model, points.InputDim, points.OutputDim);
         var hiddenCount = NetworkFactory.HiddenLayerCount(request.Model);
         foreach (var layer in request.TrackLayers)
             if (layer < 0 || layer >= hiddenCount)
@@ -95,15 +94,8 @@ public static class PointSetTrainer
                 Throw.BadValue("checkpoint epochs", epoch.ToString(), $"an epoch in [0, {t.Epochs}]");
         if (request.CheckpointEpochs.Count > 0 && string.IsNullOrWhiteSpace(request.CheckpointDirectory))
             Throw.BadValue("checkpoint directory", "an empty path", "a folder for the checkpoints");
+        return points;
     }
-
-    /// <summary>Input and output dimension of a point-set data spec, without building the data.</summary>
-    public static (int Inputs, int Outputs) Dimensions(DataSpec data) => data.Kind switch
-    {
-        DataKind.Xor => (2, 1),
-        DataKind.ContextBlobs => (PointSet.BlobPixels * PointSet.BlobPixels + 2, 1),
-        _ => (data.InputDim, data.OutputDim),
-    };
 
     /// <summary>Per-epoch records; pulls only the tracked hidden rows and the output to the CPU, once per epoch.</summary>
     private sealed class Recorder(PointSet data, IReadOnlyList<int> layers, int epochs)

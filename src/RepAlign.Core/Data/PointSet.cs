@@ -21,7 +21,7 @@ public sealed class PointSet
     public const int BlobTrackStep = 7;
 
     private PointSet(DataKind kind, double[,] x, double[,] y, IReadOnlyList<(int A, int B)> pairs, int[] groups,
-        IReadOnlyDictionary<string, double[]> features)
+        IReadOnlyDictionary<string, double[]> features, double[]? pairDx2 = null, double[]? pairDy2 = null)
     {
         Kind = kind;
         Count = x.GetLength(0);
@@ -32,8 +32,8 @@ public sealed class PointSet
         Pairs = pairs;
         Groups = groups;
         Features = features;
-        PairDx2 = pairs.Select(p => SquaredDistance(x, p.A, p.B)).ToArray();
-        PairDy2 = pairs.Select(p => SquaredDistance(y, p.A, p.B)).ToArray();
+        PairDx2 = pairDx2 ?? pairs.Select(p => SquaredDistance(x, p.A, p.B)).ToArray();
+        PairDy2 = pairDy2 ?? pairs.Select(p => SquaredDistance(y, p.A, p.B)).ToArray();
     }
 
     /// <summary>Which data set this is.</summary>
@@ -100,9 +100,8 @@ public sealed class PointSet
         if (!(spec.Dy2 >= 0) || double.IsInfinity(spec.Dy2)) Throw.BadValue("data.dy2", spec.Dy2.ToString("R", CultureInfo.InvariantCulture), "a finite number ≥ 0");
         var x = Rows(spec.InputDim, -1.0, -1.0 + Math.Sqrt(spec.Dx2));
         var y = Rows(spec.OutputDim, 0.6, 0.6 + Math.Sqrt(spec.Dy2));
-        var set = new PointSet(DataKind.TwoPoint, x, y, [(0, 1)], [0, 1], new Dictionary<string, double[]>());
         // The two-point experiment is defined by dx2 and dy2 themselves; keep them exact.
-        return set.WithPairDistances([spec.Dx2], [spec.Dy2]);
+        return new PointSet(DataKind.TwoPoint, x, y, [(0, 1)], [0, 1], new Dictionary<string, double[]>(), [spec.Dx2], [spec.Dy2]);
 
         static double[,] Rows(int dim, double a, double b)
         {
@@ -169,13 +168,6 @@ public sealed class PointSet
     /// <summary>Every pair (a, b) with a &lt; b of n points, in lexicographic order.</summary>
     public static (int A, int B)[] AllPairs(int n) =>
         Enumerable.Range(0, n).SelectMany(a => Enumerable.Range(a + 1, n - a - 1).Select(b => (a, b))).ToArray();
-
-    private PointSet WithPairDistances(double[] dx2, double[] dy2)
-    {
-        dx2.CopyTo((double[])PairDx2, 0);
-        dy2.CopyTo((double[])PairDy2, 0);
-        return this;
-    }
 
     private static double SquaredDistance(double[,] rows, int a, int b)
     {

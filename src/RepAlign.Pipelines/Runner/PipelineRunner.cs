@@ -14,6 +14,8 @@ public static class PipelineRunner
     public static RunResult Run(RunRequest request, IReadOnlyList<IStage> stages, IRunObserver observer, CancellationToken cancellation = default)
     {
         var document = PipelineFile.LoadDocument(request.Pipeline, request.Overrides);
+        // The adjustment reaches the base too, so it can change what the base alone decides (the trials).
+        if (request.Adjust is { } adjust) document = document with { Base = adjust(document.Base) };
         var names = stages.Select(s => s.Name).ToArray();
         StageIndex(request.From, "--from", names, 0);
         StageIndex(request.To, "--to", names, names.Length - 1);

@@ -32,7 +32,10 @@ public sealed record RunRequest
     /// <summary>Overrides train.threads and extract.threads when set.</summary>
     public int? Threads { get; init; }
 
-    /// <summary>Applied to every resolved spec (after variants, sweep values and trials), e.g. to shrink a run; null = none.</summary>
+    /// <summary>
+    /// Applied to the pipeline's base spec (which sets the number of trials) and again to every resolved spec
+    /// (after variants and sweep values), e.g. to shrink a run; must give the same spec when applied twice. Null = none.
+    /// </summary>
     public Func<ExperimentSpec, ExperimentSpec>? Adjust { get; init; }
 
     /// <summary>Files read from outside the run folder and their SHA-256, recorded in run.json.</summary>

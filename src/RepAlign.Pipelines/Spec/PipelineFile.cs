@@ -133,9 +133,10 @@ public static class PipelineFile
     /// <summary>Checks what no single key can: layers within depth, windows in order, batches that fit the data.</summary>
     public static ExperimentSpec Validate(ExperimentSpec spec, string fileName)
     {
-        var (inputs, outputs) = spec.Data.Kind == DataKind.Mnist
+        var points = spec.Data.Kind == DataKind.Mnist ? null : Core.Data.PointSet.Of(spec.Data);
+        var (inputs, outputs) = points is null
             ? (Core.Data.MnistDataset.PixelCount, Core.Data.MnistDataset.ClassCount)
-            : Training.PointSetTrainer.Dimensions(spec.Data);
+            : (points.InputDim, points.OutputDim);
         try
         {
             Training.Models.NetworkFactory.Validate(spec.Model, inputs, outputs); // unsupported architectures stop before training

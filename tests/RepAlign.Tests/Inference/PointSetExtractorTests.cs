@@ -27,20 +27,19 @@ public class PointSetExtractorTests
         Assert.All(result.Checkpoints, c => Assert.True(File.Exists(c.Path)));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
 
-        var extracted = PointSetExtractor.Extract(result.Checkpoints.Select(c => (c.Epoch, c.Path)), request.Data, request.TrackLayers,
-            new InferenceOptions { Threads = 1 });
-        Assert.Equal(result.Checkpoints.Count * request.TrackLayers.Count, extracted.Count);
         // Both engines compute float32 predictions that agree to ~1e-7 of their magnitude (see the forward
-        // agreement test). h2 is compared relatively; y2 and w are built from the difference ŷ_B − ŷ_A of two
-        // nearly equal outputs, so their error is relative to the output scale S, not to their own tiny size:
-        // |Δy2| ≤ 1e-5 (y2 + 2√y2 S), |Δw| ≤ 1e-5 (|w| + 2√y2 S + √dy2 S).
-        var scale = 1 + RepAlign.Core.Data.PointSet.TwoPoints(request.Data).Y.Max(Math.Abs);
-        var online = result.Online.ToDictionary(r => (r.Epoch, r.Layer));
-        foreach (var row in extracted)
-        {
-            Assert.Equal((0, 0, 1), (row.Pair, row.A, row.B));
-            var o = online[(row.Epoch, row.Layer)];
-            AssertAgree($"epoch {row.Epoch} layer {row.Layer}", new(o.H2, o.Y2, o.W), new(row.H2, row.Y2, row.W), scale, request.Data.Dy2);
-        }
+        // agreement test); the tolerance is TrainingFixtures.AssertAgree's.
+        var extracted = AssertExtractionMatchesOnline(activation.ToString(), request, result);
+        Assert.All(extracted, row => Assert.Equal((0, 0, 1), (row.Pair, row.A, row.B)));
+    }
+
+    [Fact]
+    public void Every_xor_pair_extracted_equals_its_online_record()
+    {
+        using var dir = new ScratchFolder();
+        var request = Tiny(epochs: 60) with { Data = new DataSpec { Kind = DataKind.Xor }, CheckpointEpochs = [0, 20, 60], CheckpointDirectory = dir.Path };
+        var result = PointSetTrainer.Run(request);
+        var extracted = AssertExtractionMatchesOnline("xor", request, result);
+        Assert.Equal(6, extracted.Select(r => (r.A, r.B)).Distinct().Count());
     }
 }

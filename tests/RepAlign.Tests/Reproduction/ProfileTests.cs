@@ -43,6 +43,9 @@ public class ProfileTests
         var mnist = PipelineFile.Load(TestPaths.Repo("pipelines", "mnist-pairs.toml"));
         var small = Profile.shrink(mnist);
         Assert.Equal((2, "per-class-pair:2", false), (small.Train.Epochs, small.Extract.Pairs, small.Extract.LinearProbe));
+        var trials = PipelineFile.LoadDocument(TestPaths.Repo("pipelines", "mnist-structure.toml")).Base;
+        Assert.Equal(2, Profile.shrink(trials).Trials);
+        Assert.Equal(Profile.shrink(trials), Profile.shrink(Profile.shrink(trials))); // the runner applies it twice
     }
 
     [Theory]

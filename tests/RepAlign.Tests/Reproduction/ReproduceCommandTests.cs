@@ -61,6 +61,17 @@ public class ReproduceCommandTests
     /// The command line in a process of its own, as a user runs it: the reproduction trains networks on
     /// every core, which must not share libtorch's global state with the tests running beside it.
     /// </summary>
+    [Fact]
+    public void A_missing_data_folder_exits_2_before_any_work()
+    {
+        using var dir = new ScratchFolder();
+        var out_ = Path.Combine(dir.Path, "out");
+        var (code, err) = CliRunner.Run("reproduce", "--pipelines", TestPaths.Repo("pipelines"), "--data", Path.Combine(dir.Path, "nope"), "--out", out_);
+        Assert.Equal(2, code);
+        Assert.Contains("no such folder", err);
+        Assert.False(Directory.Exists(out_));
+    }
+
     private static Task<(int Code, string Output)> RunProcess(params string[] args) =>
         ChildProcess.RunAsync("dotnet",
             ["exec", Path.Combine(AppContext.BaseDirectory, "repalign.dll"), "reproduce", "--pipelines", TestPaths.Repo("pipelines"), "--data", TestPaths.Repo("data", "mnist-10k"), .. args],

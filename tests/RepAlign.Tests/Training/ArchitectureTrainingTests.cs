@@ -46,16 +46,6 @@ public class ArchitectureTrainingTests
         Assert.Equal(TrainStatus.Completed, result.Status);
         Assert.True(result.Loss[^1] < 0.5 * result.Loss[0], $"{kind}: loss {result.Loss[0]} → {result.Loss[^1]}");
 
-        var extracted = PointSetExtractor.Extract(result.Checkpoints.Select(c => (c.Epoch, c.Path)), request.Data, request.TrackLayers,
-            new InferenceOptions { Threads = 1 });
-        Assert.Equal(result.Checkpoints.Count * request.TrackLayers.Count, extracted.Count);
-        // The tolerance of PointSetExtractorTests: h2 relative; y2 and w relative to the output scale.
-        var scale = 1 + RepAlign.Core.Data.PointSet.TwoPoints(request.Data).Y.Max(Math.Abs);
-        var online = result.Online.ToDictionary(r => (r.Epoch, r.Layer));
-        foreach (var row in extracted)
-        {
-            var o = online[(row.Epoch, row.Layer)];
-            AssertAgree($"{kind} epoch {row.Epoch} layer {row.Layer}", new(o.H2, o.Y2, o.W), new(row.H2, row.Y2, row.W), scale, request.Data.Dy2);
-        }
+        AssertExtractionMatchesOnline(kind.ToString(), request, result);
     }
 }

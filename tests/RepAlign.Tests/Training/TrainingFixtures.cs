@@ -38,7 +38,6 @@ internal static class TrainingFixtures
         TrackLayers = [0, 2, 3],
     };
 
-    /// <summary>A fresh temporary folder, deleted on dispose.</summary>
     /// <summary>|a − b| ≤ rel · max(|a|, |b|) + abs.</summary>
     public static bool Close(double a, double b, double rel, double abs = 0) => Math.Abs(a - b) <= rel * Math.Max(Math.Abs(a), Math.Abs(b)) + abs;
 
@@ -53,5 +52,26 @@ internal static class TrainingFixtures
         Assert.True(Close(online.H2, onnx.H2, 1e-5), $"{where} h2: online {online.H2} vs ONNX {onnx.H2}");
         Assert.True(Close(online.Y2, onnx.Y2, 1e-5, 1e-5 * yScale), $"{where} y2: online {online.Y2} vs ONNX {onnx.Y2}");
         Assert.True(Close(online.W, onnx.W, 1e-5, 1e-5 * (yScale + Math.Sqrt(dy2) * targetScale)), $"{where} w: online {online.W} vs ONNX {onnx.W}");
+    }
+
+    /// <summary>
+    /// Extracts every checkpoint of a run with ONNX Runtime and holds each (epoch, layer, pair) to its online record
+    /// with <see cref="AssertAgree"/>; returns the extracted rows.
+    /// </summary>
+    public static IReadOnlyList<RepAlign.Core.Tables.PairRow> AssertExtractionMatchesOnline(string label, PointSetTrainRequest request, TrainResult result)
+    {
+        var extracted = RepAlign.Inference.PointSetExtractor.Extract(result.Checkpoints.Select(c => (c.Epoch, c.Path)), request.Data,
+            request.TrackLayers, new RepAlign.Inference.InferenceOptions { Threads = 1 });
+        var points = RepAlign.Core.Data.PointSet.Of(request.Data);
+        Assert.Equal(result.Checkpoints.Count * request.TrackLayers.Count * points.Pairs.Count, extracted.Count);
+        var scale = 1 + points.Y.Max(Math.Abs);
+        var online = result.Online.ToDictionary(r => (r.Epoch, r.Layer, r.Pair));
+        foreach (var row in extracted)
+        {
+            var o = online[(row.Epoch, row.Layer, row.Pair)];
+            AssertAgree($"{label} epoch {row.Epoch} layer {row.Layer} pair {row.Pair}", new(o.H2, o.Y2, o.W), new(row.H2, row.Y2, row.W),
+                scale, points.PairDy2[row.Pair]);
+        }
+        return extracted;
     }
 }
