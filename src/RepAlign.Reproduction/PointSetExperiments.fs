@@ -96,7 +96,12 @@ let contextBlobs ctx =
         let gram = centred |> Array.map (fun a -> centred |> Array.map (fun b -> Array.fold2 (fun s x y -> s + x * y) 0.0 a b))
         let normalise (v: float[]) = let n = sqrt (Array.sumBy (fun x -> x * x) v) in if n > 0.0 then Array.map (fun x -> x / n) v else v
         let mutable u = normalise (Array.init rows.Length (fun i -> 1.0 + float i / float rows.Length))
-        for _ in 1 .. 2000 do u <- normalise (gram |> Array.map (fun g -> Array.fold2 (fun s x y -> s + x * y) 0.0 g u))
+        let mutable change, iterations = infinity, 0
+        while change > 1e-10 && iterations < 2000 do
+            let next = normalise (gram |> Array.map (fun g -> Array.fold2 (fun s x y -> s + x * y) 0.0 g u))
+            change <- Array.fold2 (fun m a b -> max m (abs (a - b))) 0.0 next u
+            u <- next
+            iterations <- iterations + 1
         normalise (Array.init width (fun k -> Array.fold2 (fun s (r: float[]) ui -> s + r[k] * ui) 0.0 centred u))
     let contextCosine (hidden: float32[][]) =
         let ofContext c = hidden |> Array.map (Array.map float) |> Array.indexed |> Array.filter (fun (i, _) -> context[i] = c) |> Array.map snd
