@@ -26,6 +26,13 @@ public sealed class FitStage : IStage
             : BulkFit.FromPairs(TableFile.Read<PairRow>(layout.Pairs));
         var progress = context.Observer.Progress("fitting", inputs.Count);
         var (fits, curves) = BulkFit.Run(inputs, BulkFit.Options(spec.Fit), progress, context.Cancellation);
+        return Write(context, fits, curves);
+    }
+
+    /// <summary>Writes the fit stage's tables into the context's run folder (fits.parquet, fits.csv, curves) and describes them.</summary>
+    public static StageOutcome Write(StageContext context, FitRow[] fits, CurveRow[] curves)
+    {
+        var layout = context.Layout;
         TableFile.Write(fits, layout.Fits, csv: false);
         var csv = Path.ChangeExtension(layout.Fits, ".csv");
         TableFile.WriteCsv(fits, csv);
