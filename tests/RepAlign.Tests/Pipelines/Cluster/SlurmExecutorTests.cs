@@ -147,6 +147,26 @@ public class SlurmExecutorTests
         Assert.Contains("unrecognized option '--no-such-option'", output);
     }
 
+    [SlurmFact]
+    public async Task ReproduceSubmitsEachExperimentThenTheReport()
+    {
+        SlurmFactAttribute.EnsureUp();
+        using var scratch = new ScratchFolder();
+        var out_ = scratch.File("repro");
+        var (code, output) = await Cli(["reproduce", "--pipelines", TestPaths.Repo("pipelines"), "--profile", "smoke", "--only", "xor,depth",
+            "--out", out_, "--executor", "slurm"]);
+        Assert.True(code == 0, output);
+        var jobs = ClusterJobs.Read(out_);
+        Assert.Equal(["experiment-xor", "experiment-depth", "report"], jobs.Select(j => j.Role));
+        Assert.Equal($"afterany:{jobs[0].JobId}:{jobs[1].JobId}", jobs[2].Dependency);
+        await WaitForJobs(out_);
+        var rows = File.ReadAllLines(Path.Combine(out_, "reproduction.csv")).Skip(1).ToArray();
+        Assert.Contains(rows, r => r.StartsWith("xor,", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.StartsWith("depth,", StringComparison.Ordinal));
+        Assert.DoesNotContain(rows, r => r.Contains(",failed,", StringComparison.Ordinal));
+        Assert.Contains("skipped", File.ReadAllText(jobs[2].LogOf(null))); // the report job found the experiments' stages done
+    }
+
     [Fact]
     public async Task MissingSbatchExitsTwo()
     {
