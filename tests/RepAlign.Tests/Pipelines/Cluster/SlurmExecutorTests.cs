@@ -157,7 +157,7 @@ public class SlurmExecutorTests
             "--out", out_, "--executor", "slurm"]);
         Assert.True(code == 0, output);
         var jobs = ClusterJobs.Read(out_);
-        Assert.Equal(["experiment-xor", "experiment-depth", "report"], jobs.Select(j => j.Role));
+        Assert.Equal(["experiment-depth", "experiment-xor", "report"], jobs.Select(j => j.Role)); // in the paper's order
         Assert.Equal($"afterany:{jobs[0].JobId}:{jobs[1].JobId}", jobs[2].Dependency);
         await WaitForJobs(out_);
         var rows = File.ReadAllLines(Path.Combine(out_, "reproduction.csv")).Skip(1).ToArray();
