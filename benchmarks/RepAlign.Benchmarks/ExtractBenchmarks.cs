@@ -208,7 +208,7 @@ public class ExtractForwardBenchmarks
         raw = new InferenceSession(ExtractBenchmarkData.Mlp(), so);
         images = Enumerable.Range(0, Images).Select(i => (i * 7919) % 10_000).ToArray(); // scattered rows, as pairs give
         input = new float[BatchSize * ExtractBenchmarkData.InputWidth];
-        outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(PointSetExtractor.HiddenName).Append("output").ToArray();
+        outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(RepAlign.Core.Checkpoints.OnnxNames.Hidden).Append(RepAlign.Core.Checkpoints.OnnxNames.Output).ToArray();
         widths = outputs.Select(runner.OutputWidth).ToArray();
         representations = widths.Select(w => new float[Images * w]).ToArray();
         options = new RunOptions();
@@ -265,7 +265,6 @@ public class ExtractPairsBenchmarks
     private float[] rows = null!;
     private int[] pa = null!;
     private int[] pb = null!;
-    private double[] norms = null!;
     private double[] h2 = null!;
 
     /// <summary>1: one session using every core; 2: two single-threaded sessions.</summary>
@@ -284,7 +283,6 @@ public class ExtractPairsBenchmarks
         pb = request.Pairs.Select(p => position[p.B]).ToArray();
         var rng = new Random(3);
         rows = Enumerable.Range(0, distinct.Length * ExtractBenchmarkData.Width).Select(_ => (float)rng.NextDouble()).ToArray();
-        norms = new double[distinct.Length];
         h2 = new double[Pairs];
     }
 
@@ -300,16 +298,7 @@ public class ExtractPairsBenchmarks
     [Benchmark(Baseline = true)]
     public double MetricsDirect()
     {
-        PairKernels.PairDistances(rows, ExtractBenchmarkData.Width, pa, pb, PairDistanceMethod.Direct, [], h2);
-        return h2[0];
-    }
-
-    /// <summary>h2 of 10,000 pairs at one 200-wide layer, norms once plus a dot product per pair (with the cancellation guard).</summary>
-    [Benchmark]
-    public double MetricsNormDot()
-    {
-        PairKernels.SquaredNorms(rows, norms.Length, ExtractBenchmarkData.Width, norms);
-        PairKernels.PairDistances(rows, ExtractBenchmarkData.Width, pa, pb, PairDistanceMethod.NormDot, norms, h2);
+        PairKernels.PairDistances(rows, ExtractBenchmarkData.Width, pa, pb, h2);
         return h2[0];
     }
 }
@@ -378,7 +367,7 @@ public static class ExtractPeakProbe
         var threads = ExtractBenchmarkData.Threads;
         var request = ExtractBenchmarkData.Request(1, 10, 1024, "unused.parquet");
         var images = Enumerable.Range(0, ExtractForwardBenchmarks.Images).Select(i => (i * 7919) % 10_000).ToArray();
-        var outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(PointSetExtractor.HiddenName).Append("output").ToArray();
+        var outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(RepAlign.Core.Checkpoints.OnnxNames.Hidden).Append(RepAlign.Core.Checkpoints.OnnxNames.Output).ToArray();
         using var one = new OnnxModelRunner(path, new InferenceOptions { Threads = threads });
         var single = Enumerable.Range(0, threads).Select(_ => new OnnxModelRunner(path, new InferenceOptions { Threads = 1 })).ToArray();
         var widths = outputs.Select(one.OutputWidth).ToArray();

@@ -104,21 +104,14 @@ public static class DatasetTrainer
         ArgumentNullException.ThrowIfNull(request);
         var inv = CultureInfo.InvariantCulture;
         var t = request.Train;
-        if (!(t.Lr > 0) || double.IsInfinity(t.Lr)) Throw.BadValue("train.lr", t.Lr.ToString("R", inv), "a finite number > 0");
-        if (t.Epochs < 0) Throw.BadValue("train.epochs", t.Epochs.ToString(inv), "an integer ≥ 0");
-        if (t.Batch < 0) Throw.BadValue("train.batch", t.Batch.ToString(inv), "0 (full batch) or a positive batch size");
-        if (t.Threads < 1) Throw.BadValue("train.threads", t.Threads.ToString(inv), "an integer ≥ 1");
-        if (!Enum.IsDefined(t.Optimizer)) Throw.BadValue("train.optimizer", t.Optimizer.ToString(), "sgd or adam");
+        TrainRequestChecks.Train(t);
         if (request.Count < 1) Throw.BadValue("data count", request.Count.ToString(inv), "at least one example");
-        NetworkFactory.Validate(request.Model, request.InputDim, request.OutputDim);
         if (request.X.Length != (long)request.Count * request.InputDim)
             Throw.BadValue("data inputs", $"{request.X.Length} values", $"{request.Count} × {request.InputDim} = {(long)request.Count * request.InputDim}");
         if (request.Y.Length != (long)request.Count * request.OutputDim)
             Throw.BadValue("data targets", $"{request.Y.Length} values", $"{request.Count} × {request.OutputDim} = {(long)request.Count * request.OutputDim}");
-        var hiddenCount = NetworkFactory.HiddenLayerCount(request.Model);
-        foreach (var layer in request.TrackLayers)
-            if (layer < 0 || layer >= hiddenCount)
-                Throw.BadValue("track.layers", layer.ToString(inv), $"a hidden-layer index in [0, {hiddenCount - 1}] ({hiddenCount} hidden outputs for model.kind {request.Model.Kind} of model.depth {request.Model.Depth})");
+        TrainRequestChecks.NetworkAndOutputs(request.Model, request.InputDim, request.OutputDim, t.Epochs, request.TrackLayers,
+            request.CheckpointEpochs, request.CheckpointDirectory);
         if (request.TrackPairs.Count > 0 && request.TrackLayers.Count == 0)
             Throw.BadValue("track.layers", "no layers", "at least one hidden layer when pairs are tracked");
         for (var i = 0; i < request.TrackPairs.Count; i++)
@@ -127,10 +120,5 @@ public static class DatasetTrainer
             if (a < 0 || a >= request.Count || b < 0 || b >= request.Count)
                 Throw.BadValue($"track pair {i}", $"({a}, {b})", $"example indices in [0, {request.Count - 1}]");
         }
-        foreach (var epoch in request.CheckpointEpochs)
-            if (epoch < 0 || epoch > t.Epochs)
-                Throw.BadValue("checkpoint epochs", epoch.ToString(inv), $"an epoch in [0, {t.Epochs}]");
-        if (request.CheckpointEpochs.Count > 0 && string.IsNullOrWhiteSpace(request.CheckpointDirectory))
-            Throw.BadValue("checkpoint directory", "an empty path", "a folder for the checkpoints");
     }
 }

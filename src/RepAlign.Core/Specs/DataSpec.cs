@@ -37,6 +37,6 @@ public sealed record DataSpec
     /// <summary>Input normalisation for "mnist": "mnist" = (pixel/255 − 0.1307)/0.3081, "none" = pixel/255.</summary>
     public string Normalize { get; init; } = "mnist";
 
-    /// <summary>Training images held out (seeded) for validation accuracy and linear probes.</summary>
+    /// <summary>The last N images of the file, held out (by position) for validation accuracy and linear probes.</summary>
     public int HeldOut { get; init; } = 1000;
 }

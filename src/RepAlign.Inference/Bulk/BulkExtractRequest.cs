@@ -1,3 +1,5 @@
+using RepAlign.Core.Checkpoints;
+
 namespace RepAlign.Inference.Bulk;
 
 /// <summary>
@@ -34,7 +36,7 @@ public sealed record BulkExtractRequest
     public IReadOnlyList<string>? LayerOutputs { get; init; }
 
     /// <summary>The graph output holding the prediction ŷ.</summary>
-    public string PredictionOutput { get; init; } = "output";
+    public string PredictionOutput { get; init; } = OnnxNames.Output;
 
     /// <summary>Device and threads of ONNX Runtime.</summary>
     public InferenceOptions Inference { get; init; } = new();
@@ -57,9 +59,6 @@ public sealed record BulkExtractRequest
     /// synchronisation between threads); total threads = Workers × Threads.
     /// </summary>
     public int Workers { get; init; } = 1;
-
-    /// <summary>How h2 is computed; <see cref="PairDistanceMethod.Direct"/> unless a benchmark says otherwise.</summary>
-    public PairDistanceMethod Distance { get; init; } = PairDistanceMethod.Direct;
 
     /// <summary>The pairs table to write (e.g. <c>extract/pairs.parquet</c>); rewritten whole, atomically.</summary>
     public string OutputParquet { get; init; } = "";

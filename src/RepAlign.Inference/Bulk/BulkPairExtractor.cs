@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using RepAlign.Core;
 using RepAlign.Core.Metrics;
 using RepAlign.Core.Tables;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Inference.Bulk;
 
@@ -36,7 +37,7 @@ public static class BulkPairExtractor
         var plan = new PairPlan(request);
         var layerCount = request.Layers.Count;
         var pairCount = request.Pairs.Length;
-        var outputs = (request.LayerOutputs ?? request.Layers.Select(PointSetExtractor.HiddenName).ToArray())
+        var outputs = (request.LayerOutputs ?? request.Layers.Select(OnnxNames.Hidden).ToArray())
             .Append(request.PredictionOutput).ToArray();
         var rows = plan.CreateRows(request.Layers);
         var workers = Math.Min(request.Workers, plan.Images.Length);
@@ -44,7 +45,6 @@ public static class BulkPairExtractor
         var inputs = Enumerable.Range(0, workers).Select(_ => new float[batchRows * request.InputWidth]).ToArray(); // per worker (B, d_in)
         var representations = new float[outputs.Length][];
         var widths = new int[outputs.Length];
-        var norms = request.Distance == PairDistanceMethod.NormDot ? new double[plan.Images.Length] : [];
         var h2 = new double[pairCount];
         var y2 = new double[pairCount];
         var w = new double[pairCount];
@@ -91,8 +91,7 @@ public static class BulkPairExtractor
             for (var l = 0; l < layerCount; l++)
             {
                 var reps = representations[l];
-                if (request.Distance == PairDistanceMethod.NormDot) PairKernels.SquaredNorms(reps, plan.Images.Length, widths[l], norms);
-                PairKernels.PairDistances(reps, widths[l], plan.PositionA, plan.PositionB, request.Distance, norms, h2);
+                PairKernels.PairDistances(reps, widths[l], plan.PositionA, plan.PositionB, h2);
                 var offset = l * pairCount;
                 for (var p = 0; p < pairCount; p++)
                 {

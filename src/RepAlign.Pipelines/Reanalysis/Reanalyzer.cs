@@ -5,6 +5,7 @@ using RepAlign.Inference.Graphs;
 using RepAlign.Pipelines.Runner;
 using RepAlign.Pipelines.Spec;
 using RepAlign.Pipelines.Stages;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Pipelines.Reanalysis;
 
@@ -90,7 +91,7 @@ public static class Reanalyzer
     private static IReadOnlyList<string> ResolveLayers(GraphInfo info, IReadOnlyList<string>? requested, ExperimentSpec? run, string path)
     {
         if (requested is null && run is not null)
-            return TrackedLayers.Of(run).Select(k => $"hidden_{k}").ToArray();
+            return TrackedLayers.Of(run).Select(OnnxNames.Hidden).ToArray();
         if (requested is null || requested is ["auto"])
         {
             if (info.AutoLayers.Count == 0)

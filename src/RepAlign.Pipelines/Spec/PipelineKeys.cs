@@ -24,7 +24,7 @@ public static class PipelineKeys
         yield return PipelineKey.Enum<DataKind>("data.kind", "Data set: the paper's two points, XOR, context blobs, or MNIST digits from IDX files.", (s, v) => s with { Data = s.Data with { Kind = v } });
         yield return PipelineKey.Text("data.path", "Folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] (the full 60,000 set works too).", (s, v) => s with { Data = s.Data with { Path = v } });
         yield return PipelineKey.Choice("data.normalize", "mnist: (pixel/255 − 0.1307)/0.3081; none: pixel/255.", ["mnist", "none"], (s, v) => s with { Data = s.Data with { Normalize = v } });
-        yield return PipelineKey.Int("data.held_out", "Training images held out (seeded) for validation accuracy and linear probes.", 0, (s, v) => s with { Data = s.Data with { HeldOut = v } });
+        yield return PipelineKey.Int("data.held_out", "The last N images of the file, held out (by position) for validation accuracy and linear probes.", 0, (s, v) => s with { Data = s.Data with { HeldOut = v } });
         yield return PipelineKey.Float("data.dx2", "Squared input distance of the two points.", 0, true, (s, v) => s with { Data = s.Data with { Dx2 = v } });
         yield return PipelineKey.Float("data.dy2", "Squared target distance of the two points.", 0, false, (s, v) => s with { Data = s.Data with { Dy2 = v } });
         yield return PipelineKey.Int("data.input_dim", "Input dimension of the two points.", 1, (s, v) => s with { Data = s.Data with { InputDim = v } });

@@ -5,6 +5,7 @@ using RepAlign.Inference.Bulk;
 using RepAlign.Training.Onnx;
 using RepAlign.Inference;
 using RepAlign.Pipelines.Runner;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Pipelines.Stages;
 
@@ -119,7 +120,7 @@ public sealed class ExtractStage : IStage
         for (var k = 0; k < checkpoints.Count; k++)
         {
             using var runner = new OnnxModelRunner(checkpoints[k].Path, options);
-            var output = runner.Run(heldOut.Images, heldOut.Count, ["output"])[0]; // (N, 10)
+            var output = runner.Run(heldOut.Images, heldOut.Count, [OnnxNames.Output])[0]; // (N, 10)
             var correct = 0;
             for (var i = 0; i < heldOut.Count; i++)
             {
