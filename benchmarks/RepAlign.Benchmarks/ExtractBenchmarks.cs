@@ -172,7 +172,7 @@ public class MatMulPeakBenchmarks
 
 /// <summary>
 /// Images per second through the network (all four hidden layers and the output read back) for
-/// 8192 images: RepAlign's batched pass (<see cref="BulkPairExtractor.Forward"/>: gather rows,
+/// 8192 images: RepAlign's batched pass (<see cref="BatchedForward.Run"/>: gather rows,
 /// outputs written straight into the representation buffers) against the baseline of raw ONNX
 /// Runtime with its own output allocation and no gathering, at the same batch size.
 /// GFLOP/s = 8192 · <see cref="ExtractBenchmarkData.FlopsPerImage"/> / median seconds.
@@ -243,7 +243,7 @@ public class ExtractForwardBenchmarks
     [Benchmark]
     public float BulkForward()
     {
-        BulkPairExtractor.Forward(runner, request, images, input, outputs, representations, widths);
+        BatchedForward.Run(runner, request, images, input, outputs, representations, widths);
         return representations[^1][0];
     }
 }
@@ -379,12 +379,12 @@ public static class ExtractPeakProbe
             {
                 var r = request with { BatchSize = batch };
                 var inputs = single.Select(_ => new float[batch * ExtractBenchmarkData.InputWidth]).ToArray();
-                void OneSession() => BulkPairExtractor.Forward(one, r, images, inputs[0], outputs, representations, widths);
+                void OneSession() => BatchedForward.Run(one, r, images, inputs[0], outputs, representations, widths);
                 void Sessions() => Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, w =>
                 {
                     var first = images.Length * w / threads;
                     var end = images.Length * (w + 1) / threads;
-                    BulkPairExtractor.Forward(single[w], r, images, first, end - first, inputs[w], outputs, representations, widths);
+                    BatchedForward.Run(single[w], r, images, first, end - first, inputs[w], outputs, representations, widths);
                 });
                 OneSession();
                 Sessions();

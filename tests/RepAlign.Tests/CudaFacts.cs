@@ -1,3 +1,4 @@
+using RepAlign.Core.Specs;
 using RepAlign.Core;
 using RepAlign.Inference;
 using Xunit;

@@ -72,8 +72,8 @@ public static class Reanalyzer
             Extract = new ExtractSpec { Pairs = request.Pairs ?? run?.Extract.Pairs ?? "per-class-pair:10" },
             Fit = run?.Fit ?? new FitSpec { FitLoss = false },
         };
-        if (request.Normalize is { } n) spec = PipelineKeys.All["data.normalize"].Apply(spec, n, "--normalize");
-        return PipelineKeys.All["extract.device"].Apply(spec, request.Device, "--device");
+        if (request.Normalize is { } n) spec = spec with { Data = spec.Data with { Normalize = n } };
+        return spec with { Extract = spec.Extract with { Device = request.Device } };
     }
 
     private static void CheckInput(GraphInfo info, string? input, string path)

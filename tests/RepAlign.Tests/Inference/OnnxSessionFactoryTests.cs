@@ -1,3 +1,4 @@
+using RepAlign.Core.Specs;
 using RepAlign.Training;
 using RepAlign.Tests.Training;
 using RepAlign.Core;
