@@ -33,7 +33,7 @@ public sealed class MergedExtractStage(IStage extract, int shards) : IStage
         var folders = ShardTasks.RequireDone(context, extract, shards);
         var data = MnistData.Load(spec.Data);
         var selection = PairSelection.Select(spec.Extract.Pairs, data.Train.Labels, (ulong)spec.Train.Seed);
-        var metadata = ExtractStage.BulkRequest(context, data, selection, []).Metadata;
+        var metadata = ExtractRequests.Mnist(context, data, selection, []).Metadata;
         var checkpoints = Append<PairRow>(folders, ShardTasks.PairsFile, layout.Pairs, context.Csv, metadata);
         var outputs = new List<string> { layout.Pairs, layout.Accuracy };
         if (spec.Extract.LinearProbe)

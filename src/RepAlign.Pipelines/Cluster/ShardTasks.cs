@@ -37,7 +37,7 @@ public static class ShardTasks
         {
             var data = MnistData.Load(spec.Data);
             var selection = PairSelection.Select(spec.Extract.Pairs, data.Train.Labels, (ulong)spec.Train.Seed);
-            var request = ExtractStage.BulkRequest(context with { Csv = false }, data, selection, checkpoints) with
+            var request = ExtractRequests.Mnist(context with { Csv = false }, data, selection, checkpoints) with
             {
                 Layers = TrackedLayers.Of(spec),
                 OutputParquet = Path.Combine(folder, PairsFile),
@@ -45,7 +45,7 @@ public static class ShardTasks
                 CheckpointRange = (start, index.Count),
             };
             BulkPairExtractor.Extract(request, context.Observer.Progress($"extracting shard {k} of {n}", checkpoints.Length), context.Cancellation);
-            TableFile.Write(ExtractStage.HeldOutAccuracy(checkpoints, data.HeldOut, ExtractStage.Options(spec.Extract)), Path.Combine(folder, AccuracyFile), csv: false);
+            TableFile.Write(ExtractStage.HeldOutAccuracy(checkpoints, data.HeldOut, ExtractRequests.Options(spec.Extract)), Path.Combine(folder, AccuracyFile), csv: false);
         }
         Directory.CreateDirectory(folder);
         ShardPlan.WriteMarker(folder, new ShardMarker(key, checkpoints.Length));

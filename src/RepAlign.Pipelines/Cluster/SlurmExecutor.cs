@@ -119,7 +119,7 @@ public static class SlurmExecutor
         foreach (var o in request.Overrides) args.AddRange(["--set", o]);
         args.AddRange(["--out", root]);
         if (request.Csv) args.Add("--csv");
-        if (request.Device is { } device) args.AddRange(["--device", device]);
+        if (request.Device is { } device) args.AddRange(["--device", SnakeCase.Of(device)]);
         if (request.Threads is { } threads) args.AddRange(["--threads", threads.ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(["--shards", settings.Shards.ToString(CultureInfo.InvariantCulture)]);
         return args;
