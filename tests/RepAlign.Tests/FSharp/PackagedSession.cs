@@ -18,7 +18,7 @@ public sealed partial class PackagedSession : IDisposable
     public string PackageFolder { get; }
 
     /// <summary>The unique package version of this session.</summary>
-    public string Version { get; } = $"0.1.0.{DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000_000 + Environment.ProcessId % 1000}";
+    public string Version { get; } = $"0.{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{Environment.ProcessId % 60000}";
 
     /// <summary>The working directory scripts run in (copy what they read here).</summary>
     public string Work => Path.Combine(scratch.Path, "work");
@@ -56,7 +56,8 @@ public sealed partial class PackagedSession : IDisposable
     public string[] Packages() => Directory.GetFiles(PackageFolder, $"RepAlign.*.{Version}.nupkg");
 
     /// <summary>Runs a program in the session (HOME and package cache isolated unless <paramref name="isolated"/> is false).</summary>
-    public async Task<(int Code, string Output)> RunAsync(string program, IEnumerable<string> args, string workingDirectory, TimeSpan timeout, bool isolated = true)
+    public async Task<(int Code, string Output)> RunAsync(string program, IEnumerable<string> args, string workingDirectory, TimeSpan timeout,
+        bool isolated = true, IDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program, args)
         {
@@ -64,6 +65,7 @@ public sealed partial class PackagedSession : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory,
         };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
         if (isolated)
         {
             start.Environment["HOME"] = Home;
