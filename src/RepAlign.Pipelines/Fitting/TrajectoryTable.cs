@@ -67,7 +67,7 @@ public static class TrajectoryTable
     {
         try
         {
-            return Sep.New(',').Reader(o => o with { Unescape = true, Trim = SepTrim.All }).FromFile(path);
+            return Sep.New(',').Reader(o => o with { Unescape = true, Trim = SepTrim.All, DisableColCountCheck = true }).FromFile(path);
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
