@@ -6,7 +6,8 @@ namespace RepAlign.Benchmarks;
 /// Runs the benchmarks: <c>dotnet run -c Release --project benchmarks/RepAlign.Benchmarks -- --filter '*Theory*'</c>
 /// (BenchmarkDotNet's switcher), or one of the console probes:
 /// <c>-- extract-peak [args]</c> (GFLOP/s against ONNX Runtime's own 2048² MatMul, same run) and
-/// <c>-- extract-memory [checkpoints] [pairs] [batch] [workers]</c> (peak memory of a bulk extraction).
+/// <c>-- extract-memory [checkpoints] [pairs] [batch] [workers]</c> (peak memory of a bulk extraction) and
+/// <c>-- fit-table [trajectories] [epochs] [repeats]</c> (fits per second from one long CSV against the fit stage).
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,7 @@ public static class Program
     {
         ["extract-peak", .. var rest] => ExtractPeakProbe.Run(rest),
         ["extract-memory", .. var rest] => ExtractMemoryProbe.Run(rest),
+        ["fit-table", .. var rest] => FitTableProbe.Run(rest),
         _ => Switch(args),
     };
 

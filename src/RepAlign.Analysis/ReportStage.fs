@@ -7,7 +7,8 @@ open RepAlign.Pipelines.Runner
 
 /// The report stage: writes report/report.html. Two-point runs: from fit/fits and fit/curves (TwoPointReport).
 /// Data-set runs (MNIST): also from analyze/layers and analyze/class_pairs, and, where they were written,
-/// fit/curves, extract/probe, extract/accuracy and train/loss (MnistReport).
+/// fit/curves, extract/probe, extract/accuracy and train/loss (MnistReport). Every figure is also written as SVG
+/// and PNG in report/figures (ReportFigures).
 type ReportStage() =
     /// Reads a table that an earlier stage may not have written (empty when absent).
     static member private Optional<'T when 'T: not struct and 'T: (new: unit -> 'T)>(path: string) : 'T[] =
@@ -21,10 +22,13 @@ type ReportStage() =
             let layout = context.Layout
             let spec = context.Spec
             let fits = TableFile.Read<FitRow>(layout.Fits) |> Seq.toArray
-            let html =
+            let figuresDir = Path.Combine(layout.ReportDir, "figures")
+            // Figures of an earlier report (other layers or pairs) must not linger beside this one's.
+            if Directory.Exists figuresDir then Directory.Delete(figuresDir, true)
+            let html, figures =
                 if spec.Data.Kind = RepAlign.Core.Specs.DataKind.TwoPoint then
                     let curves = TableFile.Read<CurveRow>(layout.Curves) |> Seq.toArray
-                    TwoPointReport.render spec fits curves
+                    TwoPointReport.render spec fits curves, ReportFigures.twoPoint figuresDir curves
                 else
                     let layers =
                         if File.Exists layout.AnalyzeLayers then TableFile.Read<FitFrames.LayerSummary>(layout.AnalyzeLayers) |> Seq.toArray
@@ -32,8 +36,12 @@ type ReportStage() =
                     let classPairs =
                         if File.Exists layout.AnalyzeClassPairs then TableFile.Read<FitFrames.ClassPairSummary>(layout.AnalyzeClassPairs) |> Seq.toArray
                         else FitFrames.summariseClassPairs fits
-                    MnistReport.render spec fits (ReportStage.Optional<CurveRow> layout.Curves) layers classPairs
-                        (ReportStage.Optional<ProbeRow> layout.Probe) (ReportStage.Optional<AccuracyRow> layout.Accuracy)
-                        (ReportStage.Optional<EpochRow> layout.Loss)
+                    let curves = ReportStage.Optional<CurveRow> layout.Curves
+                    let probe = ReportStage.Optional<ProbeRow> layout.Probe
+                    let accuracy = ReportStage.Optional<AccuracyRow> layout.Accuracy
+                    let loss = ReportStage.Optional<EpochRow> layout.Loss
+                    MnistReport.render spec fits curves layers classPairs probe accuracy loss,
+                    ReportFigures.mnist figuresDir fits curves layers classPairs probe accuracy loss
             AtomicFile.WriteText(layout.Report, html)
-            StageOutcome([| layout.Report |], $"report.html ({FileInfo(layout.Report).Length / 1024L} KiB, opens offline)")
+            StageOutcome(Array.append [| layout.Report |] (List.toArray figures),
+                         $"report.html ({FileInfo(layout.Report).Length / 1024L} KiB, opens offline); {figures.Length / 2} figures as SVG and PNG in report/figures")

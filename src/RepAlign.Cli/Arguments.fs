@@ -35,9 +35,9 @@ type RunArgs =
             | Csv -> "also write a CSV beside every Parquet table."
 
 type FitArgs =
-    | [<Mandatory; Unique>] Trajectory of csv: string
-    | [<Mandatory; Unique>] Dx2 of float
-    | [<Mandatory; Unique>] Dy2 of float
+    | [<Mandatory; Unique>] Trajectory of table: string
+    | [<Unique>] Dx2 of float
+    | [<Unique>] Dy2 of float
     | [<Unique>] Out of dir: string
     | [<Unique>] Weighting of name: string
     | [<Unique>] Dynamics of name: string
@@ -45,10 +45,10 @@ type FitArgs =
     interface IArgParserTemplate with
         member s.Usage =
             match s with
-            | Trajectory _ -> "CSV with columns epoch,h2,y2,w and optionally loss,ybar0 (from any training code)."
-            | Dx2 _ -> "squared input distance ‖x_b − x_a‖² (> 0)."
-            | Dy2 _ -> "squared target distance ‖y_b* − y_a*‖² (≥ 0)."
-            | Out _ -> "output folder (default: fit-out); writes fit/fits.csv and fit/curves.parquet."
+            | Trajectory _ -> "CSV with columns epoch,h2,y2,w and optionally loss,ybar0 (from any training code); or a long table (CSV or .parquet) with pair and/or layer columns and per-row dx2,dy2: one trajectory per (pair, layer), all fitted in parallel."
+            | Dx2 _ -> "squared input distance ‖x_b − x_a‖² (> 0); required for one trajectory, the default for a long table without a dx2 column."
+            | Dy2 _ -> "squared target distance ‖y_b* − y_a*‖² (≥ 0); required for one trajectory, the default for a long table without a dy2 column."
+            | Out _ -> "output folder (default: fit-out); writes fit/fits.parquet, fit/fits.csv and fit/curves.parquet (the tables of a run)."
             | Weighting _ -> "paper (default: unweighted sum of squares) or normalized."
             | Dynamics _ -> "true (default), dy_times_two, dh_times_two, w_sign_flip or no_eta_h_in_dy."
             | Csv -> "also write fit/curves.csv."

@@ -18,13 +18,11 @@ open RepAlign.Cli.Arguments
 let private parseEnum<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Enum> (option: string) (key: string) (text: string) =
     PipelineKey.ParseEnum<'T>(text, option, key)
 
-/// The stages after extract, shared by pipelines and reanalysis.
-let laterStages () : IStage list =
-    [ FitStage(); RepAlign.Analysis.AnalyzeStage(); RepAlign.Analysis.ReportStage() ]
+/// The stages after extract, shared by pipelines and reanalysis (one list, the F# library's).
+let laterStages () : IStage list = RepAlign.FSharp.Pipeline.laterStages ()
 
-/// The stages of a pipeline, in order.
-let stages () : IStage list =
-    [ TrainStage(); ExtractStage() ] @ laterStages ()
+/// The stages of a pipeline, in order (one list, the F# library's).
+let stages () : IStage list = RepAlign.FSharp.Pipeline.stages ()
 
 /// repalign run
 let run (args: ParseResults<RunArgs>) =
@@ -62,27 +60,46 @@ let run (args: ParseResults<RunArgs>) =
 
 /// repalign fit
 let fit (args: ParseResults<FitArgs>) =
-    let dx2 = args.GetResult FitArgs.Dx2
-    let dy2 = args.GetResult FitArgs.Dy2
-    if not (dx2 > 0.0) || Double.IsInfinity dx2 then Throw.BadValue("--dx2", string dx2, "a finite number > 0")
-    if not (dy2 >= 0.0) || Double.IsInfinity dy2 then Throw.BadValue("--dy2", string dy2, "a finite number ≥ 0")
+    let dx2 = args.TryGetResult FitArgs.Dx2
+    let dy2 = args.TryGetResult FitArgs.Dy2
+    match dx2 with
+    | Some v when not (v > 0.0) || Double.IsInfinity v -> Throw.BadValue("--dx2", string v, "a finite number > 0")
+    | _ -> ()
+    match dy2 with
+    | Some v when not (v >= 0.0) || Double.IsInfinity v -> Throw.BadValue("--dy2", string v, "a finite number ≥ 0")
+    | _ -> ()
     let defaults = Specs.FitSpec()
     let spec =
         Specs.FitSpec(
             Weighting = (args.TryGetResult FitArgs.Weighting |> Option.map (parseEnum<Specs.FitWeighting> "--weighting" "fit.weighting") |> Option.defaultValue defaults.Weighting),
             Dynamics = (args.TryGetResult FitArgs.Dynamics |> Option.map (parseEnum<Specs.DynamicsVariant> "--dynamics" "fit.dynamics") |> Option.defaultValue defaults.Dynamics))
     let path = args.GetResult FitArgs.Trajectory
-    let trajectory = TrajectoryCsv.Read path
-    let input = TrajectoryInput(0, 0, 0, 1, -1, -1, dx2, dy2, trajectory)
-    let fits, curves = BulkFit.Run([| input |], BulkFit.Options spec).ToTuple()
+    let isTable = path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || TrajectoryTable.IsLong(TrajectoryTable.Columns path)
+    let inputs =
+        if isTable then
+            TrajectoryTable.Read(path, Option.defaultValue nan dx2, Option.defaultValue nan dy2)
+        else
+            let need name = function
+                | Some v -> v
+                | None -> Throw.BadInput<float>($"{path}: one trajectory (no pair or layer column) needs --{name}, expected e.g. --dx2 1 --dy2 0.5")
+            let dx2, dy2 = need "dx2" dx2, need "dy2" dy2
+            [| TrajectoryInput(0, 0, 0, 1, -1, -1, dx2, dy2, TrajectoryCsv.Read path) |] :> Collections.Generic.IReadOnlyList<_>
+    let fits, curves =
+        if inputs.Count = 1 then BulkFit.Run(inputs, BulkFit.Options spec).ToTuple()
+        else Terminal.withProgress (fun observer ->
+                 BulkFit.Run(inputs, BulkFit.Options spec, observer.Progress("fitting", int64 inputs.Count)).ToTuple())
     let out = args.GetResult(FitArgs.Out, defaultValue = "fit-out")
     let fitsPath = Path.Combine(out, "fit", "fits.parquet")
     TableFile.Write(fits, fitsPath, true)
     TableFile.Write(curves, Path.Combine(out, "fit", "curves.parquet"), args.Contains FitArgs.Csv)
-    let f = fits[0]
-    Terminal.info $"status {f.Status}: {f.Message}"
-    Terminal.info $"eta_h = {f.EtaH:G6}  eta_y = {f.EtaY:G6}  eta_ybar = {f.EtaYbar:G6}  S = {f.FitLoss:G6}"
-    Terminal.info $"R² h/y/w = {f.R2H:F4}/{f.R2Y:F4}/{f.R2W:F4}  h(∞) predicted {f.HInfPred:G5}, observed {f.HInfObs:G5}  regime {f.Regime}"
+    if fits.Length = 1 then
+        let f = fits[0]
+        Terminal.info $"status {f.Status}: {f.Message}"
+        Terminal.info $"eta_h = {f.EtaH:G6}  eta_y = {f.EtaY:G6}  eta_ybar = {f.EtaYbar:G6}  S = {f.FitLoss:G6}"
+        Terminal.info $"R² h/y/w = {f.R2H:F4}/{f.R2Y:F4}/{f.R2W:F4}  h(∞) predicted {f.HInfPred:G5}, observed {f.HInfObs:G5}  regime {f.Regime}"
+    else
+        let converged = fits |> Array.filter (fun f -> f.Status = "converged") |> Array.length
+        Terminal.info $"{fits.Length} trajectories fitted, {converged} converged"
     let csvPath = Path.ChangeExtension(fitsPath, ".csv")
     Terminal.info $"wrote {csvPath}"
     0

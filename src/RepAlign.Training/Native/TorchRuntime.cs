@@ -61,7 +61,11 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Folders that may hold TorchSharp's native libraries, in search order.</summary>
+    /// <summary>
+    /// Folders that may hold TorchSharp's native libraries, in search order: the application's, then beside the
+    /// TorchSharp assembly and, where that assembly was loaded from the NuGet package cache (F# scripts and
+    /// notebooks referencing RepAlign's packages), the TorchSharp and libtorch-cpu packages' native folders.
+    /// </summary>
     public static IEnumerable<string> NativeSearchDirectories()
     {
         if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string dirs)
@@ -70,18 +74,36 @@ public static class TorchRuntime
         yield return baseDir;
         yield return Path.Combine(baseDir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native");
         yield return Path.Combine(baseDir, "runtimes", "linux-x64", "native");
+        var assemblyDir = Path.GetDirectoryName(typeof(torch).Assembly.Location);
+        if (string.IsNullOrEmpty(assemblyDir)) yield break;
+        yield return assemblyDir;
+        // Package cache layout: <packages>/torchsharp/<version>/lib/<tfm>/TorchSharp.dll
+        var package = Directory.GetParent(assemblyDir)?.Parent;
+        if (package is null) yield break;
+        yield return Path.Combine(package.FullName, "runtimes", "linux-x64", "native");
+        var packages = package.Parent?.Parent;
+        var libtorch = packages is null ? null : Path.Combine(packages.FullName, "libtorch-cpu-linux-x64");
+        if (libtorch is null || !Directory.Exists(libtorch)) yield break;
+        foreach (var version in Directory.EnumerateDirectories(libtorch).OrderDescending(StringComparer.Ordinal))
+            yield return Path.Combine(version, "runtimes", "linux-x64", "native");
     }
 
-    /// <summary>The shipped libLibTorchSharp.so next to the application; throws <see cref="WorkFailedException"/> when absent.</summary>
-    public static string FindTorchSharpLibrary()
+    /// <summary>The shipped libLibTorchSharp.so; throws <see cref="WorkFailedException"/> when absent.</summary>
+    public static string FindTorchSharpLibrary() => Find(dir => File.Exists(Path.Combine(dir, LibraryFile)), LibraryFile);
+
+    /// <summary>The folder holding libtorch's own libraries (beside libLibTorchSharp.so in an application's output; in their
+    /// own package in the NuGet cache); throws <see cref="WorkFailedException"/> when absent.</summary>
+    public static string FindLibTorchFolder() =>
+        Path.GetDirectoryName(Find(dir => Preloads.All(p => File.Exists(Path.Combine(dir, p))), Preloads[0]))!;
+
+    private static string Find(Func<string, bool> holds, string file)
     {
         var searched = NativeSearchDirectories().Distinct().ToArray();
         foreach (var dir in searched)
         {
-            var path = Path.Combine(dir, LibraryFile);
-            if (File.Exists(path) && Preloads.All(p => File.Exists(Path.Combine(dir, p)))) return Path.GetFullPath(path);
+            if (Directory.Exists(dir) && holds(dir)) return Path.GetFullPath(Path.Combine(dir, file));
         }
-        Throw.WorkFailed($"Cannot find {LibraryFile} with {string.Join(", ", Preloads)} beside it in {string.Join(", ", searched)}; expected the TorchSharp-cpu package's native files in the application's output.");
+        Throw.WorkFailed($"Cannot find {file} (TorchSharp needs {LibraryFile}, {string.Join(", ", Preloads)}) in {string.Join(", ", searched)}; expected the TorchSharp-cpu package's native files in the application's output or the NuGet package cache.");
         return "";
     }
 
@@ -108,7 +130,7 @@ public static class TorchRuntime
         if (decision == NativePatchDecision.UseAsShipped)
             return new TorchRuntimeInfo(decision, library, library, libStdCxx);
 
-        var dir = Path.GetDirectoryName(library)!;
+        var dir = FindLibTorchFolder();
         foreach (var p in Preloads) NativeLibrary.Load(Path.Combine(dir, p));
         var patched = LibStdCxxCompat.EnsurePatchedCopy(library);
         NativeLibrary.Load(patched);

@@ -1,0 +1,110 @@
+/// Figures for a paper: the report's charts drawn again with ScottPlot as SVG and PNG (no browser, works offline),
+/// each with axis labels, units and a legend. Every figure is written under a temporary name and renamed.
+module RepAlign.Analysis.StaticFigures
+
+open System
+open System.IO
+open ScottPlot
+open RepAlign.Core.Runs
+
+/// One line of a figure: legend text, x, y, colour and whether it is dashed (the fitted theory) or solid (measured).
+type Line =
+    { Name: string
+      X: float[]
+      Y: float[]
+      Color: string
+      Dashed: bool
+      Markers: bool }
+
+/// A solid measured line.
+let measured name x y = { Name = name; X = x; Y = y; Color = "#1f77b4"; Dashed = false; Markers = false }
+
+/// A dashed line of the fitted theory.
+let theory name x y = { Name = name; X = x; Y = y; Color = "#d62728"; Dashed = true; Markers = false }
+
+/// The pixel size of a figure (the SVG has the same size in points).
+let size = 640, 420
+
+/// The PNG and SVG files written for a figure named `name` in `folder` (figures/name.png, figures/name.svg).
+let files (folder: string) (name: string) = Path.Combine(folder, name + ".png"), Path.Combine(folder, name + ".svg")
+
+/// Saves a plot as name.png and name.svg in folder (atomically); returns both paths.
+let save (folder: string) (name: string) (plot: Plot) =
+    let width, height = size
+    let png, svg = files folder name
+    let bytes = plot.GetImageBytes(width, height, ImageFormat.Png)
+    AtomicFile.Write(png, fun s -> s.Write(bytes, 0, bytes.Length))
+    AtomicFile.WriteText(svg, plot.GetSvgXml(width, height))
+    [ png; svg ]
+
+/// A plot with a title and axis labels (text with units), legend shown at the upper right when there are named lines.
+let private frame (title: string) (xLabel: string) (yLabel: string) =
+    let plot = new Plot()
+    plot.Title(title) |> ignore
+    plot.XLabel(xLabel) |> ignore
+    plot.YLabel(yLabel) |> ignore
+    plot
+
+/// Lines against a linear (or log10 when logX) x axis; non-finite points are dropped.
+let lines (title: string) (xLabel: string) (yLabel: string) (logX: bool) (series: Line list) =
+    let plot = frame title xLabel yLabel
+    for s in series do
+        let points = Array.zip s.X s.Y |> Array.filter (fun (x, y) -> Double.IsFinite x && Double.IsFinite y && (not logX || x > 0.0))
+        if points.Length > 0 then
+            let xs = points |> Array.map (fun (x, _) -> if logX then log10 x else x)
+            let ys = points |> Array.map snd
+            let scatter = plot.Add.Scatter(xs, ys)
+            scatter.LegendText <- s.Name
+            scatter.Color <- Color.FromHex s.Color
+            scatter.LineWidth <- 2.0f
+            scatter.MarkerSize <- (if s.Markers then 5.0f else 0.0f)
+            if s.Dashed then scatter.LinePattern <- LinePattern.Dashed
+    if logX then
+        let ticks = TickGenerators.NumericAutomatic()
+        ticks.LabelFormatter <- fun x -> "1e" + x.ToString("0", Globalization.CultureInfo.InvariantCulture)
+        plot.Axes.Bottom.TickGenerator <- ticks
+    plot.ShowLegend(Alignment.UpperRight) |> ignore
+    plot
+
+/// Points with asymmetric error bars (median and interquartile range), one series per entry.
+let mediansWithRanges (title: string) (xLabel: string) (yLabel: string) (yRange: (float * float) option)
+                      (series: (string * string * float[] * float[] * float[] * float[]) list) =
+    let plot = frame title xLabel yLabel
+    for name, color, x, med, lo, hi in series do
+        let keep = Array.init x.Length id |> Array.filter (fun i -> Double.IsFinite med[i])
+        if keep.Length > 0 then
+            let pick (a: float[]) = keep |> Array.map (fun i -> a[i])
+            let xs, ys = pick x, pick med
+            let below = keep |> Array.map (fun i -> if Double.IsFinite lo[i] then med[i] - lo[i] else 0.0)
+            let above = keep |> Array.map (fun i -> if Double.IsFinite hi[i] then hi[i] - med[i] else 0.0)
+            let none = Array.zeroCreate<float> xs.Length
+            plot.Add.Plottable(Plottables.ErrorBar(xs, ys, none, none, above, below)) |> ignore
+            let points = plot.Add.Scatter(xs, ys)
+            points.LegendText <- name
+            points.Color <- Color.FromHex color
+            points.LineWidth <- 0.0f
+            points.MarkerSize <- 7.0f
+    match yRange with
+    | Some (lo, hi) -> plot.Axes.SetLimitsY(lo, hi)
+    | None -> ()
+    plot.ShowLegend(Alignment.LowerRight) |> ignore
+    plot
+
+/// A heat map of a square matrix (rows top to bottom as labels), with a colour bar naming the value.
+let heatmap (title: string) (axisLabel: string) (valueLabel: string) (labels: string[]) (matrix: float[,]) =
+    let plot = frame title axisLabel axisLabel
+    let map = plot.Add.Heatmap(matrix)
+    map.Colormap <- Colormaps.Viridis()
+    map.NaNCellColor <- Colors.White
+    let bar = plot.Add.ColorBar(map)
+    bar.Label <- valueLabel
+    let n = labels.Length
+    let ticks = TickGenerators.NumericManual()
+    for i in 0 .. n - 1 do ticks.AddMajor(float i, labels[i])
+    plot.Axes.Bottom.TickGenerator <- ticks
+    let left = TickGenerators.NumericManual()
+    // ScottPlot's heat map draws row 0 at the top: label the y axis to match.
+    for i in 0 .. n - 1 do left.AddMajor(float (n - 1 - i), labels[i])
+    plot.Axes.Left.TickGenerator <- left
+    // The colour bar, labelled with the value, is the heat map's legend.
+    plot
