@@ -93,10 +93,17 @@ let reanalyze (args: ParseResults<ReanalyzeArgs>) =
             Device = args.GetResult(ReanalyzeArgs.Device, defaultValue = "cpu"),
             Out = args.GetResult ReanalyzeArgs.Out,
             Seed = args.GetResult(ReanalyzeArgs.Seed, defaultValue = 0),
+            EpochPattern = (args.TryGetResult ReanalyzeArgs.Epoch_Pattern |> Option.toObj),
+            Time =
+                (match args.TryGetResult ReanalyzeArgs.Time with
+                 | None
+                 | Some "epoch" -> Specs.TimeAxis.Epoch
+                 | Some "step" -> Specs.TimeAxis.Step
+                 | Some other -> Throw.BadInput<Specs.TimeAxis>($"--time: found '{other}', expected epoch or step")),
             Csv = args.Contains ReanalyzeArgs.Csv)
     let result =
         Terminal.withProgress (fun observer ->
-            RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, laterStages () |> List.toArray, observer))
+            RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, laterStages () |> List.toArray, observer, Threading.CancellationToken.None, Action<string>(Terminal.info)))
     if result.Succeeded then
         Terminal.info $"done: {result.Layout.Root}"
         0
