@@ -68,6 +68,21 @@ class TwoExit(nn.Module):
         return self.fc2(self.mark(z * g)) + self.fc3(g)
 
 
+class TransposedMlp(nn.Module):
+    """relu(x @ (2 W1)^T + b1) @ W2^T with raw parameters: without constant folding the export computes
+    the scaled, transposed weights at run time (Constant, Mul, Transpose); with it they are initialisers."""
+
+    def __init__(self):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.randn(16, 784) * 0.01)
+        self.b1 = nn.Parameter(torch.zeros(16))
+        self.w2 = nn.Parameter(torch.randn(10, 16) * 0.1)
+        self.mark = nn.Identity()
+
+    def forward(self, x):
+        return self.mark(torch.relu(x @ (self.w1 * 2.0).t() + self.b1)) @ self.w2.t()
+
+
 ACTIVATIONS = {
     "relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.01), "tanh": nn.Tanh, "gelu": nn.GELU,
     "silu": nn.SiLU, "hardswish": nn.Hardswish, "elu": nn.ELU, "gated": Gated,
@@ -132,6 +147,7 @@ SERIES = [
          naming="lightning"),
     dict(name="gated-opset13", model=lambda: mlp("gated", [24, 16]), opset=13, fold=True),
     dict(name="two-exit-opset12", model=TwoExit, opset=12, fold=True),
+    dict(name="folding-alternates-opset12", model=TransposedMlp, opset=12, fold="alternate"),
 ]
 
 EPOCHS = 3          # checkpoints: epochs 0, 1, 2 (0 = initial weights)
@@ -145,13 +161,14 @@ def file_name(series, epoch, step):
     return f"epoch_{epoch:03d}.onnx"
 
 
-def export(model, series, path):
+def export(model, series, path, epoch):
     batch = series.get("batch")
+    fold = epoch % 2 == 1 if series["fold"] == "alternate" else series["fold"]
     shape = [batch or 1, 1, 28, 28] if series.get("image") else [batch or 1, 784]
     dynamic = None if batch else {"input": {0: "batch"}, "output": {0: "batch"}}
     buffer = io.BytesIO()
     torch.onnx.export(model, torch.zeros(shape), buffer, opset_version=series["opset"],
-                      do_constant_folding=series["fold"], keep_initializers_as_inputs=series.get("keep_inits", False),
+                      do_constant_folding=fold, keep_initializers_as_inputs=series.get("keep_inits", False),
                       input_names=["input"], output_names=["output"], dynamic_axes=dynamic)
     proto = onnx.load_from_string(buffer.getvalue())
     if series.get("external"):
@@ -240,7 +257,7 @@ def main():
                 step += train_epoch(model, series, images, labels, generator)
             model.eval()
             name = file_name(series, epoch, step)
-            export(model, series, os.path.join(folder, name))
+            export(model, series, os.path.join(folder, name), epoch)
             import copy
             values = reference(copy.deepcopy(model), series, images, labels, pairs)
             checkpoints.append(dict(file=name, epoch=epoch, step=step, layers=values))

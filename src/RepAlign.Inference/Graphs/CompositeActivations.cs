@@ -44,17 +44,14 @@ internal static class CompositeActivations
         var position = new Dictionary<NodeProto, int>(ReferenceEqualityComparer.Instance);
         for (var k = 0; k < g.Order.Count; k++) position[g.Order[k]] = k;
         var constant = new Dictionary<string, bool>(StringComparer.Ordinal);
-        var rootsMemo = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var found = new List<CompositeActivation>();
         var absorbed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
 
         foreach (var seed in g.Order)
         {
             if (!Seeds.Contains(seed.OpType) || absorbed.Contains(seed) || seed.Input.Count == 0) continue;
-            var source = SourceOf(seed.Input[0]);
-            if (source is null) continue;
-            var members = Region(source);
-            if (!members.Contains(seed) || members.Count(m => m.Input.Contains(source)) < 2) continue; // a plain chain: single activations
+            var (source, members) = SourceOf(seed);
+            if (source is null || members is null) continue; // a plain chain: single activations
             var exits = members.SelectMany(m => m.Output).Where(o => o.Length > 0)
                 .Where(o => g.Graph.Output.Any(go => go.Name == o) || consumers.GetValueOrDefault(o, []).Any(c => !members.Contains(c)))
                 .ToArray();
@@ -73,30 +70,24 @@ internal static class CompositeActivations
 
         IEnumerable<string> Variable(NodeProto n) => n.Input.Where(i => i.Length > 0 && !IsConstant(i));
 
-        HashSet<string> Roots(string value)
+        // The value the activation computes from: the nearest value up the seed's elementwise ancestry whose
+        // region (below) holds the seed and reads it at least twice — the gating point of x·f(x); none = a plain activation.
+        (string? Source, HashSet<NodeProto>? Members) SourceOf(NodeProto seed)
         {
-            if (rootsMemo.TryGetValue(value, out var r)) return r;
-            r = g.Producers.TryGetValue(value, out var p) && Elementwise.Contains(p.OpType) && Variable(p).Any()
-                ? Variable(p).SelectMany(Roots).ToHashSet(StringComparer.Ordinal)
-                : new HashSet<string>(StringComparer.Ordinal) { value };
-            return rootsMemo[value] = r;
-        }
-
-        // The value the activation computes from: the single elementwise root, else the nearest value up the
-        // chain of one-variable elementwise nodes that two nodes read (the gating point); null = none.
-        string? SourceOf(string input)
-        {
-            if (Roots(input) is { Count: 1 } single) return single.First();
-            var v = input;
-            for (var hops = 0; hops < 64; hops++)
+            var queue = new Queue<string>([seed.Input[0]]);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            while (queue.TryDequeue(out var v) && seen.Count < 64)
             {
-                if (consumers.GetValueOrDefault(v, []).Count(c => Elementwise.Contains(c.OpType)) >= 2) return v;
-                if (!g.Producers.TryGetValue(v, out var p) || !Elementwise.Contains(p.OpType)) return null;
-                var vars = Variable(p).Distinct().ToArray();
-                if (vars.Length != 1) return null;
-                v = vars[0];
+                if (!seen.Add(v)) continue;
+                if (consumers.GetValueOrDefault(v, []).Count(c => Elementwise.Contains(c.OpType)) >= 2)
+                {
+                    var region = Region(v);
+                    if (region.Contains(seed) && region.Count(m => m.Input.Contains(v)) >= 2) return (v, region);
+                }
+                if (g.Producers.TryGetValue(v, out var p) && Elementwise.Contains(p.OpType))
+                    foreach (var u in Variable(p)) queue.Enqueue(u);
             }
-            return null;
+            return (null, null);
         }
 
         // The elementwise nodes whose variable inputs all come from source or from each other.

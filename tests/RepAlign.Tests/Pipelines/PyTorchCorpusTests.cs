@@ -78,6 +78,7 @@ public class PyTorchCorpusTests(PyTorchCorpus corpus, ITestOutputHelper output)
         { "cnn-gelu-opset17-keepinits", "Gelu" },
         { "lightning-relu-opset14", "Relu" },
         { "gated-opset13", "Composite(Tanh·Mul)" },
+        { "folding-alternates-opset12", "Relu" },
     };
 
     [Theory]
@@ -108,6 +109,17 @@ public class PyTorchCorpusTests(PyTorchCorpus corpus, ITestOutputHelper output)
             Assert.True(epoch0.Graph.Initializer.Count < epoch1.Graph.Initializer.Count, series);
             CheckpointFolder.ValidateSameArchitecture(files);
         }
+    }
+
+    [Fact]
+    public void Checkpoints_exported_with_and_without_constant_folding_are_one_architecture()
+    {
+        var files = CheckpointFolder.Scan(corpus.SeriesFolder("folding-alternates-opset12"));
+        var unfolded = OnnxModelFile.Load(files[0].Path).Graph;
+        var folded = OnnxModelFile.Load(files[1].Path).Graph;
+        Assert.Contains(unfolded.Node, n => n.OpType == "Transpose"); // weights transposed at run time …
+        Assert.DoesNotContain(folded.Node, n => n.OpType == "Transpose"); // … or folded into initialisers
+        CheckpointFolder.ValidateSameArchitecture(files);
     }
 
     [Fact]
