@@ -155,6 +155,7 @@ let inspect (args: ParseResults<InspectArgs>) =
         table.AddRow(string c.Index, Markup.Escape c.Name, c.Operator, SnakeCase.Of(c.Kind),
                      Markup.Escape(RepAlign.Inference.Graphs.TensorDim.Format(c.Shape)), layer) |> ignore
     AnsiConsole.Write table
+    for problem in info.AutoProblems do Terminal.info $"--layers auto cannot choose here: {problem}; name the layer with --layers"
     0
 
 /// repalign runs

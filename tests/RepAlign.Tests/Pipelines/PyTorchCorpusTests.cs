@@ -224,6 +224,21 @@ public class PyTorchCorpusTests(PyTorchCorpus corpus, ITestOutputHelper output)
         Assert.Equal([0, 1, 2], TableFile.Read<PairRow>(scratch.File("out/extract/pairs.parquet")).Select(r => r.Epoch).Distinct().Order());
     }
 
+    [Theory]
+    [InlineData("--time", "hours", "expected epoch or step")]
+    [InlineData("--epoch-pattern", "e(", "not a regular expression")]
+    [InlineData("--epoch-pattern", "e[0-9]+", "no group")]
+    [InlineData("--epoch-pattern", "nomatch(?<epoch>[0-9]+)", "no epoch where --epoch-pattern matches its name")]
+    public void Bad_naming_options_exit_2_saying_what_would_work(string option, string value, string expected)
+    {
+        using var scratch = new ScratchFolder();
+        var (code, err) = CliRunner.Run("reanalyze", "--checkpoints", corpus.SeriesFolder("mlp-relu-opset9"), "--data", MnistDir, "--pairs", corpus.Pairs,
+            option, value, "--out", scratch.File("out"));
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.False(Directory.Exists(scratch.File("out")));
+    }
+
     /// <summary>Reanalyses a series (extract only) and returns the worst relative error against PyTorch's float64 values.</summary>
     private double Reanalyse(string series, string layers)
     {
