@@ -63,11 +63,13 @@ type ReanalyzeArgs =
     | [<Unique>] Device of device: string
     | [<Mandatory; Unique>] Out of dir: string
     | [<Unique>] Seed of int
+    | [<Unique>] Epoch_Pattern of regex: string
+    | [<Unique>] Time of axis: string
     | Csv
     interface IArgParserTemplate with
         member s.Usage =
             match s with
-            | Checkpoints _ -> "folder of ONNX checkpoints (epoch = last number in each file name), or a RepAlign run folder."
+            | Checkpoints _ -> "folder of ONNX checkpoints (epoch=N, epoch-N, epoch_N or epN in each name, else its last number; step=M where given), or a RepAlign run folder."
             | Data _ -> "folder of MNIST IDX files (default: the run's data.path)."
             | Pairs _ -> "all, random:N, classes:A-B:N, per-class-pair:N, or a CSV with columns a,b (default per-class-pair:10)."
             | Layers _ -> "auto (nonlinearity outputs in order) or comma-separated graph value names (see 'repalign inspect')."
@@ -76,6 +78,8 @@ type ReanalyzeArgs =
             | Device _ -> "cpu (default) or cuda."
             | Out _ -> "output folder: extract/, fit/, analyze/, report/ and run.json with the checkpoints' hashes."
             | Seed _ -> "seed of the pair selection (default 0)."
+            | Epoch_Pattern _ -> "regular expression for other file names: group (?<epoch>…) or the first group is the epoch, (?<step>…) the step."
+            | Time _ -> "epoch (default) or step: the time axis of the fit (step needs step=M in the names)."
             | Csv -> "also write a CSV beside every Parquet table."
 
 type ReproduceArgs =

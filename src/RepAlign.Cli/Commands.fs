@@ -119,10 +119,17 @@ let reanalyze (args: ParseResults<ReanalyzeArgs>) =
             Device = (args.GetResult(ReanalyzeArgs.Device, defaultValue = "cpu") |> parseEnum<Specs.Device> "--device" "extract.device"),
             Out = args.GetResult ReanalyzeArgs.Out,
             Seed = args.GetResult(ReanalyzeArgs.Seed, defaultValue = 0),
+            EpochPattern = (args.TryGetResult ReanalyzeArgs.Epoch_Pattern |> Option.toObj),
+            Time =
+                (match args.TryGetResult ReanalyzeArgs.Time with
+                 | None
+                 | Some "epoch" -> Specs.TimeAxis.Epoch
+                 | Some "step" -> Specs.TimeAxis.Step
+                 | Some other -> Throw.BadInput<Specs.TimeAxis>($"--time: found '{other}', expected epoch or step")),
             Csv = args.Contains ReanalyzeArgs.Csv)
     let result =
         Terminal.withProgress (fun observer ->
-            RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, laterStages () |> List.toArray, observer))
+            RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, laterStages () |> List.toArray, observer, Threading.CancellationToken.None, Action<string>(Terminal.info)))
     if result.Succeeded then
         Terminal.info $"done: {result.Layout.Root}"
         0
@@ -181,6 +188,7 @@ let inspect (args: ParseResults<InspectArgs>) =
         table.AddRow(string c.Index, Markup.Escape c.Name, c.Operator, SnakeCase.Of(c.Kind),
                      Markup.Escape(RepAlign.Inference.Graphs.TensorDim.Format(c.Shape)), layer) |> ignore
     AnsiConsole.Write table
+    for problem in info.AutoProblems do Terminal.info $"--layers auto cannot choose here: {problem}; name the layer with --layers"
     0
 
 /// repalign runs

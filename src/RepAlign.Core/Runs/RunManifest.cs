@@ -38,6 +38,12 @@ public sealed record StageRecord
     public SortedDictionary<string, string> Outputs { get; init; } = new(StringComparer.Ordinal);
 }
 
+/// <summary>A checkpoint file a reanalysis read: its path, and the epoch and step read from its name.</summary>
+/// <param name="File">The checkpoint's full path.</param>
+/// <param name="Epoch">Its epoch (−1 when its name gives only a step).</param>
+/// <param name="Step">Its training step, or null when its name gives none.</param>
+public sealed record ReadCheckpoint(string File, int Epoch, long? Step);
+
 /// <summary>run.json: the full resolved spec, versions, and per-stage states, keys, timings and hashes.</summary>
 public sealed record RunManifest
 {
@@ -58,6 +64,9 @@ public sealed record RunManifest
 
     /// <summary>Files the run read from outside its folder (e.g. foreign checkpoints) and their SHA-256.</summary>
     public SortedDictionary<string, string> Inputs { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Foreign checkpoints a reanalysis read, in time order, with the epoch and step their names gave (empty otherwise).</summary>
+    public IReadOnlyList<ReadCheckpoint> Checkpoints { get; init; } = [];
 
     /// <summary>Versions of RepAlign, .NET, the OS and the native libraries.</summary>
     public SortedDictionary<string, string> Versions { get; init; } = new(StringComparer.Ordinal);

@@ -20,6 +20,9 @@ public sealed record FitSpec
 
     /// <summary>Whether η_ybar is fitted to the loss curve after (η_h, η_y).</summary>
     public bool FitLoss { get; init; } = true;
+
+    /// <summary>The time axis of the fit: epochs (default) or training steps (the pairs table's <c>step</c> column; reanalysis with <c>--time step</c>).</summary>
+    public TimeAxis Time { get; init; } = TimeAxis.Epoch;
 }
 
 /// <summary>The extract stage: where checkpoints are evaluated.</summary>

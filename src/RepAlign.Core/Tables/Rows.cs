@@ -26,8 +26,10 @@ public sealed class MetricRow
 /// <summary>One row of extract/pairs: pair metrics at one checkpoint and layer (schema of DESIGN.md).</summary>
 public sealed class PairRow
 {
-    /// <summary>Checkpoint epoch.</summary>
+    /// <summary>Checkpoint epoch (−1 when only the step is known).</summary>
     [JsonPropertyName("epoch")] public int Epoch { get; set; }
+    /// <summary>Training step of the checkpoint where its file name gives one (reanalysis of e.g. <c>epoch=3-step=423.onnx</c>), else −1.</summary>
+    [JsonPropertyName("step")] public long Step { get; set; } = -1;
     /// <summary>Hidden layer index (0-based).</summary>
     [JsonPropertyName("layer")] public int Layer { get; set; }
     /// <summary>Pair index.</summary>

@@ -12,6 +12,9 @@ public sealed record BulkExtractRequest
     /// <summary>The checkpoints (epoch, ONNX file), in the order rows are written.</summary>
     public IReadOnlyList<(int Epoch, string Path)> Checkpoints { get; init; } = [];
 
+    /// <summary>The training step of each checkpoint (same order), written to the pairs table's <c>step</c> column; null = unknown (−1).</summary>
+    public IReadOnlyList<long>? Steps { get; init; }
+
     /// <summary>The data set's network inputs (already normalised), N × <see cref="InputWidth"/> row-major.</summary>
     public float[] Images { get; init; } = [];
 

@@ -98,6 +98,7 @@ public static class BulkPairExtractor
                 {
                     var row = rows[offset + p];
                     row.Epoch = epoch;
+                    row.Step = request.Steps is { } steps ? steps[index] : -1;
                     row.H2 = h2[p];
                     row.Y2 = y2[p];
                     row.W = w[p];

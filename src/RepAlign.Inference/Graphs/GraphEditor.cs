@@ -10,12 +10,19 @@ namespace RepAlign.Inference.Graphs;
 /// </summary>
 public static class GraphEditor
 {
-    /// <summary>Reads the model at <paramref name="path"/> and exposes <paramref name="valueNames"/> as outputs; see <see cref="ExposeOutputs(byte[], IReadOnlyList{string}, string)"/>.</summary>
+    /// <summary>
+    /// Reads the model at <paramref name="path"/> and exposes <paramref name="valueNames"/> as outputs; see
+    /// <see cref="ExposeOutputs(byte[], IReadOnlyList{string}, string)"/>. Weights in external data files
+    /// (beside <paramref name="path"/>) are read into the returned model, so it loads from any folder.
+    /// </summary>
     public static byte[] ExposeOutputs(string path, IReadOnlyList<string> valueNames)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) Throw.BadValue("model", path, "an existing ONNX file");
-        return ExposeOutputs(File.ReadAllBytes(path), valueNames, path);
+        ArgumentNullException.ThrowIfNull(valueNames);
+        var proto = OnnxModelFile.Load(path);
+        ExternalData.Inline(proto, path);
+        ExposeOutputs(proto, valueNames, path);
+        return proto.ToByteArray();
     }
 
     /// <summary>
@@ -24,7 +31,8 @@ public static class GraphEditor
     /// is idempotent. Each new output carries the declared or inferred element type and shape, or only the
     /// element type (float32 unless known otherwise) when the shape is unknown: ONNX Runtime runs without it.
     /// A name no node computes is <see cref="BadInputException"/> listing the candidate layers, nearest first.
-    /// Models whose weights live in external data files must be written beside the original to load.
+    /// Models whose weights live in external data files must be written beside the original to load (the path
+    /// overload reads them in instead).
     /// </summary>
     /// <param name="model">The ONNX model bytes.</param>
     /// <param name="valueNames">Names of values computed by nodes of the main graph.</param>

@@ -3,7 +3,7 @@ namespace RepAlign.Inference.Graphs;
 /// <summary>Whether a hidden-layer candidate is the output of a nonlinearity or of a linear operator.</summary>
 public enum CandidateKind
 {
-    /// <summary>The output of an activation (Relu, LeakyRelu, Tanh, Sigmoid, Elu, Selu, Gelu, Softplus, or an x·sigmoid(x) pattern).</summary>
+    /// <summary>The output of an activation (Relu, LeakyRelu, Tanh, Sigmoid, Elu, Gelu, HardSwish, …), or the last node of an activation the exporter decomposed (GELU as Erf/Mul/Add, SiLU as x·sigmoid(x), Hardswish as x·hardsigmoid(x)).</summary>
     Nonlinearity,
     /// <summary>The output of Gemm, MatMul, Conv or Add (a pre-activation).</summary>
     Linear,
@@ -69,6 +69,12 @@ public sealed record GraphInfo
     /// also graph outputs (as in RepAlign's own checkpoints) stay, since the next layer reads them.
     /// </summary>
     public required IReadOnlyList<HiddenCandidate> AutoLayers { get; init; }
+
+    /// <summary>
+    /// Why <c>--layers auto</c> cannot choose, one sentence per place (empty when it can): a decomposed activation
+    /// whose intermediate values are read further on has no single output to take as the layer.
+    /// </summary>
+    public IReadOnlyList<string> AutoProblems { get; init; } = [];
 
     /// <summary>The names of every value some node computes (what can be exposed as an output), in topological order.</summary>
     public required IReadOnlyList<string> ComputedValues { get; init; }

@@ -51,15 +51,20 @@ public static class BulkFit
             })
             .ToArray();
 
-    /// <summary>Trajectories from extracted checkpoints (extract/pairs): one per (pair, layer), no loss.</summary>
-    public static IReadOnlyList<TrajectoryInput> FromPairs(IEnumerable<PairRow> rows) =>
+    /// <summary>
+    /// Trajectories from extracted checkpoints (extract/pairs): one per (pair, layer), no loss; t is the epoch,
+    /// or the step column with <see cref="TimeAxis.Step"/> (<see cref="Core.BadInputException"/> when a row has no step).
+    /// </summary>
+    public static IReadOnlyList<TrajectoryInput> FromPairs(IEnumerable<PairRow> rows, TimeAxis time = TimeAxis.Epoch) =>
         rows.GroupBy(r => (r.Pair, r.Layer)).OrderBy(g => g.Key)
             .Select(g =>
             {
-                var ordered = g.OrderBy(r => r.Epoch).ToArray();
+                double Time(PairRow r) => time == TimeAxis.Epoch ? r.Epoch
+                    : r.Step >= 0 ? r.Step : Core.Throw.BadInput<double>($"extract/pairs: epoch {r.Epoch} has no step; expected checkpoints whose names give steps for fit.time = step (e.g. epoch=3-step=423.onnx)");
+                var ordered = g.OrderBy(Time).ToArray();
                 var first = ordered[0];
                 var t = new Trajectory(
-                    ordered.Select(r => (double)r.Epoch).ToArray(),
+                    ordered.Select(Time).ToArray(),
                     ordered.Select(r => r.H2).ToArray(),
                     ordered.Select(r => r.Y2).ToArray(),
                     ordered.Select(r => r.W).ToArray());

@@ -11,11 +11,11 @@ using RepAlign.Pipelines.Stages;
 namespace RepAlign.Pipelines.Reanalysis;
 
 /// <summary>The extract stage of a reanalysis: foreign or stored checkpoints, chosen graph values exposed as outputs, pairs measured in bulk.</summary>
-/// <param name="checkpoints">The checkpoints, ordered by epoch, already checked to share one architecture.</param>
+/// <param name="checkpoints">The checkpoints, in time order, already checked to share one architecture.</param>
 /// <param name="layerNames">Graph value names of the layers, numbered 0, 1, … in the tables.</param>
 /// <param name="predictionOutput">The graph output holding the prediction.</param>
 /// <param name="hashes">SHA-256 of every checkpoint file, for the cache key and run.json.</param>
-public sealed class ReanalyzeExtractStage(IReadOnlyList<(int Epoch, string Path)> checkpoints, IReadOnlyList<string> layerNames,
+public sealed class ReanalyzeExtractStage(IReadOnlyList<CheckpointFile> checkpoints, IReadOnlyList<string> layerNames,
     string predictionOutput, IReadOnlyDictionary<string, string> hashes) : IStage
 {
     /// <inheritdoc />
@@ -26,7 +26,7 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<(int Epoch, string Path)
 
     /// <inheritdoc />
     public object Parameters(Core.Specs.ExperimentSpec spec) =>
-        new { spec.Data, spec.Extract.Pairs, spec.Train.Seed, layers = layerNames, prediction = predictionOutput, hashes };
+        new { spec.Data, spec.Extract.Pairs, spec.Train.Seed, layers = layerNames, prediction = predictionOutput, hashes, times = checkpoints.Select(c => new { c.Epoch, c.Step }) };
 
     /// <inheritdoc />
     public StageOutcome Run(StageContext context)
@@ -40,12 +40,12 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<(int Epoch, string Path)
         try
         {
             var exposed = new List<(int Epoch, string Path)>();
-            foreach (var (epoch, path) in checkpoints)
+            for (var k = 0; k < checkpoints.Count; k++)
             {
-                var target = Path.Combine(exposedDir, $"epoch-{epoch:D5}.onnx");
-                var bytes = GraphEditor.ExposeOutputs(path, [.. layerNames, predictionOutput]);
+                var target = Path.Combine(exposedDir, $"checkpoint-{k:D5}.onnx");
+                var bytes = GraphEditor.ExposeOutputs(checkpoints[k].Path, [.. layerNames, predictionOutput]); // external data read in
                 AtomicFile.Write(target, s => s.Write(bytes));
-                exposed.Add((epoch, target));
+                exposed.Add((checkpoints[k].Epoch, target));
             }
             var info = GraphInspector.Inspect(checkpoints[0].Path);
             var fixedBatch = GraphEditor.FixedBatch(info);
@@ -53,6 +53,7 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<(int Epoch, string Path)
             var request = ExtractRequests.Mnist(context, data, selection, exposed) with
             {
                 Layers = Enumerable.Range(0, layerNames.Count).ToArray(),
+                Steps = checkpoints.Select(c => c.Step ?? -1).ToArray(),
                 LayerOutputs = layerNames,
                 PredictionOutput = predictionOutput,
                 BatchSize = fixedBatch ?? spec.Extract.BatchSize,

@@ -6,7 +6,7 @@ namespace RepAlign.Pipelines.Reanalysis;
 /// <summary>What <c>repalign reanalyze</c> was asked to do.</summary>
 public sealed record ReanalyzeRequest
 {
-    /// <summary>A folder of ONNX checkpoints (one per epoch, the epoch the last number in each file name), or a RepAlign run folder.</summary>
+    /// <summary>A folder of ONNX checkpoints (one per epoch or step, named as <see cref="Inference.Graphs.CheckpointName"/> reads), or a RepAlign run folder.</summary>
     public required string Checkpoints { get; init; }
 
     /// <summary>Folder of MNIST IDX files; null = the run's data.path (run folders only).</summary>
@@ -35,4 +35,10 @@ public sealed record ReanalyzeRequest
 
     /// <summary>Seed of the pair selection.</summary>
     public int Seed { get; init; }
+
+    /// <summary>A regular expression reading epochs (group <c>epoch</c> or the first group) and steps (group <c>step</c>) from file names; null = the built-in rules.</summary>
+    public string? EpochPattern { get; init; }
+
+    /// <summary>The time axis the checkpoints are ordered and fitted on: epochs (default) or steps (names must give them).</summary>
+    public Core.Specs.TimeAxis Time { get; init; } = Core.Specs.TimeAxis.Epoch;
 }

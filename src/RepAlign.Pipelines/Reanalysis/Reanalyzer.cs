@@ -17,22 +17,35 @@ public static class Reanalyzer
     /// <param name="laterStages">The stages after extract (fit, analyze, report), from the caller.</param>
     /// <param name="observer">Progress and stage events.</param>
     /// <param name="cancellation">Cancellation.</param>
-    public static RunResult Run(ReanalyzeRequest request, IReadOnlyList<IStage> laterStages, IRunObserver observer, CancellationToken cancellation = default)
+    /// <param name="info">Receives what was read before work starts (the epochs and steps of the first and last files); null = nowhere.</param>
+    public static RunResult Run(ReanalyzeRequest request, IReadOnlyList<IStage> laterStages, IRunObserver observer, CancellationToken cancellation = default,
+        Action<string>? info = null)
     {
         var (checkpointDir, run) = Locate(request.Checkpoints);
-        var checkpoints = CheckpointFolder.Scan(checkpointDir);
+        var naming = new CheckpointNaming
+        {
+            Pattern = request.EpochPattern is { } pattern ? CheckpointName.Pattern(pattern) : null,
+            Time = request.Time,
+        };
+        var checkpoints = CheckpointFolder.Scan(checkpointDir, naming);
+        info?.Invoke(Describe(checkpoints, naming));
         CheckpointFolder.ValidateSameArchitecture(checkpoints);
-        var info = GraphInspector.Inspect(checkpoints[0].Path);
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var c in checkpoints)
+        {
+            hashes[Path.GetFullPath(c.Path)] = Hashing.File(c.Path);
+            foreach (var data in ExternalData.Files(OnnxModelFile.Load(c.Path), c.Path)) hashes[data] = Hashing.File(data);
+        }
+        var graph = GraphInspector.Inspect(checkpoints[0].Path);
 
         var spec = BuildSpec(request, run?.Spec);
-        CheckInput(info, request.Input, checkpoints[0].Path);
-        var layers = ResolveLayers(info, request.Layers, run?.Spec, checkpoints[0].Path);
-        var prediction = info.Outputs.Select(o => o.Name).LastOrDefault(n => !layers.Contains(n))
+        CheckInput(graph, request.Input, checkpoints[0].Path);
+        var layers = ResolveLayers(graph, request.Layers, run?.Spec, checkpoints[0].Path);
+        var prediction = graph.Outputs.Select(o => o.Name).LastOrDefault(n => !layers.Contains(n))
                          ?? Throw.BadInput<string>($"{checkpoints[0].Path}: no graph output left for the prediction once the layers {string.Join(", ", layers)} are taken");
         MnistData.Load(spec.Data); // bad data fails here, before anything is written
         Core.Data.PairSelection.Parse(spec.Extract.Pairs);
 
-        var hashes = checkpoints.ToDictionary(c => Path.GetFullPath(c.Path), c => Hashing.File(c.Path));
         var stages = new List<IStage> { new ReanalyzeExtractStage(checkpoints, layers, prediction, hashes) };
         stages.AddRange(laterStages);
         var runRequest = new RunRequest
@@ -41,8 +54,21 @@ public static class Reanalyzer
             Out = request.Out,
             Csv = request.Csv,
             Inputs = hashes,
+            Checkpoints = checkpoints.Select(c => new ReadCheckpoint(Path.GetFullPath(c.Path), c.Epoch, c.Step)).ToArray(),
         };
         return PipelineRunner.RunOne(runRequest, spec, new RunLayout(Path.GetFullPath(request.Out)), stages, observer, cancellation);
+    }
+
+    /// <summary>What the names gave for the first and last checkpoints, so a misread name shows before any work.</summary>
+    private static string Describe(IReadOnlyList<CheckpointFile> checkpoints, CheckpointNaming naming)
+    {
+        static string One(CheckpointFile c) =>
+            $"{Path.GetFileName(c.Path)} → {(c.Epoch >= 0 ? $"epoch {c.Epoch}" : "no epoch")}{(c.Step is { } s ? $", step {s}" : "")}";
+        var rule = naming.Pattern is null ? "epoch=N, epoch-N, epoch_N, epN, else the last number" : $"--epoch-pattern {naming.Pattern}";
+        var axis = naming.Time == TimeAxis.Step ? "steps" : "epochs";
+        return checkpoints.Count == 1
+            ? $"1 checkpoint ({rule}): {One(checkpoints[0])}"
+            : $"{checkpoints.Count} checkpoints by {axis} ({rule}): first {One(checkpoints[0])}; last {One(checkpoints[^1])}";
     }
 
     /// <summary>A checkpoint folder and, when it belongs to a RepAlign run, that run's manifest.</summary>
@@ -70,7 +96,7 @@ public static class Reanalyzer
             Model = run?.Model ?? new ModelSpec(),
             Train = (run?.Train ?? new TrainSpec()) with { Seed = request.Seed },
             Extract = new ExtractSpec { Pairs = request.Pairs ?? run?.Extract.Pairs ?? "per-class-pair:10" },
-            Fit = run?.Fit ?? new FitSpec { FitLoss = false },
+            Fit = (run?.Fit ?? new FitSpec { FitLoss = false }) with { Time = request.Time },
         };
         if (request.Normalize is { } n) spec = spec with { Data = spec.Data with { Normalize = n } };
         return spec with { Extract = spec.Extract with { Device = request.Device } };
@@ -94,6 +120,10 @@ public static class Reanalyzer
             return TrackedLayers.Of(run).Select(OnnxNames.Hidden).ToArray();
         if (requested is null || requested is ["auto"])
         {
+            if (info.AutoProblems.Count > 0)
+                Throw.BadInput($"--layers auto: {path}: cannot choose the layers: {string.Join("; ", info.AutoProblems)}. "
+                    + $"Nonlinearity values found: {string.Join(", ", info.Candidates.Where(c => c.Kind == CandidateKind.Nonlinearity).Select(c => $"'{c.Name}' ({c.Operator})"))}; "
+                    + "name the layers instead: --layers NAME,NAME (see 'repalign inspect')");
             if (info.AutoLayers.Count == 0)
                 Throw.BadInput($"{path}: no nonlinearity outputs found for --layers auto; name the layers (candidates: {Candidates(info, "")})");
             return info.AutoLayers.Select(c => c.Name).ToArray();

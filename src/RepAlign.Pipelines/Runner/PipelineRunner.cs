@@ -56,6 +56,7 @@ public static class PipelineRunner
             Spec = spec,
             Overrides = request.Overrides.ToArray(),
             Inputs = new SortedDictionary<string, string>(request.Inputs.ToDictionary(), StringComparer.Ordinal),
+            Checkpoints = request.Checkpoints.ToArray(),
             Versions = RuntimeVersions.Collect(),
         };
         manifest.Write(layout.Manifest);

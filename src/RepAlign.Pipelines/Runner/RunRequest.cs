@@ -40,6 +40,9 @@ public sealed record RunRequest
 
     /// <summary>Files read from outside the run folder and their SHA-256, recorded in run.json.</summary>
     public IReadOnlyDictionary<string, string> Inputs { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Foreign checkpoints with their epochs and steps (reanalysis), recorded in run.json.</summary>
+    public IReadOnlyList<Core.Runs.ReadCheckpoint> Checkpoints { get; init; } = [];
 }
 
 /// <summary>The outcome of a run.</summary>

@@ -23,7 +23,7 @@ public sealed class FitStage : IStage
         var spec = context.Spec;
         var inputs = Core.Data.PointSet.IsPointSet(spec.Data.Kind) // dense online tracking; data-set runs fit the extracted checkpoints
             ? BulkFit.FromMetrics(TableFile.Read<MetricRow>(layout.Metrics), Core.Data.PointSet.Of(spec.Data))
-            : BulkFit.FromPairs(TableFile.Read<PairRow>(layout.Pairs));
+            : BulkFit.FromPairs(TableFile.Read<PairRow>(layout.Pairs), spec.Fit.Time);
         var progress = context.Observer.Progress("fitting", inputs.Count);
         var (fits, curves) = BulkFit.Run(inputs, BulkFit.Options(spec.Fit), progress, context.Cancellation);
         return Write(context, fits, curves);

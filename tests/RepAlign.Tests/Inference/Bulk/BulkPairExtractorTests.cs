@@ -151,14 +151,14 @@ public class BulkPairExtractorTests
 
         await using var file = File.OpenRead(request.OutputParquet);
         await using var reader = await ParquetReader.CreateAsync(file);
-        Assert.Equal(["epoch", "layer", "pair", "a", "b", "label_a", "label_b", "dx2", "dy2", "h2", "y2", "w"],
+        Assert.Equal(["epoch", "step", "layer", "pair", "a", "b", "label_a", "label_b", "dx2", "dy2", "h2", "y2", "w"],
             reader.Schema.DataFields.Select(f => f.Name));
         Assert.Equal(4, reader.RowGroupCount);
         Assert.All(Enumerable.Range(0, 4), g => Assert.Equal(Layers.Length * 12, reader.OpenRowGroupReader(g).RowCount));
         Assert.Equal("random:12", reader.CustomMetadata["repalign.pairs"]);
 
         var csv = File.ReadAllLines(dir.File("extract/pairs.csv"));
-        Assert.Equal("epoch,layer,pair,a,b,label_a,label_b,dx2,dy2,h2,y2,w", csv[0]);
+        Assert.Equal("epoch,step,layer,pair,a,b,label_a,label_b,dx2,dy2,h2,y2,w", csv[0]);
         Assert.Equal(4 * Layers.Length * 12 + 1, csv.Length);
         Assert.Empty(Directory.GetFiles(dir.File("extract"), "*.tmp-*"));
     }

@@ -15,6 +15,49 @@ public class CheckpointFolderTests
     [InlineData("epoch-99999999999.onnx", null)]
     public void The_epoch_is_the_last_integer_of_the_name(string name, int? epoch) => Assert.Equal(epoch, CheckpointFolder.EpochOf(name));
 
+    [Theory]
+    [InlineData("epoch=3-step=423.onnx", 3, 423L, "epoch=N")]
+    [InlineData("epoch=12.onnx", 12, null, "epoch=N")]
+    [InlineData("model-epoch-7-loss0.25.onnx", 7, null, "epoch-N")]
+    [InlineData("run2_epoch_5.onnx", 5, null, "epoch_N")]
+    [InlineData("net_ep9_lr3.onnx", 9, null, "epN")]
+    [InlineData("EPOCH_4-STEP_80.onnx", 4, 80L, "EPOCH_N")]
+    [InlineData("step=500.onnx", null, 500L, "last number")]
+    [InlineData("model-v2-step_60-of-3.onnx", 3, 60L, "last number")]
+    [InlineData("ckpt_12.onnx", 12, null, "last number")]
+    [InlineData("deep7.onnx", 7, null, "last number")]
+    public void Epochs_and_steps_are_read_by_the_named_forms_first(string name, int? epoch, long? step, string rule)
+    {
+        var time = CheckpointName.Read(name);
+        Assert.Equal((epoch, step, rule), (time.Epoch, time.Step, time.Rule));
+    }
+
+    [Fact]
+    public void An_epoch_pattern_replaces_the_rules_and_a_bad_one_is_bad_input()
+    {
+        var pattern = CheckpointName.Pattern("e(?<epoch>[0-9]+)s(?<step>[0-9]+)");
+        Assert.Equal((21, 7L), (CheckpointName.Read("v3_e21s7.onnx", pattern).Epoch, CheckpointName.Read("v3_e21s7.onnx", pattern).Step!.Value));
+        Assert.Equal(4, CheckpointName.Read("x4y9.onnx", CheckpointName.Pattern("x([0-9]+)")).Epoch);
+        Assert.Null(CheckpointName.Read("other.onnx", pattern).Epoch);
+        Assert.Contains("no group", Assert.Throws<BadInputException>(() => CheckpointName.Pattern("e[0-9]+")).Message);
+        Assert.Contains("not a regular expression", Assert.Throws<BadInputException>(() => CheckpointName.Pattern("e(")).Message);
+    }
+
+    [Fact]
+    public void Lightning_files_of_one_epoch_need_the_step_axis()
+    {
+        using var scratch = new ScratchFolder();
+        foreach (var name in new[] { "epoch=0-step=0.onnx", "epoch=0-step=50.onnx", "epoch=1-step=100.onnx" }) File.WriteAllBytes(scratch.File(name), []);
+        var e = Assert.Throws<BadInputException>(() => CheckpointFolder.Scan(scratch.Path));
+        Assert.Contains("the same epoch 0", e.Message);
+        Assert.Contains("--time step", e.Message);
+        var bySteps = CheckpointFolder.Scan(scratch.Path, new CheckpointNaming { Time = Core.Specs.TimeAxis.Step });
+        Assert.Equal([0L, 50L, 100L], bySteps.Select(c => c.Step!.Value));
+        Assert.Equal([0, 0, 1], bySteps.Select(c => c.Epoch));
+        File.WriteAllBytes(scratch.File("epoch=2.onnx"), []);
+        Assert.Contains("no step in its name", Assert.Throws<BadInputException>(() => CheckpointFolder.Scan(scratch.Path, new CheckpointNaming { Time = Core.Specs.TimeAxis.Step })).Message);
+    }
+
     [Fact]
     public void Scan_orders_numerically_and_ignores_other_files()
     {
@@ -100,9 +143,9 @@ public class CheckpointFolderTests
         Assert.Contains("ckpt_2.onnx", e.Message);
         var expected = change switch
         {
-            "width" => "initialiser 'fc2.bias' has shape [7] where the previous checkpoint has [6]",
+            "width" => "where the previous checkpoint has initialiser 'fc2.weight' of type Float, shape [6, 8]",
             "activation" => "is Tanh where the previous checkpoint has Relu",
-            "depth" => "operator 5 (in topological order) is Relu where the previous checkpoint has Identity",
+            "depth" => "where the previous checkpoint has the input 'x'",
             _ => "inputs x [1, 16] where the previous checkpoint has x [batch_size, 16]",
         };
         Assert.Contains(expected, e.Message);
