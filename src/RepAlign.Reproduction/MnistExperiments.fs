@@ -56,8 +56,8 @@ let mnistPairs ctx =
 /// How many images the structure prediction compares.
 let structureImages = 100
 
-/// How many training images the notebook's prediction is computed over (N).
-let structureN = 10000
+/// How many training images the notebook's prediction is computed over (N; the smoke profile takes 1,000).
+let structureN profile = match profile with Profile.Paper -> 10000 | Profile.Smoke -> 1000
 
 /// Item 8: the representational structure of 100 digits predicted from the data's input-output structure, as the
 /// mnist_structure notebook computes it: raw pixels (0–255) and one-hot labels of the first N = 10,000 training images,
@@ -70,7 +70,7 @@ let mnistStructure ctx =
     let order = Array.init (min structureImages train.Count) id |> Array.sortBy (fun i -> train.Labels[i]) // stable: by label, then index
     let n = order.Length
     let labels = order |> Array.map (fun i -> int train.Labels[i])
-    let count = min structureN train.Count
+    let count = min (structureN ctx.Profile) train.Count
     let pixels = train.Pixels.Slice(0, count * MnistDataset.PixelCount).ToArray()
     let rawRows = Array.init count (fun i -> Array.init MnistDataset.PixelCount (fun k -> int pixels[i * MnistDataset.PixelCount + k]))
     let allLabels = Array.init count (fun i -> int train.Labels[i])
