@@ -17,6 +17,8 @@ escape (the first 100 steps) reported beside it.
 
     /usr/bin/python3 benchmarks/crosscheck/crosscheck.py --repalign PATH [--out DIR] [--quick] [--json FILE]
 
+Run it from the repository root (it reads pipelines/ and data/mnist-10k).
+
 --quick shrinks the point-set networks (depth 4, width 32, 300 steps) and MNIST (500 images) for the test suite.
 """
 import argparse
@@ -24,6 +26,7 @@ import csv
 import gzip
 import json
 import os
+import shlex
 import struct
 import subprocess
 import sys
@@ -121,7 +124,7 @@ def train_points(onnx_path, activation, x, y, pairs, layer, lr, steps, loss_kind
 # ---------------------------------------------------------------- running RepAlign
 
 def repalign(binary, pipeline, out, sets):
-    cmd = [binary, "run", pipeline, "--out", out, "--csv"] + sum((["--set", s] for s in sets), [])
+    cmd = shlex.split(binary) + ["run", pipeline, "--out", out, "--csv"] + sum((["--set", s] for s in sets), [])
     started = time.time()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return time.time() - started
@@ -136,13 +139,11 @@ def repalign_records(run, pairs_count, layer, steps):
     return np.array([[by_key[(e, p)] for p in range(pairs_count)] for e in range(steps + 1)])
 
 
-def relative(a, b, upto=None):
-    """max over epochs and pairs of |a - b| / max_t |b|, per quantity (h, y, w)."""
-    a = a[:upto] if upto else a
-    b = b[:upto] if upto else b
-    scale = np.abs(b).max(axis=0)  # (pairs, 3)
+def relative(a, b, upto=None, scale_of=None):
+    """max over epochs (the first `upto`) and pairs of |a - b| / max_t |c|, per quantity (h, y, w); c = scale_of or b."""
+    scale = np.abs(b if scale_of is None else scale_of)[:upto].max(axis=0)  # (pairs, 3)
     scale[scale == 0] = 1.0
-    return [float((np.abs(a - b).max(axis=0) / scale)[:, q].max()) for q in range(3)]
+    return [float((np.abs(a[:upto] - b[:upto]).max(axis=0) / scale)[:, q].max()) for q in range(3)]
 
 
 def point_set_experiment(args, name, pipeline, sets, x, y, pairs, activation, lr, loss_kind, layer, steps):
@@ -160,6 +161,8 @@ def point_set_experiment(args, name, pipeline, sets, x, y, pairs, activation, lr
         "steps": steps,
         "repalign_vs_torch32": relative(ours, f32),
         "repalign_vs_torch32_first_100": relative(ours, f32, early + 1),
+        "repalign_vs_torch32_first_100_of_run_max": relative(ours, f32, early + 1, scale_of=f32[: steps + 1]),
+        "torch32_vs_torch64_first_100": relative(f32, f64, early + 1),
         "torch32_vs_torch64": relative(f32, f64),
         "repalign_vs_torch64": relative(ours, f64),
         "repalign_seconds": seconds,
@@ -282,7 +285,7 @@ def mnist(args, quick):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--repalign", required=True, help="the repalign executable")
+    p.add_argument("--repalign", required=True, help="the repalign command, e.g. src/RepAlign.Cli/bin/Release/net10.0/linux-x64/repalign")
     p.add_argument("--out", default="crosscheck-runs")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--json", help="write the results here")
