@@ -140,8 +140,9 @@ def repalign_records(run, pairs_count, layer, steps):
 
 
 def relative(a, b, upto=None, scale_of=None):
-    """max over epochs (the first `upto`) and pairs of |a - b| / max_t |c|, per quantity (h, y, w); c = scale_of or b."""
-    scale = np.abs(b if scale_of is None else scale_of)[:upto].max(axis=0)  # (pairs, 3)
+    """max over epochs (the first `upto`) and pairs of |a - b| / max_t |c|, per quantity (h, y, w); c = b over the
+    same epochs, or all of scale_of."""
+    scale = (np.abs(b[:upto]) if scale_of is None else np.abs(scale_of)).max(axis=0)  # (pairs, 3)
     scale[scale == 0] = 1.0
     return [float((np.abs(a[:upto] - b[:upto]).max(axis=0) / scale)[:, q].max()) for q in range(3)]
 
@@ -161,7 +162,7 @@ def point_set_experiment(args, name, pipeline, sets, x, y, pairs, activation, lr
         "steps": steps,
         "repalign_vs_torch32": relative(ours, f32),
         "repalign_vs_torch32_first_100": relative(ours, f32, early + 1),
-        "repalign_vs_torch32_first_100_of_run_max": relative(ours, f32, early + 1, scale_of=f32[: steps + 1]),
+        "repalign_vs_torch32_first_100_of_run_max": relative(ours, f32, early + 1, scale_of=f32),
         "torch32_vs_torch64_first_100": relative(f32, f64, early + 1),
         "torch32_vs_torch64": relative(f32, f64),
         "repalign_vs_torch64": relative(ours, f64),
