@@ -55,7 +55,8 @@ let xor ctx =
             let p = pairs |> Array.map (fun (a, b) -> predicted[a, b])
             let m = pairs |> Array.map (fun (a, b) -> measured[a, b])
             let r = Correlation.Pearson(ReadOnlySpan p, ReadOnlySpan m)
-            let worst = Array.map2 (fun p m -> abs (p - m) / abs m) p m |> Array.max
+            // Pairs whose measured distance is 0 (units dead for both points) have no relative error.
+            let worst = Array.map2 (fun p m -> abs (p - m) / abs m) p m |> Array.filter Double.IsFinite |> fun e -> if e.Length = 0 then nan else Array.max e
             yield regime, r, worst, predicted, measured, last[0].Loss, last[0].Epoch ]
     let rows =
         [ yield reported name "η_h/η_y used" ratio $"mean η_h over mean η_y of {rates.Kept} of {rates.Runs} fitted default runs (final-distance's rate runs), as the XOR notebook takes them"
