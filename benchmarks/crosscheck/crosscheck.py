@@ -267,8 +267,10 @@ def mnist(args, quick):
         return [float((np.abs(a - b) / scale)[:, :, q].max()) for q in range(3)]
 
     def weights_rel(a, b):
-        return max(float((pa.detach().double() - pb.detach().double()).abs().max() / pb.detach().double().abs().max())
-                   for pa, pb in zip(a.parameters(), b.parameters()))
+        """The largest parameter difference over the largest parameter (a bias that barely moves, its gradient a sum
+        with heavy cancellation, would dominate a per-tensor ratio without saying anything about training)."""
+        diff = max(float((pa.detach().double() - pb.detach().double()).abs().max()) for pa, pb in zip(a.parameters(), b.parameters()))
+        return diff / max(float(pb.detach().double().abs().max()) for pb in b.parameters())
 
     return {
         "experiment": "MNIST MLP",
