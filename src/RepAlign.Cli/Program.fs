@@ -18,6 +18,7 @@ let main argv =
         | Fit args -> Commands.fit args
         | Reanalyze args -> Commands.reanalyze args
         | Reproduce args -> Commands.reproduce args
+        | Fetch_Mnist args -> Commands.fetchMnist args
         | Inspect args -> Commands.inspect args
         | Runs args -> Commands.runs args
         | Keys _ -> Commands.keys ()

@@ -61,3 +61,19 @@ let adjust profile : Func<ExperimentSpec, ExperimentSpec> option =
     match profile with
     | Smoke -> Some(Func<_, _> shrink)
     | Paper -> None
+
+/// The MNIST folder of a reproduction: --data when given; for the paper profile's MNIST experiments the full set in
+/// the fetch-mnist cache (all 60,000 training digits, accuracy on the 10,000 test digits), which must be there; the
+/// smoke profile uses each pipeline's data.path (the shipped 10,000 digits).
+let mnistFolder profile (data: string option) (needsMnist: bool) =
+    match data, profile with
+    | Some folder, _ -> Some folder
+    | None, Paper when needsMnist ->
+        let folder = RepAlign.Core.Data.MnistPackage.DefaultFolder
+        if RepAlign.Core.Data.MnistPackage.IsPresent folder then Some folder
+        else
+            Throw.BadInput<string option>(
+                $"--profile paper: the MNIST experiments train on all 60,000 digits, which are not in {folder}: "
+                + RepAlign.Core.Data.MnistPackage.HowToGet folder
+                + " (or leave them out with --only, or use --profile smoke)")
+    | None, _ -> None

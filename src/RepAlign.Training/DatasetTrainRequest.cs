@@ -49,7 +49,7 @@ public sealed record DatasetTrainResult
     public string Message { get; init; } = "";
 
     /// <summary>
-    /// Mean training loss (0.5·MSE) of each epoch's mini-batches, weighted by batch rows, from the
+    /// Mean training loss (train.loss) of each epoch's mini-batches, weighted by batch rows, from the
     /// forward passes the updates used (training mode); one entry per completed epoch.
     /// </summary>
     public required double[] EpochLoss { get; init; }

@@ -10,7 +10,7 @@ namespace RepAlign.Training;
 
 /// <summary>
 /// Trains a network on a data set held in memory (e.g. MNIST) with full- or mini-batch SGD or Adam on
-/// 0.5·MSE, a seeded shuffle every epoch. At the start of every epoch e = 0 … E (and after the last),
+/// train.loss (0.5·MSE by default), a seeded shuffle every epoch (train.shuffle). At the start of every epoch e = 0 … E (and after the last),
 /// the tracked pairs are measured in eval mode and the checkpoint of e is written; the mean training
 /// loss of each epoch is recorded. The update step, epoch and checkpointing are
 /// <see cref="TrainingSession"/>'s, shared with <see cref="PointSetTrainer"/>.

@@ -11,7 +11,7 @@ namespace RepAlign.Training;
 
 /// <summary>
 /// Trains a network on a small point set (the paper's two points, XOR, context blobs) with SGD or
-/// Adam on 0.5·MSE and records, before every epoch's update (epochs 0 … E, or until the loss falls
+/// Adam on 0.5·MSE or MSE (train.loss) and records, before every epoch's update (epochs 0 … E, or until the loss falls
 /// below train.stop_loss), the loss and, for every tracked pair at each tracked layer, h2, y2, w and
 /// ‖ȳ − ȳ*‖² — taken from the same forward pass the update uses when the batch is full and the
 /// network has no dropout, otherwise from an extra eval-mode pass. The update step, epoch and
@@ -45,7 +45,7 @@ public static class PointSetTrainer
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var pass = fused ? session.Network.Forward(x) : session.Probe(x); // (n, d_in) → hidden (n, P_k), output (n, d_out)
-            var loss = TrainingSession.Loss(pass.Output, y);
+            var loss = session.Loss(pass.Output, y);
             recorder.Record(epoch, pass, loss);
 
             if (!double.IsFinite(recorder.Loss[epoch]))

@@ -60,7 +60,7 @@ public sealed record TrainResult
     /// <summary>Empty when completed; otherwise what happened and what to try.</summary>
     public string Message { get; init; } = "";
 
-    /// <summary>Loss (0.5·MSE over the training set) before each epoch's update; epochs + 1 entries when completed.</summary>
+    /// <summary>Loss (train.loss over the training set) before each epoch's update; epochs + 1 entries when completed.</summary>
     public required double[] Loss { get; init; }
 
 

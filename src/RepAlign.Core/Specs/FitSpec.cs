@@ -63,8 +63,15 @@ public sealed record ExperimentSpec
     /// <summary>One line on what the experiment shows.</summary>
     public string Description { get; init; } = "";
 
-    /// <summary>Independent trials (seeds train.seed, train.seed + 1, …) of every setting.</summary>
+    /// <summary>Independent trials of every setting, each with its own seed.</summary>
     public int Trials { get; init; } = 1;
+
+    /// <summary>
+    /// Seeds of a sweep. False (default): run k of the expansion (variants × grid points × trials, in file
+    /// order) trains from seed train.seed + k, so no two runs share initial weights. True: every setting
+    /// starts from the same weights, trial t from train.seed + t (to compare settings on one network).
+    /// </summary>
+    public bool SharedSeed { get; init; }
 
     /// <summary>The data set.</summary>
     public DataSpec Data { get; init; } = new();

@@ -51,6 +51,12 @@ public sealed record ModelSpec
     /// <summary>Whether layers have biases (initialised to zero).</summary>
     public bool Bias { get; init; } = true;
 
+    /// <summary>
+    /// An ONNX file whose weights replace the seeded initialisation ("" = none): a network of the same
+    /// architecture, e.g. another run's <c>epoch-00000.onnx</c> or a <c>torch.onnx.export</c> of the same model.
+    /// </summary>
+    public string Init { get; init; } = "";
+
     /// <summary>Dropout probability of the dropout MLP.</summary>
     public double DropoutP { get; init; } = 0.1;
 }

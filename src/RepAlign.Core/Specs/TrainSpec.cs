@@ -9,11 +9,26 @@ public enum OptimizerKind
     Adam,
 }
 
-/// <summary>Training: optimiser, learning rate, epochs, seed and batching. Loss is 0.5·MSE.</summary>
+/// <summary>Training losses.</summary>
+public enum LossKind
+{
+    /// <summary>0.5 · mean squared error over rows and outputs (the paper's code for every experiment but XOR).</summary>
+    HalfMse,
+    /// <summary>Mean squared error over rows and outputs, PyTorch's <c>nn.MSELoss()</c> (the paper's XOR notebook).</summary>
+    Mse,
+}
+
+/// <summary>Training: optimiser, loss, learning rate, epochs, seed and batching.</summary>
 public sealed record TrainSpec
 {
     /// <summary>Optimiser.</summary>
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+
+    /// <summary>Loss: 0.5·MSE (default) or MSE.</summary>
+    public LossKind Loss { get; init; } = LossKind.HalfMse;
+
+    /// <summary>Whether mini-batches visit the rows in a fresh seeded random order every epoch (false: file order).</summary>
+    public bool Shuffle { get; init; } = true;
 
     /// <summary>Learning rate (&gt; 0).</summary>
     public double Lr { get; init; } = 0.005;

@@ -48,6 +48,7 @@ public sealed record PipelineDocument(ExperimentSpec Base, IReadOnlyList<Variant
             grid = grid.SelectMany(point => axis.Values.Select(v => new List<(SweepAxis, object)>(point) { (axis, v) })).ToList();
         }
         var points = new List<RunPoint>();
+        var setting = 0; // index of the (variant, grid point) setting, for the derived seeds
         foreach (var variant in variants)
         {
             var spec = variant.Assignments.Aggregate(Base, (s, a) => PipelineFile.Apply(s, a));
@@ -62,7 +63,7 @@ public sealed record PipelineDocument(ExperimentSpec Base, IReadOnlyList<Variant
                 }
                 for (var t = 0; t < Base.Trials; t++)
                 {
-                    var trialSpec = pointSpec with { Train = pointSpec.Train with { Seed = pointSpec.Train.Seed + t } };
+                    var trialSpec = pointSpec with { Train = pointSpec.Train with { Seed = DerivedSeed(pointSpec, setting, t) } };
                     trialSpec = PipelineFile.Validate(finish is null ? trialSpec : finish(trialSpec), fileName);
                     var parts = new List<string>();
                     if (variant.Name.Length > 0) parts.Add(variant.Name);
@@ -70,9 +71,24 @@ public sealed record PipelineDocument(ExperimentSpec Base, IReadOnlyList<Variant
                     parts.Add("t" + t.ToString(CultureInfo.InvariantCulture));
                     points.Add(new RunPoint(Safe(string.Join("_", parts)), variant.Name, t, settings, trialSpec));
                 }
+                setting++;
             }
         }
         return points;
+    }
+
+    /// <summary>
+    /// The seed of trial <paramref name="trial"/> of setting <paramref name="setting"/> (variants × grid points in
+    /// file order): train.seed + setting · trials + trial, or train.seed + trial with experiment.shared_seed.
+    /// A file that expands to one run keeps train.seed.
+    /// </summary>
+    private int DerivedSeed(ExperimentSpec spec, int setting, int trial)
+    {
+        var offset = Base.SharedSeed ? trial : (long)setting * Base.Trials + trial;
+        var seed = spec.Train.Seed + offset;
+        if (seed > int.MaxValue)
+            Throw.BadInput($"train.seed: found {spec.Train.Seed}, expected a value that leaves room for the {offset} derived seeds above it (at most {int.MaxValue - offset})");
+        return (int)seed;
     }
 
     private static string Safe(string label) =>

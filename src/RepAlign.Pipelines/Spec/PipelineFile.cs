@@ -150,6 +150,8 @@ public static class PipelineFile
             Throw.BadInput($"{fileName}: track.layers: found layer {bad}, expected indices below {depth}, the number of hidden layers of this {SnakeCase.Of(spec.Model.Kind)} with model.depth = {spec.Model.Depth} (hidden layers are 0..{depth - 1})");
         if (spec.Fit.WindowStart is { } ws && spec.Fit.WindowEnd is { } we && we <= ws)
             Throw.BadInput($"{fileName}: fit.window_end: found {we}, expected a value above fit.window_start = {ws}");
+        if (spec.Train.Loss == LossKind.Mse && spec.Fit.FitLoss)
+            Throw.BadInput($"{fileName}: fit.fit_loss: found true with train.loss = \"mse\", expected false (the analytic loss curve η_ybar is fitted to is 0.5·MSE; set fit.fit_loss = false or train.loss = \"half_mse\")");
         if (spec.Train.StopLoss > 0 && spec.Data.Kind == DataKind.Mnist)
             Throw.BadInput($"{fileName}: train.stop_loss: found {Format(spec.Train.StopLoss)}, expected 0 for data.kind = mnist (stopping at a loss applies to point-set data: two_point, xor, context_blobs)");
         return spec;

@@ -16,7 +16,8 @@ public static class PipelineKeys
     private static IEnumerable<PipelineKey> Build()
     {
         yield return PipelineKey.Text("experiment.name", "Experiment name; names the run store folder runs/<name>/.", (s, v) => s with { Name = v });
-        yield return PipelineKey.Int("experiment.trials", "Independent trials of every setting (seeds train.seed, train.seed + 1, …), run in parallel.", 1, (s, v) => s with { Trials = v });
+        yield return PipelineKey.Int("experiment.trials", "Independent trials of every setting, run in parallel, each with its own seed.", 1, (s, v) => s with { Trials = v });
+        yield return PipelineKey.Bool("experiment.shared_seed", "false: run k of a sweep (variants × grid × trials, file order) gets seed train.seed + k; true: every setting starts from the same weights (trial t: train.seed + t).", (s, v) => s with { SharedSeed = v });
         yield return PipelineKey.Text("experiment.description", "One line on what the experiment shows.", (s, v) => s with { Description = v });
 
         yield return PipelineKey.Enum<DataKind>("data.kind", "Data set: the paper's two points, XOR, context blobs, or MNIST digits from IDX files.", (s, v) => s with { Data = s.Data with { Kind = v } });
@@ -33,12 +34,15 @@ public static class PipelineKeys
         yield return PipelineKey.Int("model.depth", "Number of hidden layers L.", 1, (s, v) => s with { Model = s.Model with { Depth = v } });
         yield return PipelineKey.Enum<Activation>("model.activation", "Nonlinearity after each hidden layer.", (s, v) => s with { Model = s.Model with { Activation = v } });
         yield return PipelineKey.Float("model.gain", "Gain of the xavier_normal initialisation.", 0, true, (s, v) => s with { Model = s.Model with { Gain = v } });
+        yield return PipelineKey.Text("model.init", "ONNX file whose weights replace the seeded initialisation (same architecture; \"\" = none), e.g. another run's checkpoints/epoch-00000.onnx.", (s, v) => s with { Model = s.Model with { Init = v } });
         yield return PipelineKey.Bool("model.bias", "Whether layers have (zero-initialised) biases.", (s, v) => s with { Model = s.Model with { Bias = v } });
 
         yield return PipelineKey.Enum<OptimizerKind>("train.optimizer", "Optimiser.", (s, v) => s with { Train = s.Train with { Optimizer = v } });
+        yield return PipelineKey.Enum<LossKind>("train.loss", "half_mse: 0.5·MSE (the paper's code); mse: MSE, PyTorch's nn.MSELoss() (the paper's XOR notebook).", (s, v) => s with { Train = s.Train with { Loss = v } });
+        yield return PipelineKey.Bool("train.shuffle", "Mini-batches in a fresh seeded random order every epoch (false: the data's order).", (s, v) => s with { Train = s.Train with { Shuffle = v } });
         yield return PipelineKey.Float("train.lr", "Learning rate.", 0, true, (s, v) => s with { Train = s.Train with { Lr = v } });
         yield return PipelineKey.Int("train.epochs", "Number of epochs.", 1, (s, v) => s with { Train = s.Train with { Epochs = v } });
-        yield return PipelineKey.Int("train.seed", "Seed of the initial weights.", 0, (s, v) => s with { Train = s.Train with { Seed = v } });
+        yield return PipelineKey.Int("train.seed", "Seed of the initial weights and the shuffle (sweeps derive one per run from it, see experiment.shared_seed).", 0, (s, v) => s with { Train = s.Train with { Seed = v } });
         yield return PipelineKey.Int("train.batch", "Mini-batch size; 0 = full batch.", 0, (s, v) => s with { Train = s.Train with { Batch = v } });
         yield return PipelineKey.Float("train.stop_loss", "Stop once the full-batch loss falls below this; 0 = run every epoch (point-set data only).", 0, false, (s, v) => s with { Train = s.Train with { StopLoss = v } });
         yield return PipelineKey.Int("train.threads", "libtorch threads of the run.", 1, (s, v) => s with { Train = s.Train with { Threads = v } });

@@ -6,10 +6,14 @@ namespace RepAlign.Pipelines.Stages;
 
 /// <summary>The MNIST images of a run: the training part the network learns from and the held-out part.</summary>
 /// <param name="Train">Images 0 … N − k − 1 of the IDX file (pairs index into these; their indices are the file's).</param>
-/// <param name="HeldOut">The last k images of the file (validation accuracy).</param>
+/// <param name="HeldOut">The last k images of the file, or with <c>data.held_out = 0</c> the folder's official test set (accuracy).</param>
 public sealed record MnistData(MnistDataset Train, MnistDataset HeldOut)
 {
-    /// <summary>Loads <c>data.path</c> with <c>data.normalize</c> and splits off the last <c>data.held_out</c> images.</summary>
+    /// <summary>
+    /// Loads <c>data.path</c> with <c>data.normalize</c> and splits off the last <c>data.held_out</c> images. With
+    /// <c>data.held_out = 0</c> every training image is trained on, and accuracy is measured on the folder's
+    /// <c>t10k-images-idx3-ubyte</c>/<c>t10k-labels-idx1-ubyte</c> (plain or .gz) when it has them (none otherwise).
+    /// </summary>
     /// <remarks>The shipped set interleaves the classes, so its last images are class-balanced; a split by position
     /// keeps every training image's index equal to its index in the file, which is what pair tables and CSV pair files use.</remarks>
     public static MnistData Load(DataSpec data)
@@ -18,9 +22,15 @@ public sealed record MnistData(MnistDataset Train, MnistDataset HeldOut)
         var all = MnistDataset.Load(data.Path, MnistSplit.Train, normalization);
         if (data.HeldOut >= all.Count)
             Throw.BadInput($"data.held_out: found {data.HeldOut}, expected fewer than the {all.Count} images in {data.Path}");
+        if (data.HeldOut == 0)
+            return new MnistData(all, HasTestFiles(data.Path) ? MnistDataset.Load(data.Path, MnistSplit.Test, normalization) : all.Subset([]));
         var cut = all.Count - data.HeldOut;
         var train = all.Subset(Enumerable.Range(0, cut).ToArray());
         var heldOut = all.Subset(Enumerable.Range(cut, data.HeldOut).ToArray());
         return new MnistData(train, heldOut);
     }
+
+    /// <summary>Whether a folder holds the official test files (t10k images and labels, plain or .gz).</summary>
+    public static bool HasTestFiles(string folder) =>
+        new[] { "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" }.All(f => File.Exists(Path.Combine(folder, f)) || File.Exists(Path.Combine(folder, f + ".gz")));
 }

@@ -31,6 +31,7 @@ internal sealed class TrainingSession : IDisposable
         try
         {
             Network = NetworkFactory.Create(model, inputDim, outputDim, generator);
+            if (model.Init.Length > 0) OnnxWeights.Load(Network, model.Init);
             Network.train();
             optimizer = train.Optimizer switch
             {
@@ -56,11 +57,15 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>The network (left in training mode between calls).</summary>
     public RepNetwork Network { get; }
 
-    /// <summary>The loss of the whole method: 0.5 · mean squared error over rows and outputs.</summary>
-    public static Tensor Loss(Tensor prediction, Tensor target)
+    /// <summary>The training loss of <see cref="TrainSpec.Loss"/>: 0.5 · MSE or MSE, the mean over rows and outputs.</summary>
+    public Tensor Loss(Tensor prediction, Tensor target) => Loss(Train.Loss, prediction, target);
+
+    /// <summary>The loss <paramref name="kind"/> of a prediction: 0.5 · MSE or MSE, the mean over rows and outputs.</summary>
+    public static Tensor Loss(LossKind kind, Tensor prediction, Tensor target)
     {
-        using var mse = nn.functional.mse_loss(prediction, target);
-        return mse.mul(Half);
+        var mse = nn.functional.mse_loss(prediction, target);
+        if (kind == LossKind.Mse) return mse;
+        using (mse) return mse.mul(Half);
     }
 
     /// <summary>One optimiser step on the gradient of <paramref name="loss"/>.</summary>
@@ -73,7 +78,7 @@ internal sealed class TrainingSession : IDisposable
 
     /// <summary>
     /// One epoch over (x, y): with <paramref name="batch"/> = 0 or ≥ N a single full-batch step in row
-    /// order; otherwise the rows in a seeded random order, ⌈N / batch⌉ steps, each in its own dispose
+    /// order; otherwise the rows in a seeded random order (row order when <see cref="TrainSpec.Shuffle"/> is false), ⌈N / batch⌉ steps, each in its own dispose
     /// scope. Returns the mean training loss of the epoch (each step's loss weighted by its rows), taken
     /// from the forward passes the updates used; NaN or ∞ when a step diverged (the epoch stops there).
     /// </summary>
@@ -88,7 +93,7 @@ internal sealed class TrainingSession : IDisposable
             if (double.IsFinite(value)) Update(loss);
             return value;
         }
-        using var order = randperm(n, generator: generator); // (N)
+        using var order = Train.Shuffle ? randperm(n, generator: generator) : arange(n, dtype: ScalarType.Int64); // (N)
         var sum = 0.0;
         for (long start = 0; start < n; start += batch)
         {

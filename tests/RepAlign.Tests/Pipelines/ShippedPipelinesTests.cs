@@ -10,7 +10,7 @@ public class ShippedPipelinesTests
         { "two-points.toml", 1 },
         { "mnist-pairs.toml", 1 },
         { "depth.toml", 1 },
-        { "architectures.toml", 13 },
+        { "architectures.toml", 14 },
         { "init-scale.toml", 7 },
         { "alternative-dynamics.toml", 5 },
         { "final-distance.toml", 25 },
