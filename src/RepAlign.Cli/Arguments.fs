@@ -13,9 +13,11 @@ type RunArgs =
     | [<Unique>] Threads of n: int
     | [<Unique>] Runs_Root of dir: string
     | Csv
+    | No_Wait
     interface IArgParserTemplate with
         member s.Usage =
             match s with
+            | No_Wait -> "when another process is using the run folder, exit with code 2 at once instead of waiting for it."
             | Pipeline _ -> "pipeline file (TOML), e.g. pipelines/two-points.toml."
             | Set _ -> "override a pipeline key, e.g. --set model.width=64 (repeatable). Keys: see 'repalign keys'."
             | Out _ -> "run folder (default runs/<experiment>/<run-id>, the id derived from the training settings)."
@@ -114,6 +116,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Runs of ParseResults<RunsArgs>
     | [<CliPrefix(CliPrefix.None)>] Keys of ParseResults<KeysArgs>
     | [<AltCommandLine("-V")>] Version
+    | Verbose
     interface IArgParserTemplate with
         member s.Usage =
             match s with
@@ -125,3 +128,4 @@ type Command =
             | Runs _ -> "list runs, their stages and states."
             | Keys _ -> "list every pipeline key, its meaning and accepted values."
             | Version -> "print the version."
+            | Verbose -> "on an error, also print its stack trace (may be given anywhere on the command line)."

@@ -34,15 +34,15 @@ let run (args: ParseResults<RunArgs>) =
             To = (args.TryGetResult RunArgs.To |> Option.toObj),
             Csv = args.Contains RunArgs.Csv,
             Device = (args.TryGetResult RunArgs.Device |> Option.toObj),
-            Threads = (args.TryGetResult RunArgs.Threads |> Option.toNullable))
+            Threads = (args.TryGetResult RunArgs.Threads |> Option.toNullable),
+            NoWait = args.Contains RunArgs.No_Wait)
     let result = Terminal.withProgress (fun observer -> PipelineRunner.Run(request, stages () |> List.toArray, observer))
     if result.Succeeded then
         Terminal.info $"done: {result.Layout.Root}"
         if File.Exists result.Layout.Report then Terminal.info $"report: {result.Layout.Report}"
         0
     else
-        Terminal.error $"stage '{result.FailedStage}' failed: {result.Message}"
-        Terminal.error $"details in {result.Layout.Manifest}"
+        Terminal.failure $"stage '{result.FailedStage}' failed: {result.Message} (details in {result.Layout.Manifest})" (Option.ofObj result.Error)
         1
 
 /// repalign fit
@@ -66,6 +66,8 @@ let fit (args: ParseResults<FitArgs>) =
     let trajectory = TrajectoryCsv.Read path
     let input = TrajectoryInput(0, 0, 0, 1, -1, -1, dx2, dy2, trajectory)
     let fits, curves = BulkFit.Run([| input |], BulkFit.Options spec).ToTuple()
+    // One trajectory that cannot be fitted is bad input (exit 2, nothing written); in bulk the row keeps its status.
+    if fits[0].Status = SnakeCase.Of(RepAlign.Theory.FitStatus.DegenerateInput) then Throw.BadInput($"{path}: {fits[0].Message}")
     let out = args.GetResult(FitArgs.Out, defaultValue = "fit-out")
     let fitsPath = Path.Combine(out, "fit", "fits.parquet")
     TableFile.Write(fits, fitsPath, true)
@@ -101,7 +103,7 @@ let reanalyze (args: ParseResults<ReanalyzeArgs>) =
         Terminal.info $"done: {result.Layout.Root}"
         0
     else
-        Terminal.error $"stage '{result.FailedStage}' failed: {result.Message}"
+        Terminal.failure $"stage '{result.FailedStage}' failed: {result.Message} (details in {result.Layout.Manifest})" (Option.ofObj result.Error)
         1
 
 /// repalign reproduce

@@ -29,6 +29,10 @@ public sealed class ExtractStage : IStage
     };
 
     /// <inheritdoc />
+    /// <remarks>Besides the train stage's outputs (checkpoints, their index, online metrics): the IDX files and a pair CSV.</remarks>
+    public IReadOnlyList<string> Inputs(Core.Specs.ExperimentSpec spec, RunLayout layout) => MnistData.FilesWithPairs(spec);
+
+    /// <inheritdoc />
     public StageOutcome Run(StageContext context)
     {
         var spec = context.Spec;

@@ -9,6 +9,22 @@ namespace RepAlign.Pipelines.Stages;
 /// <param name="HeldOut">The last k images of the file (validation accuracy).</param>
 public sealed record MnistData(MnistDataset Train, MnistDataset HeldOut)
 {
+    /// <summary>The files <see cref="Load"/> reads (the training split's IDX images and labels); none for other data kinds.</summary>
+    public static IReadOnlyList<string> Files(DataSpec data)
+    {
+        if (data.Kind != DataKind.Mnist) return [];
+        var (images, labels) = MnistDataset.Files(data.Path, MnistSplit.Train);
+        return [images, labels];
+    }
+
+    /// <summary>The files a data-set stage reads from outside the run folder: <see cref="Files"/> and a pair CSV named by <c>extract.pairs</c>.</summary>
+    public static IReadOnlyList<string> FilesWithPairs(ExperimentSpec spec)
+    {
+        var files = Files(spec.Data).ToList();
+        if (spec.Data.Kind == DataKind.Mnist && PairSelection.Parse(spec.Extract.Pairs).FilePath is { } csv) files.Add(csv);
+        return files;
+    }
+
     /// <summary>Loads <c>data.path</c> with <c>data.normalize</c> and splits off the last <c>data.held_out</c> images.</summary>
     /// <remarks>The shipped set interleaves the classes, so its last images are class-balanced; a split by position
     /// keeps every training image's index equal to its index in the file, which is what pair tables and CSV pair files use.</remarks>
