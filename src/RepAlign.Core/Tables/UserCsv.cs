@@ -49,7 +49,8 @@ public static class UserCsv
                 var cells = new string[row.ColCount];
                 for (var i = 0; i < cells.Length; i++) cells[i] = row[i].ToString();
                 if (cells.All(string.IsNullOrWhiteSpace)) continue;
-                rows.Add(new CsvRow(row.LineNumberFrom, cells));
+                // Sep 0.17 numbers the first row's start as line 2; every later row's start is right.
+                rows.Add(new CsvRow(row.RowIndex == 0 ? 1 : row.LineNumberFrom, cells));
             }
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException or ArgumentException or System.Text.DecoderFallbackException)
