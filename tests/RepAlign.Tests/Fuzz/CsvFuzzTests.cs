@@ -14,6 +14,9 @@ public class CsvFuzzTests
 
     private static readonly string[] Endings = ["\n", "\r\n", "\r"];
 
+    /// <summary>Stands for the file's line ending inside a generated block of rows.</summary>
+    private const string LineBreak = "\u0001";
+
     /// <summary>One cell: a plain token, a quoted one (maybe with separators, quotes or line breaks inside), or an unterminated quote.</summary>
     private static readonly Gen<string> Cell = Gen.Frequency(
         (6, Gen.OneOfConst(Numbers)),
@@ -21,8 +24,9 @@ public class CsvFuzzTests
         (1, Gen.OneOfConst("\"1,2\"", "\"a\"\"b\"", "\"3\n4\"", "\"5\r\n\"", "\"unterminated", "a\"b", "\"\"")));
 
     /// <summary>A CSV file: optional BOM, a header drawn from <paramref name="headers"/>, rows of cells with a line ending per file, stray blank lines.</summary>
-    private static Gen<string> CsvText(Gen<string> header, Gen<string> row) =>
-        Gen.Select(Gen.Bool, header, row.Array[0, 8], Gen.OneOfConst(Endings), Gen.Int[0, 9], Gen.Bool,
+    /// <remarks>A row may hold several lines joined by <see cref="LineBreak"/>, which becomes the file's line ending.</remarks>
+    private static Gen<string> CsvText(Gen<string> header, Gen<string> row, int maxRows = 8) =>
+        Gen.Select(Gen.Bool, header, row.Array[0, maxRows], Gen.OneOfConst(Endings), Gen.Int[0, 9], Gen.Bool,
             (bom, h, rows, eol, blankAt, finalEol) =>
             {
                 var sb = new StringBuilder();
@@ -32,7 +36,7 @@ public class CsvFuzzTests
                 {
                     sb.Append(eol);
                     if (i == blankAt) sb.Append(eol);
-                    sb.Append(rows[i]);
+                    sb.Append(rows[i].Replace(LineBreak, eol, StringComparison.Ordinal));
                 }
                 if (finalEol) sb.Append(eol);
                 return sb.ToString();
@@ -64,14 +68,24 @@ public class CsvFuzzTests
     }
 
     private static readonly Gen<string> TrajectoryHeader = Gen.Frequency(
-        (8, Gen.OneOfConst("epoch,h2,y2,w", "epoch,h2,y2,w,loss,ybar0", "w,y2,h2,epoch", "\"epoch\",\"h2\",\"y2\",\"w\"", "Epoch, H2, Y2, W", "epoch,h2,y2,w,extra")),
-        (1, Gen.OneOfConst("epoch,h2,y2", "", "epoch;h2;y2;w", "epoch,h2,h2,y2,w", "h2,y2,w")));
+        (10, Gen.OneOfConst("epoch,h2,y2,w", "epoch,h2,y2,w,loss,ybar0", "\"epoch\",\"h2\",\"y2\",\"w\"", "Epoch, H2, Y2, W", "epoch,h2,y2,w,extra")),
+        (1, Gen.OneOfConst("epoch,h2,y2", "", "epoch;h2;y2;w", "epoch,h2,h2,y2,w", "h2,y2,w", "w,y2,h2,epoch")));
 
-    /// <summary>Rows that are mostly well formed (so many files reach the fit) with epochs that may be unsorted or repeated.</summary>
-    private static readonly Gen<string> TrajectoryRow = Gen.Frequency(
-        (6, Gen.Select(Gen.Int[0, 12], Gen.Double[0.01, 5], Gen.Double[-2, 2], Gen.Double[-2, 2],
-            (e, h, y, w) => FormattableString.Invariant($"{e},{h:R},{y:R},{w:R}"))),
-        (2, Cell.Array[3, 6].Select(cells => string.Join(',', cells))));
+    /// <summary>The cells after the epoch: mostly well formed (so many files reach the fit), sometimes any cells.</summary>
+    private static readonly Gen<string> TrajectoryValues = Gen.Frequency(
+        (14, Gen.Select(Gen.Double[0.01, 5], Gen.Double[-2, 2], Gen.Double[-2, 2], (h, y, w) => FormattableString.Invariant($"{h:R},{y:R},{w:R}"))),
+        (1, Cell.Array[2, 5].Select(cells => string.Join(',', cells))));
+
+    /// <summary>Rows with epochs in order, repeated, reversed or swapped at one place; the epoch cell itself sometimes malformed.</summary>
+    private static readonly Gen<string> TrajectoryRows = Gen.Select(TrajectoryValues.Array[0, 8], Gen.Int[0, 9], Gen.Int[0, 7], Gen.OneOfConst(Numbers),
+        (values, order, at, odd) =>
+        {
+            var epochs = Enumerable.Range(0, values.Length).Select(i => (i * 10).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            if (order == 7 && epochs.Length > 1) epochs[at % epochs.Length] = epochs[(at + 1) % epochs.Length];
+            if (order == 8) Array.Reverse(epochs);
+            if (order == 9 && epochs.Length > 0) epochs[at % epochs.Length] = odd;
+            return string.Join(LineBreak, values.Select((v, i) => $"{epochs[i]},{v}"));
+        });
 
     [Fact]
     public void TrajectoryCsvsThroughFitEndWithExit0Or2AndNoPartialOutput()
@@ -79,7 +93,7 @@ public class CsvFuzzTests
         using var scratch = new ScratchFolder();
         var tally = new FuzzCheck.Tally();
         long n = 0;
-        CsvText(TrajectoryHeader, TrajectoryRow).Sample(text =>
+        CsvText(TrajectoryHeader, TrajectoryRows, maxRows: 1).Sample(text =>
         {
             var k = Interlocked.Increment(ref n);
             var path = scratch.File($"trajectory-{k}.csv");

@@ -51,7 +51,21 @@ public class IdxFuzzTests
         using var scratch = new ScratchFolder();
         var tally = new FuzzCheck.Tally();
         long n = 0;
-        Gen.Select(OnDisk(IdxFile(0x00000803u, 3)), OnDisk(IdxFile(0x00000801u, 1))).Sample((images, labels) =>
+        var consistent = Gen.Select(Gen.Int[1, 12], Gen.Bool, (count, gz) =>
+        {
+            byte[] Header(uint magic, params int[] dims)
+            {
+                var h = new byte[4 + 4 * dims.Length];
+                BinaryPrimitives.WriteUInt32BigEndian(h, magic);
+                for (var i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(h.AsSpan(4 + 4 * i), dims[i]);
+                return h;
+            }
+            var images = Header(0x00000803u, count, 28, 28).Concat(new byte[count * 784]).ToArray();
+            var labels = Header(0x00000801u, count).Concat(Enumerable.Range(0, count).Select(i => (byte)(i % 10))).ToArray();
+            return gz ? (Gzip(images), Gzip(labels)) : (images, labels);
+        });
+        var any = Gen.Select(OnDisk(IdxFile(0x00000803u, 3)), OnDisk(IdxFile(0x00000801u, 1)));
+        Gen.Frequency((1, consistent), (4, any)).Sample((images, labels) =>
         {
             var k = Interlocked.Increment(ref n);
             var imagesPath = scratch.File($"images-{k}");
@@ -62,7 +76,7 @@ public class IdxFuzzTests
             File.Delete(imagesPath);
             File.Delete(labelsPath);
         }, iter: FuzzCheck.Cases, threads: 1);
-        tally.AssertSeen(FuzzCheck.Cases, 5, 200);
+        tally.AssertSeen(FuzzCheck.Cases, 100, 200);
     }
 
     [Fact]
