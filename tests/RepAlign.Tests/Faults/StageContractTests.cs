@@ -94,10 +94,10 @@ public class StageContractTests
         Assert.Equal(Hashing.File(images), RunManifest.Read(first.Layout.Manifest).Stages["train"].Inputs[images]);
     }
 
-    /// <summary>A report with every plot id (a GUID) and number replaced by #: its sections and series, not its timings.</summary>
+    /// <summary>A report with every plot id (a GUID, with or without dashes) and number replaced by #: its sections and series, not its timings.</summary>
     private static string Shape(string html) =>
         System.Text.RegularExpressions.Regex.Replace(
-            System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(html), "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", "#"),
+            System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(html), "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}", "#"),
             "[-+0-9.eE]+", "#");
 
     private sealed class Throwing(string name, Exception error) : IStage
