@@ -83,7 +83,7 @@ public static class TinyRuns
         using var process = Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(5));
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(15));
         await process.WaitForExitAsync(cancel.Token);
         return (process.ExitCode, await stderr, await stdout);
     }
