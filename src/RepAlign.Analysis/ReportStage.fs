@@ -18,6 +18,8 @@ type ReportStage() =
         member _.Name = "report"
         member _.DependsOn = [| "fit"; "analyze" |]
         member _.Parameters spec = box {| report = spec.Report; name = spec.Name; model = spec.Model; train = spec.Train; data = spec.Data |}
+        /// The tables of train and extract it shows where they were written (optional: absent ones hash as "absent").
+        member _.Inputs(_, layout) = [| layout.Loss; layout.Probe; layout.Accuracy; layout.Curves |]
         member _.Run context =
             let layout = context.Layout
             let spec = context.Spec

@@ -17,6 +17,7 @@ type RunArgs =
     | Slurm_Opt of options: string
     | [<Unique>] Shards of n: int
     | [<Unique>] Task of task: string
+    | No_Wait
     interface IArgParserTemplate with
         member s.Usage =
             match s with
@@ -24,6 +25,7 @@ type RunArgs =
             | Slurm_Opt _ -> "sbatch options for every job, e.g. --slurm-opt \"--partition=cpu --time=02:00:00 --mem=4G\" (repeatable)."
             | Shards _ -> "with --executor slurm: array tasks a single MNIST run's extraction and fitting split into (default 4)."
             | Task _ -> "one piece of a cluster run, as its jobs run it: point:I, gather, extract:K, fit:K or merge (with the same --shards)."
+            | No_Wait -> "when another process is using the run folder, exit with code 2 at once instead of waiting for it."
             | Pipeline _ -> "pipeline file (TOML), e.g. pipelines/two-points.toml."
             | Set _ -> "override a pipeline key, e.g. --set model.width=64 (repeatable). Keys: see 'repalign keys'."
             | Out _ -> "run folder (default runs/<experiment>/<run-id>, the id derived from the training settings)."
@@ -142,6 +144,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Runs of ParseResults<RunsArgs>
     | [<CliPrefix(CliPrefix.None)>] Keys of ParseResults<KeysArgs>
     | [<AltCommandLine("-V")>] Version
+    | Verbose
     interface IArgParserTemplate with
         member s.Usage =
             match s with
@@ -154,3 +157,4 @@ type Command =
             | Runs _ -> "list runs, their stages and states."
             | Keys _ -> "list every pipeline key, its meaning and accepted values."
             | Version -> "print the version."
+            | Verbose -> "on an error, also print its stack trace (may be given anywhere on the command line)."

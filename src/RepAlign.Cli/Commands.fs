@@ -36,7 +36,8 @@ let run (args: ParseResults<RunArgs>) =
             To = (args.TryGetResult RunArgs.To |> Option.toObj),
             Csv = args.Contains RunArgs.Csv,
             Device = (args.TryGetResult RunArgs.Device |> Option.map (parseEnum<Specs.Device> "--device" "extract.device") |> Option.toNullable),
-            Threads = (args.TryGetResult RunArgs.Threads |> Option.toNullable))
+            Threads = (args.TryGetResult RunArgs.Threads |> Option.toNullable),
+            NoWait = args.Contains RunArgs.No_Wait)
     let slurmOpts = args.GetResults RunArgs.Slurm_Opt
     let shards = args.TryGetResult RunArgs.Shards
     let run observer =
@@ -54,8 +55,7 @@ let run (args: ParseResults<RunArgs>) =
         if File.Exists result.Layout.Report then Terminal.info $"report: {result.Layout.Report}"
         0
     else
-        Terminal.error $"stage '{result.FailedStage}' failed: {result.Message}"
-        Terminal.error $"details in {result.Layout.Manifest}"
+        Terminal.failure $"stage '{result.FailedStage}' failed: {result.Message} (details in {result.Layout.Manifest})" (Option.ofObj result.Error)
         1
 
 /// repalign fit
@@ -88,6 +88,8 @@ let fit (args: ParseResults<FitArgs>) =
         if inputs.Count = 1 then BulkFit.Run(inputs, BulkFit.Options spec).ToTuple()
         else Terminal.withProgress (fun observer ->
                  BulkFit.Run(inputs, BulkFit.Options spec, observer.Progress("fitting", int64 inputs.Count)).ToTuple())
+    // One trajectory that cannot be fitted is bad input (exit 2, nothing written); in bulk the row keeps its status.
+    if not isTable && fits[0].Status = SnakeCase.Of(RepAlign.Theory.FitStatus.DegenerateInput) then Throw.BadInput($"{path}: {fits[0].Message}")
     let out = args.GetResult(FitArgs.Out, defaultValue = "fit-out")
     let fitsPath = Path.Combine(out, "fit", "fits.parquet")
     TableFile.Write(fits, fitsPath, true)
@@ -134,7 +136,7 @@ let reanalyze (args: ParseResults<ReanalyzeArgs>) =
         Terminal.info $"done: {result.Layout.Root}"
         0
     else
-        Terminal.error $"stage '{result.FailedStage}' failed: {result.Message}"
+        Terminal.failure $"stage '{result.FailedStage}' failed: {result.Message} (details in {result.Layout.Manifest})" (Option.ofObj result.Error)
         1
 
 /// repalign reproduce

@@ -11,6 +11,16 @@ let private esc (s: string) = Markup.Escape s
 /// Prints an error in red on standard error.
 let error (message: string) = Console.Error.WriteLine($"error: {message}")
 
+/// Whether errors show their stack trace (--verbose anywhere on the command line); set once by main.
+let mutable verbose = false
+
+/// Prints a failure as one line on standard error; the exception's stack trace follows only with --verbose.
+let failure (message: string) (error: exn option) =
+    Console.Error.WriteLine($"error: {message}")
+    match error with
+    | Some e when verbose -> Console.Error.WriteLine(e.ToString())
+    | _ -> ()
+
 /// Prints a line.
 let info (message: string) = AnsiConsole.MarkupLine(esc message)
 
@@ -19,6 +29,7 @@ type Observer(ctx: ProgressContext option) =
     interface IRunObserver with
         member _.StageSkipped(stage, reason) = AnsiConsole.MarkupLine($"[grey]· {esc stage}: skipped ({esc reason})[/]")
         member _.StageStarted stage = AnsiConsole.MarkupLine($"[blue]▶ {esc stage}[/]")
+        member _.Waiting message = Console.Error.WriteLine($"waiting: {message}")
         member _.StageFinished(stage, record) =
             match record.State with
             | StageState.Done -> AnsiConsole.MarkupLine($"[green]✓ {esc stage}[/] ({record.Seconds:F1} s) {esc record.Message}")

@@ -11,6 +11,9 @@ open RepAlign.Cli.Arguments
 let main argv =
     let parser = ArgumentParser.Create<Command>(programName = "repalign")
     if Console.IsOutputRedirected then Spectre.Console.AnsiConsole.Profile.Width <- 200
+    // --verbose may stand anywhere (before or after the subcommand's arguments).
+    Terminal.verbose <- argv |> Array.contains "--verbose"
+    let argv = argv |> Array.filter (fun a -> a <> "--verbose")
     try
         let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
         match results.GetSubCommand() with
@@ -23,13 +26,24 @@ let main argv =
         | Runs args -> Commands.runs args
         | Keys _ -> Commands.keys ()
         | Version -> Console.WriteLine(typeof<Command>.Assembly.GetName().Version); 0
+        | Verbose -> 0
     with
     | :? ArguParseException as e ->
         if e.ErrorCode = ErrorCode.HelpText then Console.Out.WriteLine e.Message; 0
         else Console.Error.WriteLine e.Message; 2
     | :? RepAlignException as e ->
-        Terminal.error e.Message
+        Terminal.failure e.Message (Some(e :> exn))
         e.ExitCode
     | :? OperationCanceledException ->
         Terminal.error "cancelled"
         130
+    | e ->
+        // Anything else is a failure during work: one line (its type and message), the stack only with --verbose; never an abort.
+        match e with
+        | :? AggregateException as a when a.InnerExceptions.Count = 1 && (a.InnerException :? RepAlignException) ->
+            let inner = a.InnerException :?> RepAlignException
+            Terminal.failure inner.Message (Some(inner :> exn))
+            inner.ExitCode
+        | _ ->
+            Terminal.failure (RepAlign.Pipelines.Runner.PipelineRunner.Describe e) (Some e)
+            1

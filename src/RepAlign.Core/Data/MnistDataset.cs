@@ -97,12 +97,21 @@ public sealed class MnistDataset
     /// <exception cref="BadInputException">The folder or a file is missing, or a file is not valid MNIST IDX data.</exception>
     public static MnistDataset Load(string directory, MnistSplit split = MnistSplit.Train, MnistNormalization normalization = MnistNormalization.Mnist)
     {
+        var (images, labels) = Files(directory, split);
+        return FromFiles(images, labels, normalization);
+    }
+
+    /// <summary>The two IDX files <see cref="Load"/> reads for a split (plain preferred over <c>.gz</c>).</summary>
+    /// <param name="directory">The folder.</param>
+    /// <param name="split">Which file pair.</param>
+    /// <returns>The images and labels paths.</returns>
+    /// <exception cref="BadInputException">The folder or a file is missing.</exception>
+    public static (string Images, string Labels) Files(string directory, MnistSplit split = MnistSplit.Train)
+    {
         if (!Directory.Exists(directory))
             Throw.BadInput($"{directory}: folder not found, expected a folder with MNIST IDX files");
         string prefix = split == MnistSplit.Train ? "train" : "t10k";
-        string images = Find(directory, $"{prefix}-images-idx3-ubyte");
-        string labels = Find(directory, $"{prefix}-labels-idx1-ubyte");
-        return FromFiles(images, labels, normalization);
+        return (Find(directory, $"{prefix}-images-idx3-ubyte"), Find(directory, $"{prefix}-labels-idx1-ubyte"));
     }
 
     /// <summary>Loads MNIST images and labels from two IDX files, plain or gzip-compressed.</summary>

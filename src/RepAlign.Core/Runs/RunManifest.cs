@@ -36,6 +36,12 @@ public sealed record StageRecord
 
     /// <summary>Output files (relative to the run folder) and their SHA-256.</summary>
     public SortedDictionary<string, string> Outputs { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every file the stage declared it reads and its SHA-256 ("absent" for an optional input that was missing): paths
+    /// relative to the run folder for earlier stages' outputs, absolute for files outside it (data sets, pair CSVs).
+    /// </summary>
+    public SortedDictionary<string, string> Inputs { get; init; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>A checkpoint file a reanalysis read: its path, and the epoch and step read from its name.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RepAlign.Core;
+using RepAlign.Core.Tables;
 using RepAlign.Theory;
 
 namespace RepAlign.Pipelines.Fitting;
@@ -9,37 +10,34 @@ public static class TrajectoryCsv
 {
     private static readonly string[] Required = ["epoch", "h2", "y2", "w"];
 
-    /// <summary>Reads and validates; bad input names the file, line and column.</summary>
+    /// <summary>Reads and validates (quoting, a BOM and CRLF handled by <see cref="UserCsv"/>); bad input names the file, line and column.</summary>
     public static Trajectory Read(string path)
     {
-        if (!File.Exists(path)) Throw.BadInput($"{path}: file not found, expected a CSV with columns epoch,h2,y2,w[,loss,ybar0]");
-        using var reader = new StreamReader(path);
-        var header = reader.ReadLine();
-        if (string.IsNullOrWhiteSpace(header)) Throw.BadInput($"{path}:1: empty file, expected a header line with columns epoch,h2,y2,w[,loss,ybar0]");
-        var names = header.Split(',').Select(h => h.Trim().Trim('"').ToLowerInvariant()).ToArray();
+        const string expected = "a CSV with a header line and columns epoch,h2,y2,w[,loss,ybar0]";
+        var table = UserCsv.Read(path, expected);
+        var names = table.Columns;
         foreach (var r in Required)
         {
-            if (!names.Contains(r)) Throw.BadInput($"{path}:1: missing column '{r}' (found columns: {string.Join(",", names)}; expected epoch,h2,y2,w and optionally loss,ybar0)");
+            if (!names.Contains(r)) Throw.BadInput($"{path}:{table.HeaderLine}: missing column '{r}' (found columns: {string.Join(",", names)}; expected epoch,h2,y2,w and optionally loss,ybar0)");
         }
-        int Col(string n) => Array.IndexOf(names, n);
-        var (iE, iH, iY, iW, iL, iB) = (Col("epoch"), Col("h2"), Col("y2"), Col("w"), Col("loss"), Col("ybar0"));
+        var duplicate = names.GroupBy(n => n).FirstOrDefault(g => g.Key.Length > 0 && g.Count() > 1);
+        if (duplicate is not null) Throw.BadInput($"{path}:{table.HeaderLine}: column '{duplicate.Key}' appears {duplicate.Count()} times, expected each column once");
+        var (iE, iH, iY, iW, iL, iB) = (table.IndexOf("epoch"), table.IndexOf("h2"), table.IndexOf("y2"), table.IndexOf("w"), table.IndexOf("loss"), table.IndexOf("ybar0"));
         var epoch = new List<double>(); var h = new List<double>(); var y = new List<double>(); var w = new List<double>();
         var loss = new List<double>(); var ybar = new List<double>();
-        var lineNo = 1;
-        while (reader.ReadLine() is { } line)
+        foreach (var row in table.Rows)
         {
-            lineNo++;
-            if (line.Length == 0) continue;
-            var cells = line.Split(',');
-            if (cells.Length != names.Length)
-                Throw.BadInput($"{path}:{lineNo}: found {cells.Length} cells, expected {names.Length} (one per header column)");
+            var cells = row.Cells;
+            if (cells.Count != names.Count)
+                Throw.BadInput($"{path}:{row.Line}: found {cells.Count} cells, expected {names.Count} (one per header column)");
             double Cell(int i) =>
-                double.TryParse(cells[i].Trim().Trim('"'), NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+                double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
                     ? v
-                    : Throw.BadInput<double>($"{path}:{lineNo}: column '{names[i]}': found '{cells[i]}', expected a number");
+                    : Throw.BadInput<double>($"{path}:{row.Line}: column '{names[i]}': found '{cells[i]}', expected a number");
             var e = Cell(iE);
+            if (!double.IsFinite(e)) Throw.BadInput($"{path}:{row.Line}: column 'epoch': found {e}, expected a finite epoch number");
             if (epoch.Count > 0 && e <= epoch[^1])
-                Throw.BadInput($"{path}:{lineNo}: column 'epoch': found {e} after {epoch[^1]}, expected strictly increasing epochs (unsorted or repeated)");
+                Throw.BadInput($"{path}:{row.Line}: column 'epoch': found {e} after {epoch[^1]}, expected strictly increasing epochs (unsorted or repeated)");
             epoch.Add(e); h.Add(Cell(iH)); y.Add(Cell(iY)); w.Add(Cell(iW));
             if (iL >= 0) loss.Add(Cell(iL));
             if (iB >= 0) ybar.Add(Cell(iB));

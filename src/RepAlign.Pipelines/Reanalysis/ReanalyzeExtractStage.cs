@@ -29,6 +29,11 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<CheckpointFile> checkpoi
         new { spec.Data, spec.Extract.Pairs, spec.Train.Seed, layers = layerNames, prediction = predictionOutput, hashes, times = checkpoints.Select(c => new { c.Epoch, c.Step }) };
 
     /// <inheritdoc />
+    /// <remarks>The foreign checkpoints, the IDX files and a pair CSV.</remarks>
+    public IReadOnlyList<string> Inputs(Core.Specs.ExperimentSpec spec, RunLayout layout) =>
+        [.. checkpoints.Select(c => c.Path), .. MnistData.FilesWithPairs(spec)];
+
+    /// <inheritdoc />
     public StageOutcome Run(StageContext context)
     {
         var spec = context.Spec;

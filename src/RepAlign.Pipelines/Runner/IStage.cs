@@ -14,6 +14,15 @@ public interface IStage
     /// <summary>The typed parameters that determine the outputs (hashed into the cache key).</summary>
     object Parameters(ExperimentSpec spec);
 
+    /// <summary>
+    /// Every file the stage reads besides the outputs of <see cref="DependsOn"/> (absolute paths): outputs of other
+    /// earlier stages, files outside the run folder (data sets, pair CSVs, foreign checkpoints). Each one's content hash
+    /// goes into the cache key and run.json; a missing file counts as "absent" (optional inputs). A stage must read no
+    /// file it does not declare here or through <see cref="DependsOn"/> (a test runs every stage with only its declared
+    /// inputs present and compares its outputs).
+    /// </summary>
+    IReadOnlyList<string> Inputs(ExperimentSpec spec, RunLayout layout) => [];
+
     /// <summary>Runs the stage; writes every output whole and returns their paths.</summary>
     StageOutcome Run(StageContext context);
 }
@@ -60,6 +69,9 @@ public interface IRunObserver
 
     /// <summary>A progress counter for long work; report the number of items done.</summary>
     IProgress<long> Progress(string label, long total);
+
+    /// <summary>The run folder is locked by another process and the run waits for it (the message names the holder).</summary>
+    void Waiting(string message) { }
 }
 
 /// <summary>An observer that shows nothing (tests, library use).</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using RepAlign.Core;
 using RepAlign.Core.Runs;
@@ -47,7 +48,8 @@ public static class PipelineRunner
         var to = StageIndex(request.To, "--to", names, names.Length - 1);
         if (to < from) Throw.BadInput($"--to {request.To}: comes before --from {request.From} (stages run in the order {string.Join(" → ", names)})");
 
-        Directory.CreateDirectory(layout.Root);
+        // One process per run folder: the kernel releases the lock when this process ends, however it ends.
+        using var runLock = RunLock.Acquire(layout.Root, wait: !request.NoWait, observer.Waiting, cancellation);
         var manifest = File.Exists(layout.Manifest) ? RunManifest.Read(layout.Manifest) : new RunManifest();
         manifest = manifest with
         {
@@ -69,50 +71,83 @@ public static class PipelineRunner
                 observer.StageSkipped(stage.Name, i < from ? "before --from" : "after --to");
                 continue;
             }
-            var key = CacheKey(stage, spec, manifest);
-            manifest.Stages.TryGetValue(stage.Name, out var previous);
-            var forced = request.From is not null; // --from re-runs its stage and every later one
-            if (!forced && previous is { State: StageState.Done } && previous.CacheKey == key &&
-                previous.Outputs.Keys.All(o => File.Exists(layout.Absolute(o))))
-            {
-                observer.StageSkipped(stage.Name, "up to date");
-                continue;
-            }
-            var missing = stage.DependsOn.Where(names.Contains)
-                .FirstOrDefault(d => !manifest.Stages.TryGetValue(d, out var r) || r.State != StageState.Done);
-            if (missing is not null)
-            {
-                Throw.BadInput($"{layout.Manifest}: stage '{stage.Name}' needs the outputs of '{missing}', which has not completed in this run; run without --from or with --from {missing}");
-            }
-
             var started = DateTime.UtcNow;
-            manifest.Stages[stage.Name] = new StageRecord { State = StageState.Running, CacheKey = key, StartedUtc = started };
-            manifest.Write(layout.Manifest);
-            observer.StageStarted(stage.Name);
             var clock = Stopwatch.StartNew();
+            var key = "";
+            var inputs = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            var running = false;
             StageRecord record;
             try
             {
+                inputs = InputHashes(stage, spec, layout, manifest);
+                key = CacheKey(stage, spec, inputs);
+                manifest.Stages.TryGetValue(stage.Name, out var previous);
+                var forced = request.From is not null; // --from re-runs its stage and every later one
+                if (!forced && previous is { State: StageState.Done } && previous.CacheKey == key &&
+                    previous.Outputs.Keys.All(o => File.Exists(layout.Absolute(o))))
+                {
+                    observer.StageSkipped(stage.Name, "up to date");
+                    continue;
+                }
+                var missing = stage.DependsOn.Where(names.Contains)
+                    .FirstOrDefault(d => !manifest.Stages.TryGetValue(d, out var r) || r.State != StageState.Done);
+                if (missing is not null)
+                {
+                    Throw.BadInput($"{layout.Manifest}: stage '{stage.Name}' needs the outputs of '{missing}', which has not completed in this run; run without --from or with --from {missing}");
+                }
+
+                started = DateTime.UtcNow;
+                manifest.Stages[stage.Name] = new StageRecord { State = StageState.Running, CacheKey = key, StartedUtc = started, Inputs = inputs };
+                manifest.Write(layout.Manifest);
+                running = true;
+                observer.StageStarted(stage.Name);
+                clock.Restart();
                 var outcome = stage.Run(new StageContext { Spec = spec, Layout = layout, Csv = request.Csv, Observer = observer, Cancellation = cancellation });
                 var outputs = new SortedDictionary<string, string>(StringComparer.Ordinal);
                 foreach (var o in outcome.Outputs)
+                {
                     outputs[layout.Relative(o)] = outcome.KnownHashes.TryGetValue(o, out var known) ? known : Hashing.File(o);
-                record = new StageRecord { State = StageState.Done, CacheKey = key, StartedUtc = started, Seconds = clock.Elapsed.TotalSeconds, Message = outcome.Message, Outputs = outputs };
+                    ContentHashes.Remember(o, outputs[layout.Relative(o)]);
+                }
+                record = new StageRecord
+                {
+                    State = StageState.Done, CacheKey = key, StartedUtc = started, Seconds = clock.Elapsed.TotalSeconds,
+                    Message = outcome.Message, Outputs = outputs, Inputs = inputs,
+                };
             }
-            catch (RepAlignException e)
+            catch (Exception e)
             {
-                record = new StageRecord { State = StageState.Failed, CacheKey = key, StartedUtc = started, Seconds = clock.Elapsed.TotalSeconds, Message = e.Message };
+                // Bad input found before the stage started (a missing data folder, --from too late) changes nothing recorded.
+                if (!running && e is BadInputException) throw;
+                var message = Describe(e);
+                record = new StageRecord
+                {
+                    State = StageState.Failed, CacheKey = key, StartedUtc = started, Seconds = clock.Elapsed.TotalSeconds,
+                    Message = message, Inputs = inputs,
+                };
                 manifest.Stages[stage.Name] = record;
                 manifest.Write(layout.Manifest);
                 observer.StageFinished(stage.Name, record);
-                if (e is BadInputException) throw;
-                return new RunResult(layout, spec, false, stage.Name, e.Message);
+                if (e is BadInputException or OperationCanceledException) ExceptionDispatchInfo.Throw(e);
+                return new RunResult(layout, spec, false, stage.Name, message) { Error = e };
             }
             manifest.Stages[stage.Name] = record;
             manifest.Write(layout.Manifest);
             observer.StageFinished(stage.Name, record);
         }
         return new RunResult(layout, spec, true, null, $"run folder {layout.Root}");
+    }
+
+    /// <summary>One line for any exception: RepAlign's own messages as they are, others with their type.</summary>
+    public static string Describe(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } or System.Reflection.TargetInvocationException && e.InnerException is { } inner) e = inner;
+        return e switch
+        {
+            RepAlignException => e.Message,
+            OperationCanceledException => "cancelled",
+            _ => $"{e.GetType().Name}: {e.Message}",
+        };
     }
 
     /// <summary>The run identifier: seed and a hash of everything that determines training and tracking.</summary>
@@ -122,11 +157,36 @@ public static class PipelineRunner
         return $"seed{spec.Train.Seed}-{Hashing.Text(identity)[..10]}";
     }
 
-    private static string CacheKey(IStage stage, ExperimentSpec spec, RunManifest manifest)
+    /// <summary>
+    /// The content hash of every file a stage reads: the recorded outputs of the stages it depends on, then the files it
+    /// declares (<see cref="IStage.Inputs"/>): an earlier stage's recorded output by its recorded hash, any other file by
+    /// its content (<see cref="ContentHashes"/>). Keys are run-relative inside the run folder, absolute outside it.
+    /// </summary>
+    private static SortedDictionary<string, string> InputHashes(IStage stage, ExperimentSpec spec, RunLayout layout, RunManifest manifest)
     {
-        var inputs = stage.DependsOn.SelectMany(d => manifest.Stages.TryGetValue(d, out var r) ? r.Outputs : [])
-            .Select(kv => $"{kv.Key}={kv.Value}");
-        var text = $"{stage.Name}\n{JsonSerializer.Serialize(stage.Parameters(spec), RepAlignJson.Compact)}\n{string.Join('\n', inputs)}";
+        var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var d in stage.DependsOn)
+        {
+            if (!manifest.Stages.TryGetValue(d, out var r)) continue;
+            foreach (var (path, hash) in r.Outputs) hashes[path] = hash;
+        }
+        var recorded = manifest.Stages.Values.Where(r => r.State == StageState.Done).SelectMany(r => r.Outputs)
+            .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+        foreach (var input in stage.Inputs(spec, layout))
+        {
+            var full = Path.GetFullPath(input);
+            var relative = layout.Relative(full);
+            var inside = !Path.IsPathRooted(relative) && relative != ".." && !relative.StartsWith("../", StringComparison.Ordinal);
+            var name = inside ? relative : full;
+            if (hashes.ContainsKey(name)) continue;
+            hashes[name] = inside && recorded.TryGetValue(name, out var known) && File.Exists(full) ? known : ContentHashes.Of(full);
+        }
+        return hashes;
+    }
+
+    private static string CacheKey(IStage stage, ExperimentSpec spec, SortedDictionary<string, string> inputs)
+    {
+        var text = $"{stage.Name}\n{JsonSerializer.Serialize(stage.Parameters(spec), RepAlignJson.Compact)}\n{string.Join('\n', inputs.Select(kv => $"{kv.Key}={kv.Value}"))}";
         return Hashing.Text(text);
     }
 

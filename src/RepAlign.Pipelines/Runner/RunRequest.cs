@@ -38,6 +38,9 @@ public sealed record RunRequest
     /// </summary>
     public Func<ExperimentSpec, ExperimentSpec>? Adjust { get; init; }
 
+    /// <summary>When another process holds the run folder: false (default) waits for it, true fails at once with exit code 2.</summary>
+    public bool NoWait { get; init; }
+
     /// <summary>Files read from outside the run folder and their SHA-256, recorded in run.json.</summary>
     public IReadOnlyDictionary<string, string> Inputs { get; init; } = new Dictionary<string, string>();
 
@@ -51,4 +54,8 @@ public sealed record RunRequest
 /// <param name="Succeeded">False when a stage failed.</param>
 /// <param name="FailedStage">The stage that failed, if any.</param>
 /// <param name="Message">The failure's message, or a summary.</param>
-public sealed record RunResult(RunLayout Layout, ExperimentSpec Spec, bool Succeeded, string? FailedStage, string Message);
+public sealed record RunResult(RunLayout Layout, ExperimentSpec Spec, bool Succeeded, string? FailedStage, string Message)
+{
+    /// <summary>The exception that failed the stage, if any (for <c>--verbose</c>).</summary>
+    public Exception? Error { get; init; }
+}

@@ -29,6 +29,7 @@ public static class SweepRunner
     {
         var (points, root) = Plan(request, document);
         Directory.CreateDirectory(root);
+        using var sweepLock = RunLock.Acquire(root, wait: !request.NoWait, observer.Waiting, cancellation);
 
         if (points.Any(p => p.Spec.Train.Threads == 1)) Training.Native.TorchRuntime.UseThreads(1); // before any trial starts
         var progress = observer.Progress($"{points.Count} runs", points.Count);
@@ -117,5 +118,6 @@ public static class SweepRunner
             if (record.State == StageState.Failed) inner.StageFinished(stage, record);
         }
         public IProgress<long> Progress(string label, long total) => SilentObserver.Instance.Progress(label, total);
+        public void Waiting(string message) => inner.Waiting(message);
     }
 }

@@ -27,7 +27,15 @@ public static class PipelineFile
     /// <summary>Parses a pipeline: ordinary tables and --set overrides form the base; <c>[[variants]]</c> and <c>[sweep]</c> are kept for expansion.</summary>
     public static PipelineDocument ParseDocument(string text, string fileName, IReadOnlyList<string> overrides)
     {
-        var doc = SyntaxParser.Parse(text, fileName, true);
+        DocumentSyntax doc;
+        try
+        {
+            doc = SyntaxParser.Parse(text, fileName, true);
+        }
+        catch (ArgumentException e) // Tomlyn 2.10 throws on some malformed escapes (e.g. "\u00" at the end of a file)
+        {
+            return Throw.BadInput<PipelineDocument>($"{fileName}: malformed TOML: {e.Message.Split('\n')[0]}");
+        }
         if (doc.HasErrors)
         {
             var first = doc.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);

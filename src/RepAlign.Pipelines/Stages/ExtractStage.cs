@@ -23,6 +23,10 @@ public sealed class ExtractStage : IStage
         new { spec.Data, spec.Track, spec.Extract.Device, spec.Extract.Pairs, spec.Extract.LinearProbe, spec.Extract.ProbeEvery, spec.Train.Seed };
 
     /// <inheritdoc />
+    /// <remarks>Besides the train stage's outputs (checkpoints, their index, online metrics): the IDX files and a pair CSV.</remarks>
+    public IReadOnlyList<string> Inputs(Core.Specs.ExperimentSpec spec, RunLayout layout) => MnistData.FilesWithPairs(spec);
+
+    /// <inheritdoc />
     public StageOutcome Run(StageContext context)
     {
         var spec = context.Spec;

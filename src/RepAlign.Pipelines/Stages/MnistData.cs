@@ -10,6 +10,27 @@ namespace RepAlign.Pipelines.Stages;
 public sealed record MnistData(MnistDataset Train, MnistDataset HeldOut)
 {
     /// <summary>
+    /// The files <see cref="Load"/> reads: the training split's IDX images and labels, and with <c>data.held_out = 0</c>
+    /// the test split's when the folder has them; none for other data kinds.
+    /// </summary>
+    public static IReadOnlyList<string> Files(DataSpec data)
+    {
+        if (data.Kind != DataKind.Mnist) return [];
+        var (images, labels) = MnistDataset.Files(data.Path, MnistSplit.Train);
+        if (data.HeldOut != 0 || !HasTestFiles(data.Path)) return [images, labels];
+        var (testImages, testLabels) = MnistDataset.Files(data.Path, MnistSplit.Test);
+        return [images, labels, testImages, testLabels];
+    }
+
+    /// <summary>The files a data-set stage reads from outside the run folder: <see cref="Files"/> and a pair CSV named by <c>extract.pairs</c>.</summary>
+    public static IReadOnlyList<string> FilesWithPairs(ExperimentSpec spec)
+    {
+        var files = Files(spec.Data).ToList();
+        if (spec.Data.Kind == DataKind.Mnist && PairSelection.Parse(spec.Extract.Pairs).FilePath is { } csv) files.Add(csv);
+        return files;
+    }
+
+    /// <summary>
     /// Loads <c>data.path</c> with <c>data.normalize</c> and splits off the last <c>data.held_out</c> images. With
     /// <c>data.held_out = 0</c> every training image is trained on, and accuracy is measured on the folder's
     /// <c>t10k-images-idx3-ubyte</c>/<c>t10k-labels-idx1-ubyte</c> (plain or .gz) when it has them (none otherwise).

@@ -20,6 +20,9 @@ public sealed class TrainStage : IStage
     public object Parameters(Core.Specs.ExperimentSpec spec) => new { spec.Data, spec.Model, spec.Train, spec.Checkpoints, spec.Track };
 
     /// <inheritdoc />
+    public IReadOnlyList<string> Inputs(Core.Specs.ExperimentSpec spec, RunLayout layout) => MnistData.Files(spec.Data);
+
+    /// <inheritdoc />
     public StageOutcome Run(StageContext context)
     {
         var layout = context.Layout;

@@ -5,6 +5,9 @@ namespace RepAlign.Theory;
 /// <summary>Validates a trajectory and cuts the fit window; every rejection names the row and epoch.</summary>
 internal static class FitInput
 {
+    /// <summary>The largest |h|, |y|, |w| accepted: squares and products of larger values overflow a double.</summary>
+    public const double MaxMagnitude = 1e150;
+
     public static bool TryPrepare(Trajectory t, double dx2, double dy2, FitOptions options, out FitProblem? problem, out string message)
     {
         problem = null;
@@ -70,6 +73,14 @@ internal static class FitInput
             if (bad is not null)
             {
                 message = $"row {i} (epoch {F(t.Epoch[i])}) has {bad}; expected finite values at every fitted epoch.";
+                return false;
+            }
+
+            // Values whose squares overflow (h = 1e308) make the system's products infinite: degenerate, not "lazy".
+            double largest = Math.Max(Math.Abs(t.H[i]), Math.Max(Math.Abs(t.Y[i]), Math.Abs(t.W[i])));
+            if (largest > MaxMagnitude)
+            {
+                message = $"row {i} (epoch {F(t.Epoch[i])}) has a value of magnitude {F(largest)}; expected |h|, |y|, |w| ≤ {F(MaxMagnitude)} (larger values overflow the system's products).";
                 return false;
             }
 

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using RepAlign.Core.Data;
+
+namespace RepAlign.Tests.Faults;
+
+/// <summary>Tiny runs for the fault, lock and concurrency tests: a 300-image MNIST folder, settings that train in seconds, the real command line.</summary>
+public static class TinyRuns
+{
+    /// <summary>Writes the first <paramref name="count"/> images of the shipped MNIST set as plain IDX files into <paramref name="folder"/> (nothing else there).</summary>
+    public static string MnistFolder(string folder, int count = 300)
+    {
+        Directory.CreateDirectory(folder);
+        var source = TestPaths.Repo("data", "mnist-10k");
+        var images = Idx.ReadImages(Path.Combine(source, "train-images-idx3-ubyte.gz"));
+        var labels = Idx.ReadLabels(Path.Combine(source, "train-labels-idx1-ubyte.gz"));
+        Idx.Write(Path.Combine(folder, "train-images-idx3-ubyte"), new IdxArray([count, 28, 28], images.Data[..(count * 784)]), gzip: false);
+        Idx.Write(Path.Combine(folder, "train-labels-idx1-ubyte"), new IdxArray([count], labels.Data[..count]), gzip: false);
+        return folder;
+    }
+
+    /// <summary>--set values shrinking pipelines/mnist-pairs.toml to seconds on <paramref name="data"/>.</summary>
+    public static string[] MnistSettings(string data) =>
+    [
+        $"data.path={data}", "data.held_out=100", "model.width=16", "model.depth=3", "train.epochs=4",
+        "extract.pairs=classes:3-8:3", "extract.batch_size=256", "fit.grid_points=20",
+    ];
+
+    /// <summary>--set values shrinking pipelines/two-points.toml to about a second of training.</summary>
+    public static readonly string[] TwoPointSettings =
+        ["model.depth=3", "model.width=16", "train.epochs=150", "train.lr=0.05", "track.layers=[1]", "checkpoints.count=6", "fit.grid_points=40"];
+
+    /// <summary>A tiny sweep (2 variants × 2 grid values): four two-point runs of 16-wide networks.</summary>
+    public const string SweepToml = """
+        [experiment]
+        name = "fault-sweep"
+
+        [model]
+        width = 16
+        depth = 3
+
+        [train]
+        epochs = 100
+        lr = 0.05
+        seed = 3
+
+        [checkpoints]
+        count = 3
+
+        [fit]
+        grid_points = 30
+
+        [sweep]
+        "data.dx2" = [0.5, 1.0]
+
+        [[variants]]
+        name = "leaky"
+
+        [[variants]]
+        name = "tanh"
+        "model.activation" = "tanh"
+        """;
+
+    /// <summary>`repalign run` arguments with every setting as --set.</summary>
+    public static string[] RunArgs(string pipeline, string outDir, IEnumerable<string> settings, params string[] extra) =>
+        ["run", pipeline, "--out", outDir, "--csv", .. settings.SelectMany(s => new[] { "--set", s }), .. extra];
+
+    /// <summary>Starts the real command line (repalign.dll beside the tests) in a process of its own.</summary>
+    public static Process Start(IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "repalign.dll"), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = TestPaths.RepoRoot,
+        };
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Runs the real command line to its end: exit code, standard error, standard output.</summary>
+    public static async Task<(int Code, string Err, string Out)> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(15));
+        await process.WaitForExitAsync(cancel.Token);
+        return (process.ExitCode, await stderr, await stdout);
+    }
+
+    /// <summary>
+    /// The tables of a run or sweep folder by relative path → SHA-256: every CSV table with its timing columns
+    /// (names ending in "seconds") left out, and every checkpoint's bytes. Parquet files are compared through the CSV
+    /// beside them (run with --csv); run.json, the report and lock files hold times and pids and are left out.
+    /// </summary>
+    public static SortedDictionary<string, string> Tables(string root)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        {
+            var ext = Path.GetExtension(f);
+            if (ext == ".onnx")
+            {
+                using var s = File.OpenRead(f);
+                result[Path.GetRelativePath(root, f)] = Convert.ToHexStringLower(SHA256.HashData(s));
+            }
+            else if (ext == ".csv") result[Path.GetRelativePath(root, f)] = TableHash(f);
+        }
+        return result;
+    }
+
+    /// <summary>SHA-256 of a CSV table's cells without its timing columns.</summary>
+    public static string TableHash(string csv)
+    {
+        var table = RepAlign.Core.Tables.UserCsv.Read(csv, "a table");
+        var keep = Enumerable.Range(0, table.Columns.Count).Where(i => !table.Columns[i].EndsWith("seconds", StringComparison.Ordinal)).ToArray();
+        var text = string.Join('\n', new[] { keep.Select(i => table.Columns[i]) }.Concat(table.Rows.Select(r => keep.Select(i => i < r.Cells.Count ? r.Cells[i] : "")))
+            .Select(cells => string.Join('\u001f', cells)));
+        return Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+    }
+
+    /// <summary>Temporary files (write-then-rename leftovers) under a folder.</summary>
+    public static string[] TemporaryFiles(string root) =>
+        Directory.EnumerateFiles(root, "*.tmp-*", SearchOption.AllDirectories).Concat(Directory.EnumerateDirectories(root, ".exposed", SearchOption.AllDirectories)).ToArray();
+
+    /// <summary>Describes how two table sets differ (empty when identical).</summary>
+    public static string Difference(IReadOnlyDictionary<string, string> expected, IReadOnlyDictionary<string, string> actual)
+    {
+        var diffs = expected.Keys.Union(actual.Keys).Where(k => !expected.TryGetValue(k, out var e) || !actual.TryGetValue(k, out var a) || e != a).ToArray();
+        return string.Join(", ", diffs);
+    }
+}

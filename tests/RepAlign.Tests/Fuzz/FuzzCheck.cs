@@ -1,0 +1,65 @@
+using RepAlign.Core;
+
+namespace RepAlign.Tests.Fuzz;
+
+/// <summary>The bad-input contract every fuzz case must keep: it succeeds (exit 0) or fails with <see cref="BadInputException"/> (exit 2) naming the file.</summary>
+public static class FuzzCheck
+{
+    /// <summary>How many generated cases each fuzz test runs (the issue asks for at least 1,000).</summary>
+    public const long Cases = 1000;
+
+    /// <summary>
+    /// Runs <paramref name="act"/>: success is exit 0; a <see cref="BadInputException"/> is exit 2 and its message must
+    /// name <paramref name="names"/> (one of them). Any other exception escapes and fails the test (it would be exit 1 or a crash).
+    /// </summary>
+    /// <returns>0 or 2, the exit code the command line would give.</returns>
+    public static int ExitCode(Action act, params string[] names)
+    {
+        try
+        {
+            act();
+            return 0;
+        }
+        catch (BadInputException e)
+        {
+            Assert.True(names.Any(n => e.Message.Contains(n, StringComparison.Ordinal)),
+                $"message does not name {string.Join(" or ", names)}: {e.Message}");
+            return 2;
+        }
+    }
+
+    /// <summary>No temporary or partial file (write-then-rename leftovers) under <paramref name="folder"/>.</summary>
+    public static void NoTemporaryFiles(string folder)
+    {
+        if (!Directory.Exists(folder)) return;
+        var left = Directory.EnumerateFiles(folder, "*.tmp-*", SearchOption.AllDirectories).ToArray();
+        Assert.True(left.Length == 0, "temporary files left: " + string.Join(", ", left));
+    }
+
+    /// <summary>Counts outcomes so a test can show it exercised both sides of the contract.</summary>
+    public sealed class Tally
+    {
+        private long _ok, _bad;
+
+        /// <summary>Records an exit code.</summary>
+        public void Add(int code)
+        {
+            if (code == 0) Interlocked.Increment(ref _ok);
+            else Interlocked.Increment(ref _bad);
+        }
+
+        /// <summary>Cases that ended with exit 0.</summary>
+        public long Ok => Interlocked.Read(ref _ok);
+
+        /// <summary>Cases that ended with exit 2.</summary>
+        public long Bad => Interlocked.Read(ref _bad);
+
+        /// <summary>Asserts the total and that each outcome occurred at least <paramref name="minEach"/> times.</summary>
+        public void AssertSeen(long total, long minEachOk, long minEachBad)
+        {
+            Assert.Equal(total, Ok + Bad);
+            Assert.True(Ok >= minEachOk, $"only {Ok} of {total} cases were valid input");
+            Assert.True(Bad >= minEachBad, $"only {Bad} of {total} cases were bad input");
+        }
+    }
+}
