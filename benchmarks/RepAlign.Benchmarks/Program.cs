@@ -15,6 +15,8 @@ public static class Program
     {
         ["extract-peak", .. var rest] => ExtractPeakProbe.Run(rest),
         ["extract-memory", .. var rest] => ExtractMemoryProbe.Run(rest),
+        ["fit-profile", .. var rest] => FitProfileProbe.Run(rest),
+        ["fit-golden", .. var rest] => FitProfileProbe.Golden(rest),
         _ => Switch(args),
     };
 

@@ -20,6 +20,12 @@ public sealed record FitSpec
 
     /// <summary>Whether η_ybar is fitted to the loss curve after (η_h, η_y).</summary>
     public bool FitLoss { get; init; } = true;
+
+    /// <summary>
+    /// Which fitted curves fit/curves holds: "report" (the pairs a report shows: the first pair of every class pair
+    /// of a data set, every pair of a point set), "all", or "none". Every (pair, layer) gets a fits row regardless.
+    /// </summary>
+    public string Curves { get; init; } = "report";
 }
 
 /// <summary>The extract stage: where checkpoints are evaluated.</summary>
