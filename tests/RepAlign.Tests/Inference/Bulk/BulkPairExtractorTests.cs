@@ -140,7 +140,7 @@ public class BulkPairExtractorTests
     }
 
     [Fact]
-    public async Task Table_has_the_design_schema_one_row_group_per_checkpoint_and_a_matching_csv()
+    public async Task Table_has_the_design_schema_rows_grouped_by_pair_and_a_matching_csv()
     {
         using var dir = new ScratchFolder();
         var checkpoints = BulkFixtures.Checkpoints(dir.Path, 4);
@@ -155,14 +155,18 @@ public class BulkPairExtractorTests
         await using var reader = await ParquetReader.CreateAsync(file);
         Assert.Equal(["epoch", "layer", "pair", "a", "b", "label_a", "label_b", "dx2", "dy2", "h2", "y2", "w"],
             reader.Schema.DataFields.Select(f => f.Name));
-        Assert.Equal(4, reader.RowGroupCount);
-        Assert.All(Enumerable.Range(0, 4), g => Assert.Equal(Layers.Length * 12, reader.OpenRowGroupReader(g).RowCount));
+        Assert.Equal(1, reader.RowGroupCount); // 12 pairs × layers × 4 checkpoints fit one row group of whole pairs
+        Assert.Equal(4 * Layers.Length * 12, reader.OpenRowGroupReader(0).RowCount);
         Assert.Equal("random:12", reader.CustomMetadata["repalign.pairs"]);
+        Assert.Equal(PairTableByPair.OrderByPair, reader.CustomMetadata[PairTableByPair.OrderKey]);
+        var keys = TableFile.Read<PairRow>(request.OutputParquet).Select(r => (r.Pair, r.Layer, r.Epoch)).ToArray();
+        Assert.Equal(keys.Order().ToArray(), keys); // one pair's trajectories sit together
 
         var csv = File.ReadAllLines(dir.File("extract/pairs.csv"));
         Assert.Equal("epoch,layer,pair,a,b,label_a,label_b,dx2,dy2,h2,y2,w", csv[0]);
         Assert.Equal(4 * Layers.Length * 12 + 1, csv.Length);
         Assert.Empty(Directory.GetFiles(dir.File("extract"), "*.tmp-*"));
+        Assert.Empty(Directory.GetFiles(dir.File("extract"), "*.spill-*"));
     }
 
     [Fact]
