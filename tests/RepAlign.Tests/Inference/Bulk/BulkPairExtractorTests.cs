@@ -44,6 +44,7 @@ public class BulkPairExtractorTests
         var rows = TableFile.Read<PairRow>(request.OutputParquet);
         Assert.Equal(summary.Rows, rows.Count);
         var outputs = Layers.Select(PointSetExtractor.HiddenName).Append("output").ToArray();
+        var byKey = rows.ToDictionary(r => (r.Epoch, r.Layer, r.Pair));
         var i = 0;
         foreach (var (epoch, path) in checkpoints)
         {
@@ -55,7 +56,8 @@ public class BulkPairExtractorTests
             for (var l = 0; l < Layers.Length; l++)
                 for (var p = 0; p < request.Pairs.Length; p++)
                 {
-                    var row = rows[i++];
+                    var row = byKey[(epoch, Layers[l], p)]; // rows are grouped by pair (PairTableByPair)
+                    i++;
                     var (a, b) = request.Pairs[p];
                     Assert.Equal((epoch, Layers[l], p, a, b), (row.Epoch, row.Layer, row.Pair, row.A, row.B));
                     Assert.Equal((request.Labels[a], request.Labels[b]), (row.LabelA, row.LabelB));
