@@ -172,7 +172,7 @@ public class MatMulPeakBenchmarks
 
 /// <summary>
 /// Images per second through the network (all four hidden layers and the output read back) for
-/// 8192 images: RepAlign's batched pass (<see cref="BulkPairExtractor.Forward"/>: gather rows,
+/// 8192 images: RepAlign's batched pass (<see cref="BatchedForward.Run"/>: gather rows,
 /// outputs written straight into the representation buffers) against the baseline of raw ONNX
 /// Runtime with its own output allocation and no gathering, at the same batch size.
 /// GFLOP/s = 8192 · <see cref="ExtractBenchmarkData.FlopsPerImage"/> / median seconds.
@@ -208,7 +208,7 @@ public class ExtractForwardBenchmarks
         raw = new InferenceSession(ExtractBenchmarkData.Mlp(), so);
         images = Enumerable.Range(0, Images).Select(i => (i * 7919) % 10_000).ToArray(); // scattered rows, as pairs give
         input = new float[BatchSize * ExtractBenchmarkData.InputWidth];
-        outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(PointSetExtractor.HiddenName).Append("output").ToArray();
+        outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(RepAlign.Core.Checkpoints.OnnxNames.Hidden).Append(RepAlign.Core.Checkpoints.OnnxNames.Output).ToArray();
         widths = outputs.Select(runner.OutputWidth).ToArray();
         representations = widths.Select(w => new float[Images * w]).ToArray();
         options = new RunOptions();
@@ -243,7 +243,7 @@ public class ExtractForwardBenchmarks
     [Benchmark]
     public float BulkForward()
     {
-        BulkPairExtractor.Forward(runner, request, images, input, outputs, representations, widths);
+        BatchedForward.Run(runner, request, images, input, outputs, representations, widths);
         return representations[^1][0];
     }
 }
@@ -265,7 +265,6 @@ public class ExtractPairsBenchmarks
     private float[] rows = null!;
     private int[] pa = null!;
     private int[] pb = null!;
-    private double[] norms = null!;
     private double[] h2 = null!;
 
     /// <summary>1: one session using every core; 2: two single-threaded sessions.</summary>
@@ -284,7 +283,6 @@ public class ExtractPairsBenchmarks
         pb = request.Pairs.Select(p => position[p.B]).ToArray();
         var rng = new Random(3);
         rows = Enumerable.Range(0, distinct.Length * ExtractBenchmarkData.Width).Select(_ => (float)rng.NextDouble()).ToArray();
-        norms = new double[distinct.Length];
         h2 = new double[Pairs];
     }
 
@@ -300,16 +298,7 @@ public class ExtractPairsBenchmarks
     [Benchmark(Baseline = true)]
     public double MetricsDirect()
     {
-        PairKernels.PairDistances(rows, ExtractBenchmarkData.Width, pa, pb, PairDistanceMethod.Direct, [], h2);
-        return h2[0];
-    }
-
-    /// <summary>h2 of 10,000 pairs at one 200-wide layer, norms once plus a dot product per pair (with the cancellation guard).</summary>
-    [Benchmark]
-    public double MetricsNormDot()
-    {
-        PairKernels.SquaredNorms(rows, norms.Length, ExtractBenchmarkData.Width, norms);
-        PairKernels.PairDistances(rows, ExtractBenchmarkData.Width, pa, pb, PairDistanceMethod.NormDot, norms, h2);
+        PairKernels.PairDistances(rows, ExtractBenchmarkData.Width, pa, pb, h2);
         return h2[0];
     }
 }
@@ -378,7 +367,7 @@ public static class ExtractPeakProbe
         var threads = ExtractBenchmarkData.Threads;
         var request = ExtractBenchmarkData.Request(1, 10, 1024, "unused.parquet");
         var images = Enumerable.Range(0, ExtractForwardBenchmarks.Images).Select(i => (i * 7919) % 10_000).ToArray();
-        var outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(PointSetExtractor.HiddenName).Append("output").ToArray();
+        var outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(RepAlign.Core.Checkpoints.OnnxNames.Hidden).Append(RepAlign.Core.Checkpoints.OnnxNames.Output).ToArray();
         using var one = new OnnxModelRunner(path, new InferenceOptions { Threads = threads });
         var single = Enumerable.Range(0, threads).Select(_ => new OnnxModelRunner(path, new InferenceOptions { Threads = 1 })).ToArray();
         var widths = outputs.Select(one.OutputWidth).ToArray();
@@ -390,12 +379,12 @@ public static class ExtractPeakProbe
             {
                 var r = request with { BatchSize = batch };
                 var inputs = single.Select(_ => new float[batch * ExtractBenchmarkData.InputWidth]).ToArray();
-                void OneSession() => BulkPairExtractor.Forward(one, r, images, inputs[0], outputs, representations, widths);
+                void OneSession() => BatchedForward.Run(one, r, images, inputs[0], outputs, representations, widths);
                 void Sessions() => Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, w =>
                 {
                     var first = images.Length * w / threads;
                     var end = images.Length * (w + 1) / threads;
-                    BulkPairExtractor.Forward(single[w], r, images, first, end - first, inputs[w], outputs, representations, widths);
+                    BatchedForward.Run(single[w], r, images, first, end - first, inputs[w], outputs, representations, widths);
                 });
                 OneSession();
                 Sessions();

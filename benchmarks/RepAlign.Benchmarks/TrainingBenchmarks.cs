@@ -142,8 +142,6 @@ public class MnistEpochBenchmarks
             Count = Images,
             InputDim = 784,
             OutputDim = 10,
-            TrackPairs = [new ExamplePair(0, 1)],
-            TrackLayers = [2],
             CheckpointDirectory = folder,
         };
         using var generator = new Generator(0, CPU);

@@ -10,6 +10,7 @@ open System
 open System.Globalization
 open System.Text.Json.Serialization
 open Deedle
+open MathNet.Numerics.Statistics
 open RepAlign.Core.Tables
 
 /// The R² of h and of y a converged fit must reach to count as described well by the theory.
@@ -99,15 +100,12 @@ type ClassPairSummary =
       [<JsonPropertyName("described_well")>] DescribedWell: float }
 
 /// The p-quantile (0 ≤ p ≤ 1) of the finite values, linearly interpolated between order statistics
-/// (position (n − 1)·p, as numpy's default); NaN when no value is finite.
+/// (Math.NET's R7 definition: position (n − 1)·p, as numpy's default); NaN when no value is finite.
+/// RepAlign's one quantile: every median and quartile of the analysis and the reproduction comes from here.
 let quantile (p: float) (values: float seq) =
     let xs = values |> Seq.filter Double.IsFinite |> Seq.toArray |> Array.sort
     if xs.Length = 0 then nan
-    else
-        let position = float (xs.Length - 1) * p
-        let lo = int (floor position)
-        let hi = min (lo + 1) (xs.Length - 1)
-        xs[lo] + (position - float lo) * (xs[hi] - xs[lo])
+    else SortedArrayStatistics.QuantileCustom(xs, p, QuantileDefinition.R7)
 
 /// The median of the finite values (NaN when none).
 let median (values: float seq) = quantile 0.5 values

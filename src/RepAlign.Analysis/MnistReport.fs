@@ -7,7 +7,6 @@ open System.Globalization
 open Plotly.NET
 open RepAlign.Core.Specs
 open RepAlign.Core.Tables
-open RepAlign.Inference.Bulk
 open RepAlign.Pipelines.Spec
 open RepAlign.Analysis.HtmlPage
 open RepAlign.Analysis.FitFrames

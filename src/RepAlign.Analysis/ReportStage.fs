@@ -3,7 +3,6 @@ namespace RepAlign.Analysis
 open System.IO
 open RepAlign.Core.Runs
 open RepAlign.Core.Tables
-open RepAlign.Inference.Bulk
 open RepAlign.Pipelines.Runner
 
 /// The report stage: writes report/report.html. Two-point runs: from fit/fits and fit/curves (TwoPointReport).

@@ -3,7 +3,6 @@ module RepAlign.Analysis.TwoPointReport
 
 open System
 open System.Globalization
-open Deedle
 open Plotly.NET
 open RepAlign.Core.Tables
 open RepAlign.Core.Specs
@@ -32,20 +31,13 @@ let measuredVsFittedChart (maxPoints: int) (width: int, height: int) (title: str
 
 let private measuredVsFitted = measuredVsFittedChart 2000 (560, 380)
 
-/// The fit table as a Deedle frame, one row per (pair, layer).
-let fitFrame (fits: FitRow seq) : Frame<int, string> = Frame.ofRecords fits
-
 /// Renders report.html for the given fits and curves; returns the HTML.
 let render (spec: ExperimentSpec) (fits: FitRow[]) (curves: CurveRow[]) =
-    let frame = fitFrame fits
     let columns = [ "layer"; "pair"; "eta_h"; "eta_y"; "eta_ybar"; "fit_loss"; "r2_h"; "r2_y"; "r2_w"; "C"; "h_inf_pred"; "h_inf_obs"; "regime"; "status" ]
     let cell (r: FitRow) =
         [ string r.Layer; string r.Pair; fmt r.EtaH; fmt r.EtaY; fmt r.EtaYbar; fmt r.FitLoss; fmt r.R2H; fmt r.R2Y; fmt r.R2W
           fmt r.C; fmt r.HInfPred; fmt r.HInfObs; r.Regime; r.Status ]
-    let medianR2 =
-        if frame.RowCount = 0 then nan
-        else frame.GetColumn<float>("R2H") |> Series.values |> Seq.filter (Double.IsNaN >> not) |> Seq.toArray
-             |> fun a -> if a.Length = 0 then nan else (Array.sort a)[a.Length / 2]
+    let medianR2 = fits |> Seq.map (fun f -> f.R2H) |> FitFrames.median
     let sections =
         [ { Heading = "Fitted effective learning rates"
             Text = $"One row per tracked layer and pair. S is the paper's objective (sum of squared residuals of h, y and w); R² per variable; regime from A_low/|A_high|. Median R² of h: {fmt medianR2}."

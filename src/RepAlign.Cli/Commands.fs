@@ -14,6 +14,10 @@ open RepAlign.Pipelines.Stages
 open RepAlign.Pipelines.Fitting
 open RepAlign.Cli.Arguments
 
+/// An enum option parsed once, here at the edge (snake_case name; the message names the option and the key it sets).
+let private parseEnum<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Enum> (option: string) (key: string) (text: string) =
+    PipelineKey.ParseEnum<'T>(text, option, key)
+
 /// The stages after extract, shared by pipelines and reanalysis.
 let laterStages () : IStage list =
     [ FitStage(); RepAlign.Analysis.AnalyzeStage(); RepAlign.Analysis.ReportStage() ]
@@ -33,7 +37,7 @@ let run (args: ParseResults<RunArgs>) =
             From = (args.TryGetResult RunArgs.From |> Option.toObj),
             To = (args.TryGetResult RunArgs.To |> Option.toObj),
             Csv = args.Contains RunArgs.Csv,
-            Device = (args.TryGetResult RunArgs.Device |> Option.toObj),
+            Device = (args.TryGetResult RunArgs.Device |> Option.map (parseEnum<Specs.Device> "--device" "extract.device") |> Option.toNullable),
             Threads = (args.TryGetResult RunArgs.Threads |> Option.toNullable))
     let result = Terminal.withProgress (fun observer -> PipelineRunner.Run(request, stages () |> List.toArray, observer))
     if result.Succeeded then
@@ -51,17 +55,11 @@ let fit (args: ParseResults<FitArgs>) =
     let dy2 = args.GetResult FitArgs.Dy2
     if not (dx2 > 0.0) || Double.IsInfinity dx2 then Throw.BadValue("--dx2", string dx2, "a finite number > 0")
     if not (dy2 >= 0.0) || Double.IsInfinity dy2 then Throw.BadValue("--dy2", string dy2, "a finite number ≥ 0")
-    let mutable spec = RepAlign.Core.Specs.FitSpec()
-    match args.TryGetResult FitArgs.Weighting with
-    | Some w ->
-        let s = PipelineKeys.All["fit.weighting"].Apply.Invoke(Specs.ExperimentSpec(), w, "--weighting")
-        spec <- s.Fit
-    | None -> ()
-    match args.TryGetResult FitArgs.Dynamics with
-    | Some d ->
-        let s = PipelineKeys.All["fit.dynamics"].Apply.Invoke(Specs.ExperimentSpec(Fit = spec), d, "--dynamics")
-        spec <- s.Fit
-    | None -> ()
+    let defaults = Specs.FitSpec()
+    let spec =
+        Specs.FitSpec(
+            Weighting = (args.TryGetResult FitArgs.Weighting |> Option.map (parseEnum<Specs.FitWeighting> "--weighting" "fit.weighting") |> Option.defaultValue defaults.Weighting),
+            Dynamics = (args.TryGetResult FitArgs.Dynamics |> Option.map (parseEnum<Specs.DynamicsVariant> "--dynamics" "fit.dynamics") |> Option.defaultValue defaults.Dynamics))
     let path = args.GetResult FitArgs.Trajectory
     let trajectory = TrajectoryCsv.Read path
     let input = TrajectoryInput(0, 0, 0, 1, -1, -1, dx2, dy2, trajectory)
@@ -89,8 +87,8 @@ let reanalyze (args: ParseResults<ReanalyzeArgs>) =
                       |> Option.map (fun l -> l.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) :> Collections.Generic.IReadOnlyList<string>)
                       |> Option.toObj),
             Input = (args.TryGetResult ReanalyzeArgs.Input |> Option.toObj),
-            Normalize = (args.TryGetResult ReanalyzeArgs.Normalize |> Option.toObj),
-            Device = args.GetResult(ReanalyzeArgs.Device, defaultValue = "cpu"),
+            Normalize = (args.TryGetResult ReanalyzeArgs.Normalize |> Option.map (parseEnum<Data.MnistNormalization> "--normalize" "data.normalize") |> Option.toNullable),
+            Device = (args.GetResult(ReanalyzeArgs.Device, defaultValue = "cpu") |> parseEnum<Specs.Device> "--device" "extract.device"),
             Out = args.GetResult ReanalyzeArgs.Out,
             Seed = args.GetResult(ReanalyzeArgs.Seed, defaultValue = 0),
             Csv = args.Contains ReanalyzeArgs.Csv)

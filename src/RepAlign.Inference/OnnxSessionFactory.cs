@@ -50,7 +50,7 @@ public static partial class OnnxSessionFactory
         }
         catch (OnnxRuntimeException e) when (options.Device == Device.Cuda && e.Message.Contains("CUDA", StringComparison.OrdinalIgnoreCase))
         {
-            return WorkFailed<InferenceSession>(CudaFailureMessage(e.Message), e);
+            return Throw.WorkFailed<InferenceSession>(CudaFailureMessage(e.Message), e);
         }
         catch (OnnxRuntimeException e)
         {
@@ -71,8 +71,6 @@ public static partial class OnnxSessionFactory
         return $"--device cuda: {what}. ONNX Runtime 1.31's CUDA provider needs the CUDA 13 and cuDNN 9 libraries on the library path " +
                "(e.g. LD_LIBRARY_PATH) and a CUDA-capable GPU; install them, or use --device cpu.";
     }
-
-    private static T WorkFailed<T>(string message, Exception inner) => throw new WorkFailedException(message, inner);
 
     /// <summary>
     /// ONNX Runtime reports only "Failed to load shared library"; loading its CUDA provider library

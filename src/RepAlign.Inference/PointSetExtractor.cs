@@ -2,15 +2,13 @@ using RepAlign.Core.Data;
 using RepAlign.Core.Metrics;
 using RepAlign.Core.Specs;
 using RepAlign.Core.Tables;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Inference;
 
 /// <summary>Extracts h2, y2, w of a point set's tracked pairs from ONNX checkpoints (one session run per checkpoint).</summary>
 public static class PointSetExtractor
 {
-    /// <summary>The ONNX output name of hidden layer k (the exporter's contract).</summary>
-    public static string HiddenName(int layer) => "hidden_" + layer.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
     /// <summary>Runs every checkpoint on the points of <paramref name="data"/> and returns rows in checkpoint, pair, then layer order.</summary>
     public static IReadOnlyList<PairRow> Extract(
         IEnumerable<(int Epoch, string Path)> checkpoints, DataSpec data, IReadOnlyList<int> layers, InferenceOptions options,
@@ -18,7 +16,7 @@ public static class PointSetExtractor
     {
         ArgumentNullException.ThrowIfNull(checkpoints);
         var points = PointSet.Of(data);
-        var outputs = layers.Select(HiddenName).Append("output").ToArray();
+        var outputs = layers.Select(OnnxNames.Hidden).Append(OnnxNames.Output).ToArray();
         var rows = new List<PairRow>();
         foreach (var (epoch, path) in checkpoints)
         {

@@ -2,8 +2,8 @@
 module RepAlign.Reproduction.Evidence
 
 open System
+open System.Text.Json.Serialization
 open Plotly.NET
-open RepAlign.Core.Tables
 
 /// A value for a sentence: four significant digits, "–" for NaN.
 let fmtValue (x: float) = RepAlign.Analysis.HtmlPage.fmt x
@@ -20,6 +20,22 @@ module Verdict =
     let notMeasured = "not measured"
     /// The experiment failed before it could be measured.
     let failed = "failed"
+
+/// One row of reproduction.csv: a quantity an experiment measured, the paper's value or claim, and the verdict.
+[<AllowNullLiteral>]
+type ReproductionRow() =
+    /// Experiment name (its pipeline file's stem).
+    [<JsonPropertyName("experiment")>] member val Experiment = "" with get, set
+    /// What was measured.
+    [<JsonPropertyName("quantity")>] member val Quantity = "" with get, set
+    /// The measured value (NaN when it could not be measured).
+    [<JsonPropertyName("value")>] member val Value = 0.0 with get, set
+    /// The paper's value or claim, or the reference it is judged against ("" where none exists).
+    [<JsonPropertyName("paper_value")>] member val PaperValue = "" with get, set
+    /// agrees, differs, no reference, not measured, or failed.
+    [<JsonPropertyName("verdict")>] member val Verdict = "" with get, set
+    /// How the value was obtained, or why it differs.
+    [<JsonPropertyName("note")>] member val Note = "" with get, set
 
 /// A measured quantity judged against a claim: `check` decides agreement; NaN is "not measured".
 let judged experiment quantity (value: float) paper (check: float -> bool) note =

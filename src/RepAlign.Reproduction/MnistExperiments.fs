@@ -30,8 +30,8 @@ let mnistPairs ctx =
     let rows =
         [ judged name "held-out accuracy after training" accuracy.Accuracy $"{referenceAccuracy} (reference run, all 60,000 digits)" (fun v -> abs (v - referenceAccuracy) <= 0.05)
               $"{accuracy.Images} held-out images of {run.Spec.Data.Path}; within 0.05 counts as agreeing"
-          judged name "median R² of h, 0–1 pairs at layer 2" (zeroOne |> Array.map (fun f -> f.R2H) |> median) "≥ 0.9: the paper fits its 0–1 pair well" (fun v -> v >= 0.9) $"{zeroOne.Length} pairs of a 0 and a 1"
-          judged name "median R² of y, 0–1 pairs at layer 2" (zeroOne |> Array.map (fun f -> f.R2Y) |> median) "≥ 0.9" (fun v -> v >= 0.9) ""
+          judged name "median R² of h, 0–1 pairs at layer 2" (zeroOne |> Array.map (fun f -> f.R2H) |> FitFrames.median) "≥ 0.9: the paper fits its 0–1 pair well" (fun v -> v >= 0.9) $"{zeroOne.Length} pairs of a 0 and a 1"
+          judged name "median R² of y, 0–1 pairs at layer 2" (zeroOne |> Array.map (fun f -> f.R2Y) |> FitFrames.median) "≥ 0.9" (fun v -> v >= 0.9) ""
           reported name "fraction of all pairs described well at layer 2" fraction $"converged with R² of h and y ≥ {FitFrames.DescribedWellR2}, over {atLayer.Length} pairs of every class pair" ]
     let figures =
         match zeroOne |> Array.tryHead with

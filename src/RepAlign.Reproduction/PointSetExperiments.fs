@@ -2,6 +2,8 @@
 module RepAlign.Reproduction.PointSetExperiments
 
 open System
+open MathNet.Numerics.LinearAlgebra
+open MathNet.Numerics.LinearAlgebra.Factorization
 open RepAlign.Core.Data
 open RepAlign.Core.Tables
 open RepAlign.Pipelines.Spec
@@ -37,7 +39,7 @@ let xor ctx =
         [ for regime, run in regimes do
             let f = fits run
             // Pairs with equal targets (dy2 = 0) barely constrain η_y; the ratio comes from the others.
-            let ratio = f |> Array.filter (fun x -> x.Dy2 > 0.0 && x.Status = "converged") |> Array.map (fun x -> x.EtaH / x.EtaY) |> median
+            let ratio = f |> Array.filter (fun x -> x.Dy2 > 0.0 && x.Status = "converged") |> Array.map (fun x -> x.EtaH / x.EtaY) |> RepAlign.Analysis.FitFrames.median
             let first, last = endpoints run
             let matrix values = pairMatrix 4 pairs values
             let dx2 = matrix set.PairDx2
@@ -88,21 +90,15 @@ let contextBlobs ctx =
         let h = pairs |> Array.map (fun (i, j) -> d2[i, j])
         let f = pairs |> Array.map (fun (i, j) -> (feature[i] - feature[j]) ** 2.0)
         Correlation.Pearson(ReadOnlySpan h, ReadOnlySpan f)
-    // The leading principal direction of one context's centred hidden rows (power iteration on their Gram matrix).
+    // The leading principal direction of one context's centred hidden rows: the eigenvector of the largest
+    // eigenvalue of their scatter matrix (width × width, symmetric; Math.NET's eigen-decomposition).
     let leadingDirection (rows: float[][]) =
-        let width = rows[0].Length
-        let mean = Array.init width (fun k -> rows |> Array.averageBy (fun r -> r[k]))
-        let centred = rows |> Array.map (fun r -> Array.map2 (-) r mean)
-        let gram = centred |> Array.map (fun a -> centred |> Array.map (fun b -> Array.fold2 (fun s x y -> s + x * y) 0.0 a b))
-        let normalise (v: float[]) = let n = sqrt (Array.sumBy (fun x -> x * x) v) in if n > 0.0 then Array.map (fun x -> x / n) v else v
-        let mutable u = normalise (Array.init rows.Length (fun i -> 1.0 + float i / float rows.Length))
-        let mutable change, iterations = infinity, 0
-        while change > 1e-10 && iterations < 2000 do
-            let next = normalise (gram |> Array.map (fun g -> Array.fold2 (fun s x y -> s + x * y) 0.0 g u))
-            change <- Array.fold2 (fun m a b -> max m (abs (a - b))) 0.0 next u
-            u <- next
-            iterations <- iterations + 1
-        normalise (Array.init width (fun k -> Array.fold2 (fun s (r: float[]) ui -> s + r[k] * ui) 0.0 centred u))
+        let x = Matrix<float>.Build.DenseOfRowArrays rows
+        let mean = x.ColumnSums() / float rows.Length
+        let centred = Matrix<float>.Build.DenseOfRowVectors(rows |> Array.map (fun r -> Vector<float>.Build.DenseOfArray r - mean))
+        let evd = centred.TransposeThisAndMultiply(centred).Evd(Symmetricity.Symmetric)
+        let top = Seq.init evd.EigenValues.Count id |> Seq.maxBy (fun k -> evd.EigenValues[k].Real)
+        evd.EigenVectors.Column(top).ToArray()
     let contextCosine (hidden: float32[][]) =
         let ofContext c = hidden |> Array.map (Array.map float) |> Array.indexed |> Array.filter (fun (i, _) -> context[i] = c) |> Array.map snd
         abs (Array.fold2 (fun s x y -> s + x * y) 0.0 (leadingDirection (ofContext 0.0)) (leadingDirection (ofContext 1.0)))

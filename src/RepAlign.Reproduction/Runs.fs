@@ -77,13 +77,6 @@ let lastCheckpoint (run: Run) =
     let last = index |> Seq.maxBy (fun e -> e.Epoch)
     Path.Combine(run.Layout.Checkpoints, last.File)
 
-/// The median of the finite values (NaN when there are none).
-let median (values: float seq) =
-    let a = values |> Seq.filter Double.IsFinite |> Seq.sort |> Seq.toArray
-    if a.Length = 0 then nan
-    elif a.Length % 2 = 1 then a[a.Length / 2]
-    else 0.5 * (a[a.Length / 2 - 1] + a[a.Length / 2])
-
 /// The mean (NaN for no values).
 let mean (values: float list) = if values.IsEmpty then nan else List.average values
 
@@ -93,7 +86,7 @@ let variant (name: string) (runs: Run list) = runs |> List.tryFind (fun r -> r.V
 /// Hidden-layer rows of the given inputs from an ONNX checkpoint: n rows of the layer's width.
 let hiddenRows (checkpoint: string) (layer: int) (inputs: float32[]) (count: int) =
     use runner = new RepAlign.Inference.OnnxModelRunner(checkpoint, RepAlign.Inference.InferenceOptions())
-    let output = runner.Run(ReadOnlySpan inputs, count, [| RepAlign.Inference.PointSetExtractor.HiddenName layer |])[0]
+    let output = runner.Run(ReadOnlySpan inputs, count, [| RepAlign.Core.Checkpoints.OnnxNames.Hidden layer |])[0]
     Array.init count (fun i -> output.Row(i).ToArray())
 
 /// Squared Euclidean distances between rows (n × n), with the extractor's SIMD kernel.

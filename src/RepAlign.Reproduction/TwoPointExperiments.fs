@@ -2,7 +2,9 @@
 module RepAlign.Reproduction.TwoPointExperiments
 
 open System
+open RepAlign.Core.Specs
 open RepAlign.Core.Tables
+open RepAlign.Pipelines.Spec
 open RepAlign.Theory
 open RepAlign.Analysis
 open RepAlign.Reproduction.Evidence
@@ -141,8 +143,8 @@ let alternativeDynamics ctx =
     let runs = runPipeline ctx "alternative-dynamics.toml" name []
     let lossOf (run: Run) = (firstFit run).FitLoss
     let byDynamics = runs |> List.map (fun r -> r.Spec.Fit.Dynamics, lossOf r)
-    let trueS = byDynamics |> List.tryFind (fun (d, _) -> d = "true") |> Option.map snd |> Option.defaultValue nan
-    let altered = byDynamics |> List.filter (fun (d, _) -> d <> "true")
+    let trueS = byDynamics |> List.tryFind (fun (d, _) -> d = DynamicsVariant.True) |> Option.map snd |> Option.defaultValue nan
+    let altered = byDynamics |> List.filter (fun (d, _) -> d <> DynamicsVariant.True) |> List.map (fun (d, s) -> SnakeCase.Of d, s)
     let rows =
         [ yield reported name "S of the true system" trueS ""
           for d, s in altered -> judged name $"S({d}) / S(true)" (s / trueS) "> 1: the altered system fits clearly worse" (fun v -> v > 1.0) "" ]

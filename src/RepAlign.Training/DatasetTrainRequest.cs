@@ -29,34 +29,12 @@ public sealed record DatasetTrainRequest
     /// <summary>Output dimension d_out.</summary>
     public int OutputDim { get; init; }
 
-    /// <summary>Pairs of example indices (a, b) whose h2, y2, w are recorded online at the start of every epoch; may be empty.</summary>
-    public IReadOnlyList<ExamplePair> TrackPairs { get; init; } = [];
-
-    /// <summary>Hidden layers (0-based) at which the tracked pairs are recorded.</summary>
-    public IReadOnlyList<int> TrackLayers { get; init; } = [];
-
     /// <summary>Epochs (in [0, epochs]) at which an ONNX checkpoint is written before that epoch's updates.</summary>
     public IReadOnlyList<int> CheckpointEpochs { get; init; } = [];
 
     /// <summary>Folder of the checkpoints (<c>epoch-NNNNN.onnx</c>); required when <see cref="CheckpointEpochs"/> is not empty.</summary>
     public string CheckpointDirectory { get; init; } = "";
 }
-
-/// <summary>A pair of example indices into a data set.</summary>
-/// <param name="A">Index of the first example.</param>
-/// <param name="B">Index of the second example.</param>
-public readonly record struct ExamplePair(int A, int B);
-
-/// <summary>One online record of a tracked pair at one hidden layer, at the start of epoch <paramref name="Epoch"/> (eval mode).</summary>
-/// <param name="Epoch">Epoch whose updates had not yet been applied (0 = initial weights, E = final).</param>
-/// <param name="Pair">Index of the pair in <see cref="DatasetTrainRequest.TrackPairs"/>.</param>
-/// <param name="A">Example index a.</param>
-/// <param name="B">Example index b.</param>
-/// <param name="Layer">Hidden layer index.</param>
-/// <param name="H2">‖h_b − h_a‖².</param>
-/// <param name="Y2">‖ŷ_b − ŷ_a‖².</param>
-/// <param name="W">y2 − (y_b* − y_a*)·(ŷ_b − ŷ_a).</param>
-public readonly record struct DatasetPairRow(int Epoch, int Pair, int A, int B, int Layer, double H2, double Y2, double W);
 
 /// <summary>The outcome of a data-set training run.</summary>
 public sealed record DatasetTrainResult
@@ -75,9 +53,6 @@ public sealed record DatasetTrainResult
     /// forward passes the updates used (training mode); one entry per completed epoch.
     /// </summary>
     public required double[] EpochLoss { get; init; }
-
-    /// <summary>Online pair records: epoch-major (epochs 0 … E, or up to the diverged epoch), then pair, then tracked-layer order.</summary>
-    public required IReadOnlyList<DatasetPairRow> Online { get; init; }
 
     /// <summary>Checkpoints written, in epoch order.</summary>
     public required IReadOnlyList<CheckpointFile> Checkpoints { get; init; }

@@ -78,22 +78,10 @@ public static class PointSetTrainer
         var t = request.Train;
         if (!PointSet.IsPointSet(request.Data.Kind)) Throw.BadValue("data.kind", "mnist", "two_point, xor or context_blobs (MNIST trains with DatasetTrainer)");
         if (!(t.StopLoss >= 0) || double.IsInfinity(t.StopLoss)) Throw.BadValue("train.stop_loss", t.StopLoss.ToString("R"), "a finite number ≥ 0 (0 = off)");
-        if (!(t.Lr > 0) || double.IsInfinity(t.Lr)) Throw.BadValue("train.lr", t.Lr.ToString("R"), "a finite number > 0");
-        if (t.Epochs < 0) Throw.BadValue("train.epochs", t.Epochs.ToString(), "an integer ≥ 0");
-        if (t.Batch < 0) Throw.BadValue("train.batch", t.Batch.ToString(), "0 (full batch) or a positive batch size");
-        if (t.Threads < 1) Throw.BadValue("train.threads", t.Threads.ToString(), "an integer ≥ 1");
-        if (!Enum.IsDefined(t.Optimizer)) Throw.BadValue("train.optimizer", t.Optimizer.ToString(), "sgd or adam");
+        TrainRequestChecks.Train(t);
         var points = PointSet.Of(request.Data);
-        NetworkFactory.Validate(request.Model, points.InputDim, points.OutputDim);
-        var hiddenCount = NetworkFactory.HiddenLayerCount(request.Model);
-        foreach (var layer in request.TrackLayers)
-            if (layer < 0 || layer >= hiddenCount)
-                Throw.BadValue("track.layers", layer.ToString(), $"a hidden-layer index in [0, {hiddenCount - 1}] ({hiddenCount} hidden outputs for model.kind {request.Model.Kind} of model.depth {request.Model.Depth})");
-        foreach (var epoch in request.CheckpointEpochs)
-            if (epoch < 0 || epoch > t.Epochs)
-                Throw.BadValue("checkpoint epochs", epoch.ToString(), $"an epoch in [0, {t.Epochs}]");
-        if (request.CheckpointEpochs.Count > 0 && string.IsNullOrWhiteSpace(request.CheckpointDirectory))
-            Throw.BadValue("checkpoint directory", "an empty path", "a folder for the checkpoints");
+        TrainRequestChecks.NetworkAndOutputs(request.Model, points.InputDim, points.OutputDim, t.Epochs, request.TrackLayers,
+            request.CheckpointEpochs, request.CheckpointDirectory);
         return points;
     }
 

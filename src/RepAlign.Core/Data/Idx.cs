@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using RepAlign.Core.Runs;
 
 namespace RepAlign.Core.Data;
 
@@ -79,21 +80,12 @@ public static class Idx
         for (int k = 0; k < array.Rank; k++)
             BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * k), array.Dimensions[k]);
 
-        string temporary = path + ".tmp-" + Environment.ProcessId;
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            using (Stream output = gzip ? new GZipStream(file, CompressionLevel.SmallestSize) : file)
-            {
-                output.Write(header);
-                output.Write(array.Data);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            using Stream output = gzip ? new GZipStream(file, CompressionLevel.SmallestSize, leaveOpen: true) : file;
+            output.Write(header);
+            output.Write(array.Data);
+        });
     }
 
     /// <summary>Whether the file starts with the gzip magic bytes 1f 8b.</summary>
@@ -126,7 +118,7 @@ public static class Idx
         }
         catch (InvalidDataException e)
         {
-            throw new BadInputException($"{path}: broken gzip stream ({e.Message}), expected a valid gzip-compressed {what} file", e);
+            return Throw.BadInput<IdxArray>($"{path}: broken gzip stream ({e.Message}), expected a valid gzip-compressed {what} file", e);
         }
     }
 

@@ -203,51 +203,6 @@ public sealed class MnistDataset
         return new MnistDataset(pixels, labels, Normalization, $"{Source} (subset of {indices.Length})");
     }
 
-    /// <summary>
-    /// Splits off a held-out set deterministically: a seeded permutation of 0..Count−1 (Fisher–Yates
-    /// driven by SplitMix64, identical on every platform and .NET version) chooses
-    /// <paramref name="heldOutCount"/> images for the held-out set; both parts keep the original
-    /// order of their images, so a class-interleaved file stays interleaved.
-    /// </summary>
-    /// <param name="heldOutCount">Number of held-out images, 0..Count.</param>
-    /// <param name="seed">Seed of the permutation.</param>
-    /// <returns>The remaining images and the held-out images; together they are this data set.</returns>
-    public (MnistDataset Train, MnistDataset HeldOut) SplitHeldOut(int heldOutCount, ulong seed)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(heldOutCount);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(heldOutCount, Count);
-        int[] permutation = SeededPermutation(Count, seed);
-        int[] heldOut = permutation[..heldOutCount];
-        int[] train = permutation[heldOutCount..];
-        Array.Sort(heldOut);
-        Array.Sort(train);
-        return (Subset(train), Subset(heldOut));
-    }
-
-    /// <summary>A permutation of 0..n−1 determined by the seed alone: Fisher–Yates with SplitMix64 draws.</summary>
-    /// <param name="n">Length.</param>
-    /// <param name="seed">Seed.</param>
-    /// <returns>A new array holding each of 0..n−1 once.</returns>
-    public static int[] SeededPermutation(int n, ulong seed)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        var p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        ulong state = seed;
-        for (int i = n - 1; i > 0; i--)
-        {
-            // SplitMix64 step; the 128-bit multiply-high maps the draw to 0..i with negligible bias.
-            state += 0x9E3779B97F4A7C15UL;
-            ulong z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            int j = (int)Math.BigMul(z, (ulong)(i + 1), out _);
-            (p[i], p[j]) = (p[j], p[i]);
-        }
-        return p;
-    }
-
     private static string Find(string directory, string name)
     {
         string plain = Path.Combine(directory, name);

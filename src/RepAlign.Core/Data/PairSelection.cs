@@ -20,34 +20,6 @@ public enum PairSelectionKind
 }
 
 /// <summary>
-/// The selected pairs: indices (a, b) into the probe set, in pair order (the <c>pair</c> column
-/// of extract/pairs is the position in <see cref="Pairs"/>), with a description for run.json.
-/// </summary>
-/// <param name="Pairs">The pairs; a ≠ b in each.</param>
-/// <param name="Canonical">The selection in canonical text form (re-parseable; a file as its full path).</param>
-/// <param name="Description">What was selected, with seed, count and, for a file, its SHA-256: the provenance line for run.json.</param>
-public sealed record PairSet((int A, int B)[] Pairs, string Canonical, string Description)
-{
-    /// <summary>Number of pairs.</summary>
-    public int Count => Pairs.Length;
-
-    /// <summary>The distinct image indices used by the pairs, ascending.</summary>
-    /// <returns>A new array.</returns>
-    public int[] DistinctImages()
-    {
-        var set = new HashSet<int>(Pairs.Length * 2);
-        foreach (var (a, b) in Pairs)
-        {
-            set.Add(a);
-            set.Add(b);
-        }
-        var images = set.ToArray();
-        Array.Sort(images);
-        return images;
-    }
-}
-
-/// <summary>
 /// A parsed pair selection (the <c>extract.pairs</c> setting, or <c>--pairs</c> of reanalyze) over a
 /// probe set of labelled images. Forms:
 /// <list type="bullet">
@@ -191,146 +163,34 @@ public sealed partial record PairSelection
                     Throw.BadInput($"{where}: the probe set of {n} images has {total} distinct pairs, {Count} asked");
                 if (Count > MaxPairs)
                     Throw.BadInput($"{where}: {Count.ToString("N0", inv)} pairs asked, more than the limit of {MaxPairs.ToString("N0", inv)}");
-                return new PairSet(RandomPairs(n, Count, seed), Canonical,
+                return new PairSet(PairSampling.RandomPairs(n, Count, seed), Canonical,
                     $"random:{Count} (seed {seed}): {Count} distinct unordered pairs a<b drawn uniformly from the {n} probe images");
             }
             case PairSelectionKind.Classes:
             {
-                var byClass = ClassMembers(labels, where);
-                return new PairSet(ClassPairs(byClass, ClassA, ClassB, Count, seed, where), Canonical,
+                var byClass = PairSampling.ClassMembers(labels, where);
+                return new PairSet(PairSampling.ClassPairs(byClass, ClassA, ClassB, Count, seed, where), Canonical,
                     $"classes:{ClassA}-{ClassB}:{Count} (seed {seed}): {Count} pairs of a class-{ClassA} and a class-{ClassB} image, no image in two pairs");
             }
             case PairSelectionKind.PerClassPair:
             {
-                var byClass = ClassMembers(labels, where);
+                var byClass = PairSampling.ClassMembers(labels, where);
                 for (var c = 0; c < ClassCount; c++)
                     if (byClass[c].Length < Count) Throw.BadInput($"{where}: class {c} has {byClass[c].Length} images in the probe set, {Count} asked");
                 var pairs = new List<(int, int)>(45 * Count);
                 for (var a = 0; a < ClassCount; a++)
                     for (var b = a + 1; b < ClassCount; b++)
-                        pairs.AddRange(ClassPairs(byClass, a, b, Count, Mix(seed, (ulong)(a * ClassCount + b)), where));
+                        pairs.AddRange(PairSampling.ClassPairs(byClass, a, b, Count, SplitMix64.Mix(seed, (ulong)(a * ClassCount + b)), where));
                 return new PairSet(pairs.ToArray(), Canonical,
                     $"per-class-pair:{Count} (seed {seed}): {Count} pairs for each of the 45 different-class pairs A<B " +
                     $"(same-class pairs not included), {pairs.Count} pairs; within a class pair no image is used twice");
             }
             default:
             {
-                var pairs = ReadCsv(FilePath!, n);
+                var pairs = PairCsv.Read(FilePath!, n);
                 return new PairSet(pairs, Canonical, $"file:{FilePath} (sha256 {Hashing.File(FilePath!)}, {pairs.Length} pairs)");
             }
         }
-    }
-
-    /// <summary>Count distinct unordered pairs a &lt; b of 0..n−1, by Floyd's sampling over the pair index space, sorted.</summary>
-    private static (int A, int B)[] RandomPairs(int n, int count, ulong seed)
-    {
-        long total = (long)n * (n - 1) / 2;
-        var chosen = new HashSet<long>(count);
-        var rng = new SplitMix64(seed);
-        for (long j = total - count; j < total; j++)
-        {
-            long t = rng.Below(j + 1);
-            chosen.Add(chosen.Contains(t) ? j : t);
-        }
-        var keys = chosen.ToArray();
-        Array.Sort(keys);
-        var pairs = new (int, int)[keys.Length];
-        for (var i = 0; i < keys.Length; i++) pairs[i] = DecodePair(keys[i]);
-        return pairs;
-    }
-
-    /// <summary>Pair index k = b(b−1)/2 + a (0 ≤ a &lt; b) back to (a, b).</summary>
-    private static (int A, int B) DecodePair(long k)
-    {
-        var b = (long)((1 + Math.Sqrt(1 + 8.0 * k)) / 2);
-        while (b * (b - 1) / 2 > k) b--;
-        while ((b + 1) * b / 2 <= k) b++;
-        return ((int)(k - b * (b - 1) / 2), (int)b);
-    }
-
-    private static int[][] ClassMembers(ReadOnlySpan<byte> labels, string where)
-    {
-        var lists = new List<int>[ClassCount];
-        for (var c = 0; c < ClassCount; c++) lists[c] = [];
-        for (var i = 0; i < labels.Length; i++)
-        {
-            if (labels[i] >= ClassCount) Throw.BadInput($"{where}: probe image {i} has label {labels[i]}, expected a digit 0..9 for a class selection");
-            lists[labels[i]].Add(i);
-        }
-        return lists.Select(l => l.ToArray()).ToArray();
-    }
-
-    /// <summary>N pairs (class a, class b) using no image twice: a seeded shuffle of each class, taken in order.</summary>
-    private static (int A, int B)[] ClassPairs(int[][] byClass, int a, int b, int count, ulong seed, string where)
-    {
-        var pairs = new (int, int)[count];
-        if (a == b)
-        {
-            if (byClass[a].Length < 2 * count)
-                Throw.BadInput($"{where}: class {a} has {byClass[a].Length} images in the probe set, {2 * count} asked ({count} pairs of two distinct class-{a} images)");
-            var members = Shuffled(byClass[a], Mix(seed, 1));
-            for (var i = 0; i < count; i++) pairs[i] = (members[2 * i], members[2 * i + 1]);
-            return pairs;
-        }
-        foreach (var c in new[] { a, b })
-            if (byClass[c].Length < count) Throw.BadInput($"{where}: class {c} has {byClass[c].Length} images in the probe set, {count} asked");
-        var first = Shuffled(byClass[a], Mix(seed, 1));
-        var second = Shuffled(byClass[b], Mix(seed, 2));
-        for (var i = 0; i < count; i++) pairs[i] = (first[i], second[i]);
-        return pairs;
-    }
-
-    private static int[] Shuffled(int[] members, ulong seed)
-    {
-        var order = MnistDataset.SeededPermutation(members.Length, seed);
-        var result = new int[members.Length];
-        for (var i = 0; i < result.Length; i++) result[i] = members[order[i]];
-        return result;
-    }
-
-    /// <summary>Reads a CSV of index pairs: a header naming columns a and b, then one pair per line; blank lines are skipped.</summary>
-    private static (int A, int B)[] ReadCsv(string path, int n)
-    {
-        if (!System.IO.File.Exists(path)) Throw.BadInput($"{path}: file not found, expected a CSV file of index pairs with columns a,b");
-        var pairs = new List<(int, int)>();
-        int colA = -1, colB = -1, width = 0;
-        var lineNo = 0;
-        foreach (var raw in System.IO.File.ReadLines(path))
-        {
-            lineNo++;
-            var line = raw.Trim();
-            if (line.Length == 0) continue;
-            var cells = line.Split(',');
-            if (colA < 0)
-            {
-                var names = cells.Select(c => c.Trim().Trim('"').ToLowerInvariant()).ToList();
-                colA = names.IndexOf("a");
-                colB = names.IndexOf("b");
-                width = names.Count;
-                if (colA < 0 || colB < 0)
-                    Throw.BadInput($"{path}:{lineNo}: header '{line}', expected a header naming the columns a and b (e.g. a,b)");
-                continue;
-            }
-            if (cells.Length != width) Throw.BadInput($"{path}:{lineNo}: {cells.Length} fields, expected {width} as in the header");
-            var a = Index(cells[colA], "a", path, lineNo, n);
-            var b = Index(cells[colB], "b", path, lineNo, n);
-            if (a == b) Throw.BadInput($"{path}:{lineNo}: a = b = {a}, expected two different images");
-            if (pairs.Count >= MaxPairs) Throw.BadInput($"{path}:{lineNo}: more than {MaxPairs} pairs, the limit");
-            pairs.Add((a, b));
-        }
-        if (colA < 0) Throw.BadInput($"{path}: empty file, expected a header a,b and at least one pair");
-        if (pairs.Count == 0) Throw.BadInput($"{path}: no pairs after the header, expected at least one line a,b");
-        return pairs.ToArray();
-    }
-
-    private static int Index(string cell, string column, string path, int line, int n)
-    {
-        var text = cell.Trim().Trim('"');
-        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
-            Throw.BadInput($"{path}:{line}: {column} = '{text}', expected an integer image index 0..{n - 1}");
-        if (value < 0 || value >= n)
-            Throw.BadInput($"{path}:{line}: {column} = {value} is out of range, expected an image index 0..{n - 1} (the data set has {n} images)");
-        return (int)value;
     }
 
     private static int Positive(string digits, string field, string text)
@@ -356,9 +216,6 @@ public sealed partial record PairSelection
         _ => "all (no arguments)",
     };
 
-    /// <summary>A sub-seed from a seed and a tag (one SplitMix64 finalisation).</summary>
-    private static ulong Mix(ulong seed, ulong tag) => new SplitMix64(seed ^ (tag * 0xD1B54A32D192ED03UL)).Next();
-
     [GeneratedRegex(@"^random:(?<n>[+-]?\d+)$")]
     private static partial Regex RandomForm();
 
@@ -367,20 +224,4 @@ public sealed partial record PairSelection
 
     [GeneratedRegex(@"^per-class-pair:(?<n>[+-]?\d+)$")]
     private static partial Regex PerClassPairForm();
-
-    /// <summary>SplitMix64: the same stream on every platform and .NET version.</summary>
-    private struct SplitMix64(ulong state)
-    {
-        public ulong Next()
-        {
-            state += 0x9E3779B97F4A7C15UL;
-            var z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        /// <summary>A draw in 0..bound−1 (multiply-high; negligible bias for bound ≪ 2⁶⁴).</summary>
-        public long Below(long bound) => (long)Math.BigMul(Next(), (ulong)bound, out _);
-    }
 }

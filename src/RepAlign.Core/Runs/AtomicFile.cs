@@ -8,7 +8,7 @@ public static class AtomicFile
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var temp = TemporaryPath(full);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -22,6 +22,19 @@ public static class AtomicFile
             if (File.Exists(temp)) File.Delete(temp);
         }
     }
+
+    /// <summary>Writes bytes atomically.</summary>
+    public static void WriteBytes(string path, ReadOnlySpan<byte> bytes)
+    {
+        var copy = bytes.ToArray();
+        Write(path, s => s.Write(copy));
+    }
+
+    /// <summary>
+    /// A fresh temporary name beside <paramref name="fullPath"/> (same folder, so the final rename is atomic;
+    /// unique per process and call), for writers that stream into the file over time and rename it themselves.
+    /// </summary>
+    public static string TemporaryPath(string fullPath) => $"{fullPath}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
     /// <summary>Writes text (UTF-8) atomically.</summary>
     public static void WriteText(string path, string text) =>

@@ -14,5 +14,8 @@ public static class Hashing
     }
 
     /// <summary>SHA-256 of a UTF-8 string.</summary>
-    public static string Text(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    public static string Text(string text) => Bytes(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>SHA-256 of bytes.</summary>
+    public static string Bytes(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

@@ -1,3 +1,5 @@
+using RepAlign.Core.Data;
+
 namespace RepAlign.Core.Specs;
 
 /// <summary>Data sets RepAlign trains on.</summary>
@@ -34,9 +36,9 @@ public sealed record DataSpec
     /// <summary>Folder of IDX files (gzip or not) for "mnist"; relative paths are relative to the working directory.</summary>
     public string Path { get; init; } = "data/mnist-10k";
 
-    /// <summary>Input normalisation for "mnist": "mnist" = (pixel/255 − 0.1307)/0.3081, "none" = pixel/255.</summary>
-    public string Normalize { get; init; } = "mnist";
+    /// <summary>Input normalisation for "mnist": mnist = (pixel/255 − 0.1307)/0.3081, none = pixel/255.</summary>
+    public MnistNormalization Normalize { get; init; } = MnistNormalization.Mnist;
 
-    /// <summary>Training images held out (seeded) for validation accuracy and linear probes.</summary>
+    /// <summary>The last N images of the file, held out (by position) for validation accuracy and linear probes.</summary>
     public int HeldOut { get; init; } = 1000;
 }

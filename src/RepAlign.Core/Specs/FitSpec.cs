@@ -6,8 +6,8 @@ public sealed record FitSpec
     /// <summary>Points of the log grid that initialises (η_h, η_y).</summary>
     public int GridPoints { get; init; } = 100;
 
-    /// <summary>Weighting of h, y, w in the objective: "paper" (unweighted sum) or "normalized" (each variable scaled).</summary>
-    public string Weighting { get; init; } = "paper";
+    /// <summary>Weighting of h, y, w in the objective: paper (unweighted sum) or normalized (each variable scaled).</summary>
+    public FitWeighting Weighting { get; init; } = FitWeighting.Paper;
 
     /// <summary>First epoch of the fitted window (inclusive); null = the first recorded epoch.</summary>
     public int? WindowStart { get; init; }
@@ -15,8 +15,8 @@ public sealed record FitSpec
     /// <summary>Last epoch of the fitted window (inclusive); null = the last recorded epoch.</summary>
     public int? WindowEnd { get; init; }
 
-    /// <summary>The dynamics fitted: "true" or one of the alternative systems of THEORY.md §3 item 6.</summary>
-    public string Dynamics { get; init; } = "true";
+    /// <summary>The dynamics fitted: the true system or one of the alternative systems of THEORY.md §3 item 6.</summary>
+    public DynamicsVariant Dynamics { get; init; } = DynamicsVariant.True;
 
     /// <summary>Whether η_ybar is fitted to the loss curve after (η_h, η_y).</summary>
     public bool FitLoss { get; init; } = true;
@@ -31,8 +31,8 @@ public sealed record FitSpec
 /// <summary>The extract stage: where checkpoints are evaluated.</summary>
 public sealed record ExtractSpec
 {
-    /// <summary>"cpu" or "cuda".</summary>
-    public string Device { get; init; } = "cpu";
+    /// <summary>ONNX Runtime's execution provider.</summary>
+    public Device Device { get; init; } = Device.Cpu;
 
     /// <summary>Intra-op threads of ONNX Runtime; 0 = every core.</summary>
     public int Threads { get; init; }

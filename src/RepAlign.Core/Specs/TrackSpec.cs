@@ -19,12 +19,4 @@ public sealed record TrackSpec
 
     /// <summary>Hidden-layer indices when <see cref="Selection"/> is <see cref="TrackSelection.List"/>.</summary>
     public IReadOnlyList<int> Layers { get; init; } = [];
-
-    /// <summary>The concrete, sorted layer list for a network of <paramref name="depth"/> hidden layers.</summary>
-    public IReadOnlyList<int> Resolve(int depth) => Selection switch
-    {
-        TrackSelection.All => Enumerable.Range(0, depth).ToArray(),
-        TrackSelection.Middle => [depth / 2],
-        _ => Layers,
-    };
 }

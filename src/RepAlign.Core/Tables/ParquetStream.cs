@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Serialization;
+using RepAlign.Core.Runs;
 using Parquet;
 using Parquet.Schema;
 using Parquet.Serialization;
@@ -46,7 +47,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
         finalPath = Path.GetFullPath(path);
         this.csv = csv;
         Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-        tempPath = $"{finalPath}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        tempPath = AtomicFile.TemporaryPath(finalPath);
         schema = typeof(T).GetParquetSchema(forWriting: false);
         columns = schema.GetDataFields().Select(Column.For).ToArray();
         stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);

@@ -157,20 +157,3 @@ public sealed class AccuracyRow
     /// <summary>Number of held-out images.</summary>
     [JsonPropertyName("images")] public int Images { get; set; }
 }
-
-/// <summary>One row of reproduction.csv: a quantity an experiment measured, the paper's value or claim, and the verdict.</summary>
-public sealed class ReproductionRow
-{
-    /// <summary>Experiment name (its pipeline file's stem).</summary>
-    [JsonPropertyName("experiment")] public string Experiment { get; set; } = "";
-    /// <summary>What was measured.</summary>
-    [JsonPropertyName("quantity")] public string Quantity { get; set; } = "";
-    /// <summary>The measured value (NaN when it could not be measured).</summary>
-    [JsonPropertyName("value")] public double Value { get; set; }
-    /// <summary>The paper's value or claim, or the reference it is judged against ("" where none exists).</summary>
-    [JsonPropertyName("paper_value")] public string PaperValue { get; set; } = "";
-    /// <summary>agrees, differs, no reference, not measured, or failed.</summary>
-    [JsonPropertyName("verdict")] public string Verdict { get; set; } = "";
-    /// <summary>How the value was obtained, or why it differs.</summary>
-    [JsonPropertyName("note")] public string Note { get; set; } = "";
-}

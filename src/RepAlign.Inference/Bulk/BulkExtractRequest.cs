@@ -1,3 +1,6 @@
+using RepAlign.Core;
+using RepAlign.Core.Checkpoints;
+
 namespace RepAlign.Inference.Bulk;
 
 /// <summary>
@@ -34,7 +37,7 @@ public sealed record BulkExtractRequest
     public IReadOnlyList<string>? LayerOutputs { get; init; }
 
     /// <summary>The graph output holding the prediction ŷ.</summary>
-    public string PredictionOutput { get; init; } = "output";
+    public string PredictionOutput { get; init; } = OnnxNames.Output;
 
     /// <summary>Device and threads of ONNX Runtime.</summary>
     public InferenceOptions Inference { get; init; } = new();
@@ -58,9 +61,6 @@ public sealed record BulkExtractRequest
     /// </summary>
     public int Workers { get; init; } = 1;
 
-    /// <summary>How h2 is computed; <see cref="PairDistanceMethod.Direct"/> unless a benchmark says otherwise.</summary>
-    public PairDistanceMethod Distance { get; init; } = PairDistanceMethod.Direct;
-
     /// <summary>The pairs table to write (e.g. <c>extract/pairs.parquet</c>); rewritten whole, atomically.</summary>
     public string OutputParquet { get; init; } = "";
 
@@ -78,6 +78,36 @@ public sealed record BulkExtractRequest
 
     /// <summary>Key-value provenance stored in the Parquet footer (e.g. the pair selection's description), or null.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>Checks the request; throws <see cref="BadInputException"/> naming the field.</summary>
+    public void Validate()
+    {
+        var r = this;
+        if (r.Checkpoints.Count == 0) Throw.BadValue("checkpoints", "none", "at least one ONNX checkpoint");
+        foreach (var (epoch, path) in r.Checkpoints)
+            if (!File.Exists(path)) Throw.BadInput($"{path}: checkpoint of epoch {epoch} not found");
+        if (string.IsNullOrWhiteSpace(r.OutputParquet)) Throw.BadValue("output", "an empty path", "the path of the pairs table");
+        if (r.InputWidth < 1) Throw.BadValue("input width", r.InputWidth.ToString(), "≥ 1");
+        if (r.TargetWidth < 1) Throw.BadValue("target width", r.TargetWidth.ToString(), "≥ 1");
+        if (r.BatchSize < 1) Throw.BadValue("batch size", r.BatchSize.ToString(), "≥ 1");
+        var n = r.Labels.Length;
+        if (r.Images.LongLength != (long)n * r.InputWidth)
+            Throw.BadValue("images", $"{r.Images.Length} values", $"{n} images × {r.InputWidth} = {(long)n * r.InputWidth} (one row per label)");
+        if (r.Targets.LongLength != (long)n * r.TargetWidth)
+            Throw.BadValue("targets", $"{r.Targets.Length} values", $"{n} rows × {r.TargetWidth} = {(long)n * r.TargetWidth} (one row per label)");
+        if (r.Pairs.Length == 0) Throw.BadValue("pairs", "none", "at least one pair");
+        for (var p = 0; p < r.Pairs.Length; p++)
+        {
+            var (a, b) = r.Pairs[p];
+            if ((uint)a >= (uint)n || (uint)b >= (uint)n)
+                Throw.BadInput($"pairs[{p}]: ({a}, {b}) is out of range, expected image indices 0..{n - 1} (the data set has {n} images)");
+        }
+        if (r.Layers.Count == 0) Throw.BadValue("layers", "none", "at least one hidden layer");
+        if (r.Workers < 1) Throw.BadValue("workers", r.Workers.ToString(), "≥ 1 (concurrent ONNX Runtime sessions)");
+        if (r.ProbeEvery < 1) Throw.BadValue("probe every", r.ProbeEvery.ToString(), "≥ 1 (1 = every checkpoint)");
+        if (r.LayerOutputs is not null && r.LayerOutputs.Count != r.Layers.Count)
+            Throw.BadValue("layer outputs", $"{r.LayerOutputs.Count} names", $"one per layer ({r.Layers.Count})");
+    }
 }
 
 /// <summary>What an extraction did and how fast.</summary>

@@ -28,17 +28,7 @@ public static class LinearProbe
     /// <summary>L-BFGS iterations at most (a probe of 2000 images × 200 features then takes ≈ 0.15–0.3 s on one core).</summary>
     public const int Iterations = 20;
 
-    /// <summary>Held-out accuracy of a linear classifier of <paramref name="labels"/> from <paramref name="features"/>.</summary>
-    /// <param name="features">n × width row-major.</param>
-    /// <param name="n">Number of images.</param>
-    /// <param name="width">Features per image.</param>
-    /// <param name="labels">n labels ≥ 0 (negative labels are skipped).</param>
-    /// <param name="seed">Seed of the subsample, the split and the trainer.</param>
-    /// <returns>The accuracy in [0, 1], or NaN (see <see cref="ProbeResult.Accuracy"/>).</returns>
-    public static double Accuracy(float[] features, int n, int width, int[] labels, int seed) =>
-        Evaluate(features, n, width, labels, seed).Accuracy;
-
-    /// <summary>As <see cref="Accuracy"/>, with the sizes of the two parts.</summary>
+    /// <summary>Held-out accuracy of a linear classifier of <paramref name="labels"/> from <paramref name="features"/>, with the sizes of the two parts.</summary>
     /// <param name="features">n × width row-major.</param>
     /// <param name="n">Number of images.</param>
     /// <param name="width">Features per image.</param>
@@ -52,7 +42,7 @@ public static class LinearProbe
         if (n < 0 || width < 1 || features.Length < (long)n * width || labels.Length < n)
             throw new ArgumentException($"{n} images of {width} features: got {features.Length} features and {labels.Length} labels");
 
-        var order = MnistDataset.SeededPermutation(n, unchecked((ulong)seed));
+        var order = SplitMix64.Permutation(n, unchecked((ulong)seed));
         var used = order.Where(i => labels[i] >= 0).Take(MaxImages).ToArray();
         var trainCount = (int)Math.Round(used.Length * TrainFraction);
         var testCount = used.Length - trainCount;

@@ -25,17 +25,10 @@ public static class BulkFit
     public static FitOptions Options(FitSpec spec) => new()
     {
         GridPoints = spec.GridPoints,
-        Weighting = spec.Weighting == "normalized" ? FitWeighting.Normalized : FitWeighting.Paper,
+        Weighting = spec.Weighting,
         WindowStart = spec.WindowStart,
         WindowEnd = spec.WindowEnd,
-        Dynamics = Array.IndexOf(PipelineKeys.DynamicsNames, spec.Dynamics) switch
-        {
-            1 => DynamicsVariant.DyTimesTwo,
-            2 => DynamicsVariant.DhTimesTwo,
-            3 => DynamicsVariant.WSignFlip,
-            4 => DynamicsVariant.NoEtaHInDy,
-            _ => DynamicsVariant.True,
-        },
+        Dynamics = spec.Dynamics,
         FitLoss = spec.FitLoss,
     };
 

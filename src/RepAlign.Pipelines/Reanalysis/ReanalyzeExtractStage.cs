@@ -50,7 +50,7 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<(int Epoch, string Path)
             var info = GraphInspector.Inspect(checkpoints[0].Path);
             var fixedBatch = GraphEditor.FixedBatch(info);
             var progress = context.Observer.Progress($"extracting {selection.Count} pairs", exposed.Count);
-            var request = ExtractStage.BulkRequest(context, data, selection, exposed) with
+            var request = ExtractRequests.Mnist(context, data, selection, exposed) with
             {
                 Layers = Enumerable.Range(0, layerNames.Count).ToArray(),
                 LayerOutputs = layerNames,

@@ -1,3 +1,6 @@
+using RepAlign.Core.Data;
+using RepAlign.Core.Specs;
+
 namespace RepAlign.Pipelines.Reanalysis;
 
 /// <summary>What <c>repalign reanalyze</c> was asked to do.</summary>
@@ -18,11 +21,11 @@ public sealed record ReanalyzeRequest
     /// <summary>The graph input fed with images; null = the graph's only input.</summary>
     public string? Input { get; init; }
 
-    /// <summary>"mnist" or "none"; null = the run's, else mnist.</summary>
-    public string? Normalize { get; init; }
+    /// <summary>The input normalisation; null = the run's, else mnist.</summary>
+    public MnistNormalization? Normalize { get; init; }
 
-    /// <summary>"cpu" or "cuda".</summary>
-    public string Device { get; init; } = "cpu";
+    /// <summary>ONNX Runtime's execution provider.</summary>
+    public Device Device { get; init; } = Device.Cpu;
 
     /// <summary>Output folder (a run folder of its own).</summary>
     public required string Out { get; init; }

@@ -5,6 +5,7 @@ using RepAlign.Inference.Graphs;
 using RepAlign.Pipelines.Runner;
 using RepAlign.Pipelines.Spec;
 using RepAlign.Pipelines.Stages;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Pipelines.Reanalysis;
 
@@ -71,8 +72,8 @@ public static class Reanalyzer
             Extract = new ExtractSpec { Pairs = request.Pairs ?? run?.Extract.Pairs ?? "per-class-pair:10" },
             Fit = run?.Fit ?? new FitSpec { FitLoss = false },
         };
-        if (request.Normalize is { } n) spec = PipelineKeys.All["data.normalize"].Apply(spec, n, "--normalize");
-        return PipelineKeys.All["extract.device"].Apply(spec, request.Device, "--device");
+        if (request.Normalize is { } n) spec = spec with { Data = spec.Data with { Normalize = n } };
+        return spec with { Extract = spec.Extract with { Device = request.Device } };
     }
 
     private static void CheckInput(GraphInfo info, string? input, string path)
@@ -90,7 +91,7 @@ public static class Reanalyzer
     private static IReadOnlyList<string> ResolveLayers(GraphInfo info, IReadOnlyList<string>? requested, ExperimentSpec? run, string path)
     {
         if (requested is null && run is not null)
-            return TrackedLayers.Of(run).Select(k => $"hidden_{k}").ToArray();
+            return TrackedLayers.Of(run).Select(OnnxNames.Hidden).ToArray();
         if (requested is null || requested is ["auto"])
         {
             if (info.AutoLayers.Count == 0)

@@ -29,10 +29,7 @@ public static class PipelineRunner
     public static ExperimentSpec ApplyCommandLine(ExperimentSpec spec, RunRequest request)
     {
         if (request.Adjust is { } adjust) spec = adjust(spec);
-        if (request.Device is { } device)
-        {
-            spec = PipelineKeys.All["extract.device"].Apply(spec, device, "--device");
-        }
+        if (request.Device is { } device) spec = spec with { Extract = spec.Extract with { Device = device } };
         if (request.Threads is { } threads)
         {
             if (threads < 1) Throw.BadValue("--threads", threads.ToString(), "an integer ≥ 1");

@@ -27,7 +27,7 @@ public sealed record RunRequest
     public bool Csv { get; init; }
 
     /// <summary>Overrides extract.device when set.</summary>
-    public string? Device { get; init; }
+    public Device? Device { get; init; }
 
     /// <summary>Overrides train.threads and extract.threads when set.</summary>
     public int? Threads { get; init; }

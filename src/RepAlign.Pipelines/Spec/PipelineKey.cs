@@ -57,6 +57,20 @@ public sealed record PipelineKey(string Name, string Doc, string Expected, Func<
     public static PipelineKey Enum<T>(string name, string doc, Func<ExperimentSpec, T, ExperimentSpec> set) where T : struct, System.Enum =>
         Choice(name, doc, SnakeCase.Names<T>(), (spec, s) => set(spec, SnakeCase.Parse<T>(s)!.Value));
 
+    /// <summary>
+    /// Parses a command-line option that takes the snake_case name of an enum value (<c>--device cuda</c>): the edge where
+    /// such strings become values. Throws <see cref="BadInputException"/> "option: key: found X, expected one of …".
+    /// </summary>
+    /// <param name="text">The option's value.</param>
+    /// <param name="option">The option, e.g. <c>--device</c>.</param>
+    /// <param name="key">The pipeline key it sets, e.g. <c>extract.device</c>.</param>
+    public static T ParseEnum<T>(string text, string option, string key) where T : struct, System.Enum
+    {
+        if (SnakeCase.Parse<T>(text) is { } value) return value;
+        var names = SnakeCase.Names<T>();
+        return Bad<T>(option, key, text, "one of " + string.Join(", ", names.Select(c => $"\"{c}\"")) + Suggest.DidYouMean(text, names));
+    }
+
     /// <summary>Formats a TOML value for a message.</summary>
     public static string Show(object value) => value switch
     {

@@ -1,3 +1,4 @@
+using RepAlign.Core.Data;
 using RepAlign.Core.Specs;
 
 namespace RepAlign.Pipelines.Spec;
@@ -5,9 +6,6 @@ namespace RepAlign.Pipelines.Spec;
 /// <summary>Every key a pipeline file (or <c>--set</c>) may set, in the order the tables appear.</summary>
 public static class PipelineKeys
 {
-    /// <summary>The fit dynamics names (the true system and the alternatives of THEORY.md §3 item 6).</summary>
-    public static readonly string[] DynamicsNames = ["true", "dy_times_two", "dh_times_two", "w_sign_flip", "no_eta_h_in_dy"];
-
     /// <summary>The tables of a pipeline file.</summary>
     public static IReadOnlyList<string> Sections { get; } =
         ["experiment", "data", "model", "train", "checkpoints", "track", "extract", "fit", "report"];
@@ -23,8 +21,8 @@ public static class PipelineKeys
 
         yield return PipelineKey.Enum<DataKind>("data.kind", "Data set: the paper's two points, XOR, context blobs, or MNIST digits from IDX files.", (s, v) => s with { Data = s.Data with { Kind = v } });
         yield return PipelineKey.Text("data.path", "Folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] (the full 60,000 set works too).", (s, v) => s with { Data = s.Data with { Path = v } });
-        yield return PipelineKey.Choice("data.normalize", "mnist: (pixel/255 − 0.1307)/0.3081; none: pixel/255.", ["mnist", "none"], (s, v) => s with { Data = s.Data with { Normalize = v } });
-        yield return PipelineKey.Int("data.held_out", "Training images held out (seeded) for validation accuracy and linear probes.", 0, (s, v) => s with { Data = s.Data with { HeldOut = v } });
+        yield return PipelineKey.Enum<MnistNormalization>("data.normalize", "mnist: (pixel/255 − 0.1307)/0.3081; none: pixel/255.", (s, v) => s with { Data = s.Data with { Normalize = v } });
+        yield return PipelineKey.Int("data.held_out", "The last N images of the file, held out (by position) for validation accuracy and linear probes.", 0, (s, v) => s with { Data = s.Data with { HeldOut = v } });
         yield return PipelineKey.Float("data.dx2", "Squared input distance of the two points.", 0, true, (s, v) => s with { Data = s.Data with { Dx2 = v } });
         yield return PipelineKey.Float("data.dy2", "Squared target distance of the two points.", 0, false, (s, v) => s with { Data = s.Data with { Dy2 = v } });
         yield return PipelineKey.Int("data.input_dim", "Input dimension of the two points.", 1, (s, v) => s with { Data = s.Data with { InputDim = v } });
@@ -60,7 +58,7 @@ public static class PipelineKeys
                 _ => PipelineKey.Bad<ExperimentSpec>(where, "track.layers", value, "a non-empty list of integers ≥ 0, \"all\" or \"middle\""),
             });
 
-        yield return PipelineKey.Choice("extract.device", "ONNX Runtime execution provider.", ["cpu", "cuda"], (s, v) => s with { Extract = s.Extract with { Device = v } });
+        yield return PipelineKey.Enum<Device>("extract.device", "ONNX Runtime execution provider.", (s, v) => s with { Extract = s.Extract with { Device = v } });
         yield return PipelineKey.Int("extract.threads", "ONNX Runtime threads; 0 = every core.", 0, (s, v) => s with { Extract = s.Extract with { Threads = v } });
         yield return PipelineKey.Text("extract.pairs", "Pairs to follow: all, random:N, classes:A-B:N, per-class-pair:N, or a CSV file with columns a,b.", (s, v) => s with { Extract = s.Extract with { Pairs = v } });
         yield return PipelineKey.Int("extract.batch_size", "Rows per ONNX Runtime run.", 1, (s, v) => s with { Extract = s.Extract with { BatchSize = v } });
@@ -68,10 +66,10 @@ public static class PipelineKeys
         yield return PipelineKey.Bool("extract.linear_probe", "Fit a linear probe (held-out accuracy) per layer and checkpoint.", (s, v) => s with { Extract = s.Extract with { LinearProbe = v } });
 
         yield return PipelineKey.Int("fit.grid_points", "Points of the log grid that initialises the fit.", 2, (s, v) => s with { Fit = s.Fit with { GridPoints = v } });
-        yield return PipelineKey.Choice("fit.weighting", "Objective: paper (unweighted sum) or normalized.", ["paper", "normalized"], (s, v) => s with { Fit = s.Fit with { Weighting = v } });
+        yield return PipelineKey.Enum<FitWeighting>("fit.weighting", "Objective: paper (unweighted sum) or normalized.", (s, v) => s with { Fit = s.Fit with { Weighting = v } });
         yield return PipelineKey.Int("fit.window_start", "First fitted epoch.", 0, (s, v) => s with { Fit = s.Fit with { WindowStart = v } });
         yield return PipelineKey.Int("fit.window_end", "Last fitted epoch.", 0, (s, v) => s with { Fit = s.Fit with { WindowEnd = v } });
-        yield return PipelineKey.Choice("fit.dynamics", "The system fitted: the true one or an alternative.", DynamicsNames, (s, v) => s with { Fit = s.Fit with { Dynamics = v } });
+        yield return PipelineKey.Enum<DynamicsVariant>("fit.dynamics", "The system fitted: the true one or an alternative.", (s, v) => s with { Fit = s.Fit with { Dynamics = v } });
         yield return PipelineKey.Bool("fit.fit_loss", "Fit η_ybar to the loss curve.", (s, v) => s with { Fit = s.Fit with { FitLoss = v } });
         yield return PipelineKey.Choice("fit.curves", "Fitted curves kept in fit/curves: report (the pairs the report shows), all, or none.", ["report", "all", "none"], (s, v) => s with { Fit = s.Fit with { Curves = v } });
 

@@ -5,6 +5,7 @@ using RepAlign.Inference.Bulk;
 using RepAlign.Training.Onnx;
 using RepAlign.Inference;
 using RepAlign.Pipelines.Runner;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Pipelines.Stages;
 
@@ -20,13 +21,6 @@ public sealed class ExtractStage : IStage
     /// <inheritdoc />
     public object Parameters(Core.Specs.ExperimentSpec spec) =>
         new { spec.Data, spec.Track, spec.Extract.Device, spec.Extract.Pairs, spec.Extract.LinearProbe, spec.Extract.ProbeEvery, spec.Train.Seed };
-
-    /// <summary>Inference options for a spec's [extract] table.</summary>
-    public static InferenceOptions Options(Core.Specs.ExtractSpec extract) => new()
-    {
-        Device = extract.Device == "cuda" ? Device.Cuda : Device.Cpu,
-        Threads = extract.Threads > 0 ? extract.Threads : 1, // 0: one single-threaded session per core (bulk extraction's workers)
-    };
 
     /// <inheritdoc />
     public StageOutcome Run(StageContext context)
@@ -53,7 +47,7 @@ public sealed class ExtractStage : IStage
         foreach (var entry in index)
         {
             var path = Path.Combine(layout.Checkpoints, entry.File);
-            rows.AddRange(PointSetExtractor.Extract([(entry.Epoch, path)], spec.Data, layers, Options(spec.Extract), context.Cancellation));
+            rows.AddRange(PointSetExtractor.Extract([(entry.Epoch, path)], spec.Data, layers, ExtractRequests.Options(spec.Extract), context.Cancellation));
             progress.Report(++done);
         }
         TableFile.Write(rows, layout.Pairs, context.Csv);
@@ -72,9 +66,9 @@ public sealed class ExtractStage : IStage
         var layers = TrackedLayers.Of(spec);
         var checkpoints = index.Select(e => (e.Epoch, Path.Combine(layout.Checkpoints, e.File))).ToArray();
         var progress = context.Observer.Progress($"extracting {selection.Count} pairs", checkpoints.Length);
-        var summary = BulkPairExtractor.Extract(BulkRequest(context, data, selection, checkpoints) with { Layers = layers },
+        var summary = BulkPairExtractor.Extract(ExtractRequests.Mnist(context, data, selection, checkpoints) with { Layers = layers },
             progress, context.Cancellation);
-        var accuracy = HeldOutAccuracy(checkpoints, data.HeldOut, Options(spec.Extract));
+        var accuracy = HeldOutAccuracy(checkpoints, data.HeldOut, ExtractRequests.Options(spec.Extract));
         TableFile.Write(accuracy, layout.Accuracy, context.Csv);
 
         var outputs = new List<string> { layout.Pairs, layout.Accuracy };
@@ -85,32 +79,6 @@ public sealed class ExtractStage : IStage
             $"{selection.Description}: {summary.Pairs} pairs × {summary.Layers} layers × {summary.Checkpoints} checkpoints ({summary.DistinctImages} distinct images, {summary.ImagesPerSecond:F0} images/s, probes {summary.ProbeSeconds:F1} s){final}");
     }
 
-    /// <summary>The bulk extraction of a spec's pairs over checkpoints into the run's pairs (and probe) tables; callers set the layers.</summary>
-    public static BulkExtractRequest BulkRequest(StageContext context, MnistData data, PairSet selection, IReadOnlyList<(int Epoch, string Path)> checkpoints)
-    {
-        var spec = context.Spec;
-        var layout = context.Layout;
-        return new BulkExtractRequest
-        {
-            Checkpoints = checkpoints,
-            Images = data.Train.Images,
-            InputWidth = MnistDataset.PixelCount,
-            Targets = data.Train.OneHotTargets(),
-            TargetWidth = MnistDataset.ClassCount,
-            Labels = data.Train.Labels.Select(l => (int)l).ToArray(),
-            Pairs = selection.Pairs,
-            Inference = Options(spec.Extract),
-            BatchSize = spec.Extract.BatchSize,
-            OutputParquet = layout.Pairs,
-            ProbeParquet = spec.Extract.LinearProbe ? layout.Probe : null,
-            ProbeSeed = spec.Train.Seed,
-            ProbeEvery = spec.Extract.ProbeEvery,
-            Workers = spec.Extract.Threads > 0 ? 1 : Environment.ProcessorCount, // one single-threaded session per core is fastest for these small networks
-            Csv = context.Csv,
-            Metadata = new Dictionary<string, string> { ["repalign.pairs"] = selection.Canonical, ["repalign.pairs.description"] = selection.Description },
-        };
-    }
-
     /// <summary>The network's accuracy on the held-out images at every checkpoint (one batched run each).</summary>
     private static AccuracyRow[] HeldOutAccuracy(IReadOnlyList<(int Epoch, string Path)> checkpoints, MnistDataset heldOut, InferenceOptions options)
     {
@@ -119,7 +87,7 @@ public sealed class ExtractStage : IStage
         for (var k = 0; k < checkpoints.Count; k++)
         {
             using var runner = new OnnxModelRunner(checkpoints[k].Path, options);
-            var output = runner.Run(heldOut.Images, heldOut.Count, ["output"])[0]; // (N, 10)
+            var output = runner.Run(heldOut.Images, heldOut.Count, [OnnxNames.Output])[0]; // (N, 10)
             var correct = 0;
             for (var i = 0; i < heldOut.Count; i++)
             {

@@ -14,7 +14,7 @@ public sealed record MnistData(MnistDataset Train, MnistDataset HeldOut)
     /// keeps every training image's index equal to its index in the file, which is what pair tables and CSV pair files use.</remarks>
     public static MnistData Load(DataSpec data)
     {
-        var normalization = data.Normalize == "none" ? MnistNormalization.None : MnistNormalization.Mnist;
+        var normalization = data.Normalize;
         var all = MnistDataset.Load(data.Path, MnistSplit.Train, normalization);
         if (data.HeldOut >= all.Count)
             Throw.BadInput($"data.held_out: found {data.HeldOut}, expected fewer than the {all.Count} images in {data.Path}");

@@ -1,3 +1,6 @@
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.LinearAlgebra.Factorization;
+
 namespace RepAlign.Theory;
 
 /// <summary>
@@ -20,19 +23,17 @@ public static class ClassicalMds
             TheoryThrow.Argument(nameof(dimensions), $"dimensions is {dimensions}; expected 1 … {n}.");
         }
 
-        var b = DoubleCentre(squaredDistances);
+        // B is symmetric: real eigenvalues with orthonormal eigenvectors (Math.NET), taken largest first.
+        var evd = Matrix<double>.Build.DenseOfArray(DoubleCentre(squaredDistances)).Evd(Symmetricity.Symmetric);
+        var order = Enumerable.Range(0, n).OrderByDescending(k => evd.EigenValues[k].Real).ToArray();
         var result = new double[n, dimensions];
-        var rng = new Random(12345);
         for (int d = 0; d < dimensions; d++)
         {
-            var (value, vector) = LeadingEigenpair(b, rng);
+            int k = order[d];
+            double value = evd.EigenValues[k].Real;
             if (value <= 0) break;
             double scale = Math.Sqrt(value);
-            for (int i = 0; i < n; i++) result[i, d] = vector[i] * scale;
-            for (int i = 0; i < n; i++)
-            {
-                for (int j = 0; j < n; j++) b[i, j] -= value * vector[i] * vector[j]; // deflate
-            }
+            for (int i = 0; i < n; i++) result[i, d] = evd.EigenVectors[i, k] * scale;
         }
 
         return result;
@@ -59,45 +60,5 @@ public static class ClassicalMds
         }
 
         return b;
-    }
-
-    /// <summary>The eigenpair of largest eigenvalue of a symmetric positive semi-definite matrix, by power iteration.</summary>
-    private static (double Value, double[] Vector) LeadingEigenpair(double[,] a, Random rng)
-    {
-        int n = a.GetLength(0);
-        var v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = rng.NextDouble() - 0.5;
-        Normalise(v);
-        double value = 0;
-        var next = new double[n];
-        for (int iteration = 0; iteration < 5000; iteration++)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                double sum = 0;
-                for (int j = 0; j < n; j++) sum += a[i, j] * v[j];
-                next[i] = sum;
-            }
-
-            double norm = Normalise(next);
-            double change = 0;
-            for (int i = 0; i < n; i++) change = Math.Max(change, Math.Abs(next[i] - v[i]));
-            (v, next) = (next, v);
-            if (Math.Abs(norm - value) <= 1e-13 * Math.Max(norm, 1e-300) && change < 1e-10) return (norm, v);
-            value = norm;
-        }
-
-        return (value, v);
-    }
-
-    private static double Normalise(double[] v)
-    {
-        double norm = Math.Sqrt(v.Sum(x => x * x));
-        if (norm > 0)
-        {
-            for (int i = 0; i < v.Length; i++) v[i] /= norm;
-        }
-
-        return norm;
     }
 }

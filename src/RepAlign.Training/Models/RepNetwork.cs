@@ -1,6 +1,7 @@
 using RepAlign.Training.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Training.Models;
 

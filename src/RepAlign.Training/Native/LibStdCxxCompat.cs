@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using RepAlign.Core;
+using RepAlign.Core.Runs;
 
 namespace RepAlign.Training.Native;
 
@@ -76,9 +76,6 @@ public static class LibStdCxxCompat
         return copy;
     }
 
-    /// <summary>Lower-case hex SHA-256 of the bytes (the cache key of a patched copy).</summary>
-    public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
     /// <summary>
     /// Candidate cache roots for patched copies, in order: <c>$XDG_CACHE_HOME/repalign/native</c>,
     /// <c>~/.cache/repalign/native</c>, then a per-user folder under the temporary directory.
@@ -101,7 +98,7 @@ public static class LibStdCxxCompat
     {
         var original = File.ReadAllBytes(originalPath);
         var patched = Patch(original, originalPath);
-        var hash = Sha256Hex(original);
+        var hash = Hashing.Bytes(original);
         var errors = new List<string>();
         foreach (var root in cacheRoots ?? CacheRoots())
         {
@@ -110,17 +107,7 @@ public static class LibStdCxxCompat
             {
                 if (File.Exists(target) && new FileInfo(target).Length == patched.Length && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched))
                     return target;
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                var temp = $"{target}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-                try
-                {
-                    File.WriteAllBytes(temp, patched);
-                    File.Move(temp, target, overwrite: true);
-                }
-                finally
-                {
-                    if (File.Exists(temp)) File.Delete(temp);
-                }
+                AtomicFile.WriteBytes(target, patched);
                 return target;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

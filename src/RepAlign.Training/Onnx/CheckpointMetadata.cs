@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Onnx;
 using RepAlign.Core;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Training.Onnx;
 

@@ -1,10 +1,11 @@
 using System.Reflection;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using RepAlign.Core.Runs;
 using Google.Protobuf;
 using Onnx;
 using RepAlign.Core.Specs;
 using RepAlign.Training.Models;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Training.Onnx;
 
@@ -27,12 +28,6 @@ public static class OnnxExporter
     /// <summary>The producer name written.</summary>
     public const string ProducerName = "RepAlign";
 
-    private static readonly JsonSerializerOptions SpecJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
-
     /// <summary>RepAlign's version as written into checkpoints.</summary>
     public static string Version { get; } =
         typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
@@ -42,7 +37,7 @@ public static class OnnxExporter
     public static string SpecJsonOf(CheckpointInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
-        return JsonSerializer.Serialize(new { model = info.Model, data = info.Data, train = info.Train }, SpecJson);
+        return JsonSerializer.Serialize(new { model = info.Model, data = info.Data, train = info.Train }, RepAlignJson.Compact);
     }
 
     /// <summary>Builds the model: input <c>input</c> [batch, d_in]; outputs <c>hidden_0</c> … <c>hidden_{L−1}</c> then <c>output</c>.</summary>
@@ -79,18 +74,7 @@ public static class OnnxExporter
     public static void WriteAtomically(ModelProto model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = $"{full}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = File.Create(temp)) model.WriteTo(stream);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        AtomicFile.Write(path, model.WriteTo);
     }
 
     /// <summary>The checkpoint file name of an epoch: <c>epoch-00042.onnx</c>.</summary>

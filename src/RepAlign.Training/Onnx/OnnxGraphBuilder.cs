@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Training.Onnx;
 

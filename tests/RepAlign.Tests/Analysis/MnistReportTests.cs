@@ -1,7 +1,6 @@
 using RepAlign.Analysis;
 using RepAlign.Core.Specs;
 using RepAlign.Core.Tables;
-using RepAlign.Inference.Bulk;
 using RepAlign.Pipelines.Runner;
 using static RepAlign.Tests.Analysis.AnalysisFixtures;
 

@@ -1,3 +1,6 @@
+using RepAlign.Core.Specs;
+using RepAlign.Training;
+using RepAlign.Tests.Training;
 using RepAlign.Core;
 using RepAlign.Inference;
 using Xunit;
@@ -6,11 +9,10 @@ namespace RepAlign.Tests.Inference;
 
 public class OnnxSessionFactoryTests
 {
-    [Fact]
+    [NoCudaFact]
     public void Cuda_without_libraries_fails_naming_the_missing_library()
     {
-        // This machine (and CI) has no CUDA 13: the provider must fail loudly, never fall back to the CPU.
-        if (File.Exists("/dev/nvidia0")) return;
+        // Without CUDA 13 the provider must fail loudly, never fall back to the CPU.
         var e = Assert.Throws<WorkFailedException>(() => OnnxSessionFactory.CreateOptions(new InferenceOptions { Device = Device.Cuda }));
         Assert.Matches(@"lib[A-Za-z0-9_]+\.so(\.\d+)* was not found", e.Message);
         Assert.Contains("CUDA 13", e.Message);
@@ -29,6 +31,27 @@ public class OnnxSessionFactoryTests
         Assert.Contains("libcublasLt.so.13 was not found", message);
         Assert.Contains("--device cpu", message);
         Assert.Contains("something else", OnnxSessionFactory.CudaFailureMessage("something else"));
+    }
+
+    [CudaFact]
+    public void Cuda_and_cpu_give_the_same_outputs_within_1e_5()
+    {
+        using var dir = new ScratchFolder();
+        var request = TrainingFixtures.Tiny(epochs: 20) with { CheckpointEpochs = [20], CheckpointDirectory = dir.Path };
+        var checkpoint = PointSetTrainer.Run(request).Checkpoints[^1].Path;
+        var points = RepAlign.Core.Data.PointSet.Of(request.Data);
+        using var cpu = new OnnxModelRunner(checkpoint, new InferenceOptions { Device = Device.Cpu });
+        using var cuda = new OnnxModelRunner(checkpoint, new InferenceOptions { Device = Device.Cuda });
+        var names = cpu.OutputNames.ToArray();
+        var onCpu = cpu.Run(points.X, points.Count, names);
+        var onCuda = cuda.Run(points.X, points.Count, names);
+        for (var o = 0; o < names.Length; o++)
+        {
+            Assert.Equal(onCpu[o].Values.Length, onCuda[o].Values.Length);
+            for (var i = 0; i < onCpu[o].Values.Length; i++)
+                Assert.True(Math.Abs(onCpu[o].Values[i] - onCuda[o].Values[i]) <= 1e-5 * Math.Max(1.0, Math.Abs(onCpu[o].Values[i])),
+                    $"{names[o]}[{i}]: cpu {onCpu[o].Values[i]}, cuda {onCuda[o].Values[i]}");
+        }
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public class PipelineFileTests
         Assert.Equal(1.0, spec.Model.Gain);
         Assert.Equal(0.005, spec.Train.Lr);
         Assert.Equal(6000, spec.Train.Epochs);
-        Assert.Equal([10], spec.Track.Resolve(spec.Model.Depth));
+        Assert.Equal([10], TrackedLayers.Of(spec));
         Assert.Equal(CheckpointScheduleKind.Log, spec.Checkpoints.Schedule);
     }
 
@@ -33,7 +33,7 @@ public class PipelineFileTests
         Assert.Equal(1e-3, spec.Train.Lr);
         Assert.Equal(TrackSelection.All, spec.Track.Selection);
         Assert.False(spec.Model.Bias);
-        Assert.Equal(Enumerable.Range(0, 20), spec.Track.Resolve(20));
+        Assert.Equal(Enumerable.Range(0, 20), TrackedLayers.Of(spec with { Model = spec.Model with { Depth = 20 } }));
     }
 
     [Theory]

@@ -24,15 +24,13 @@ public class BulkPairExtractorTests
         };
     }
 
-    [Theory]
-    [InlineData(PairDistanceMethod.Direct)]
-    [InlineData(PairDistanceMethod.NormDot)]
-    public void Rows_equal_per_image_runs_and_direct_metrics_across_batches_and_checkpoints(PairDistanceMethod method)
+    [Fact]
+    public void Rows_equal_per_image_runs_and_direct_metrics_across_batches_and_checkpoints()
     {
         using var dir = new ScratchFolder();
         var checkpoints = BulkFixtures.Checkpoints(dir.Path, 3);
         // 60 images, 40 random pairs (≈ 50 distinct images), batch 7: several batches, the last one partial.
-        var request = Request(checkpoints, 60, 40, dir.File("extract/pairs.parquet")) with { Distance = method };
+        var request = Request(checkpoints, 60, 40, dir.File("extract/pairs.parquet"));
         var progress = new List<long>();
         var summary = BulkPairExtractor.Extract(request, new SyncProgress(progress.Add));
         var distinct = new PairSet(request.Pairs, "", "").DistinctImages().Length;
@@ -43,7 +41,7 @@ public class BulkPairExtractorTests
 
         var rows = TableFile.Read<PairRow>(request.OutputParquet);
         Assert.Equal(summary.Rows, rows.Count);
-        var outputs = Layers.Select(PointSetExtractor.HiddenName).Append("output").ToArray();
+        var outputs = Layers.Select(RepAlign.Core.Checkpoints.OnnxNames.Hidden).Append(RepAlign.Core.Checkpoints.OnnxNames.Output).ToArray();
         var byKey = rows.ToDictionary(r => (r.Epoch, r.Layer, r.Pair));
         var i = 0;
         foreach (var (epoch, path) in checkpoints)

@@ -1,3 +1,4 @@
+using RepAlign.Core.Specs;
 using RepAlign.Theory;
 
 namespace RepAlign.Tests.Theory.Integration;

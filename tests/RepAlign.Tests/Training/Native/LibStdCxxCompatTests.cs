@@ -100,7 +100,7 @@ public class LibStdCxxCompatTests
         try
         {
             var path = LibStdCxxCompat.EnsurePatchedCopy(library, [cache.FullName]);
-            Assert.Equal(Path.Combine(cache.FullName, LibStdCxxCompat.Sha256Hex(original), "libLibTorchSharp.so"), path);
+            Assert.Equal(Path.Combine(cache.FullName, RepAlign.Core.Runs.Hashing.Bytes(original), "libLibTorchSharp.so"), path);
             var patched = File.ReadAllBytes(path);
             Assert.Equal(original.Length, patched.Length);
             var diff = Enumerable.Range(0, original.Length).Where(i => original[i] != patched[i]).ToArray();

@@ -1,14 +1,5 @@
 namespace RepAlign.Inference;
 
-/// <summary>Where ONNX Runtime executes a model.</summary>
-public enum Device
-{
-    /// <summary>ONNX Runtime's CPU provider.</summary>
-    Cpu,
-    /// <summary>ONNX Runtime's CUDA provider (CUDA 13 and cuDNN 9 libraries required); never falls back to the CPU.</summary>
-    Cuda,
-}
-
 /// <summary>How sessions are created.</summary>
 public sealed record InferenceOptions
 {

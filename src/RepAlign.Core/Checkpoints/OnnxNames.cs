@@ -1,6 +1,6 @@
-namespace RepAlign.Training.Onnx;
+namespace RepAlign.Core.Checkpoints;
 
-/// <summary>Tensor and metadata names of RepAlign's ONNX checkpoints (a contract with extraction).</summary>
+/// <summary>Tensor and metadata names of RepAlign's ONNX checkpoints: the contract between training (which writes them) and extraction (which reads them).</summary>
 public static class OnnxNames
 {
     /// <summary>The graph input, shape [batch, d_in].</summary>

@@ -1,4 +1,4 @@
-namespace RepAlign.Theory;
+namespace RepAlign.Core.Specs;
 
 /// <summary>
 /// Which right-hand side of the 3-D system to integrate: the true system of THEORY.md §1 or one of

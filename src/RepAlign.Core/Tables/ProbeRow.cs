@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace RepAlign.Inference.Bulk;
+namespace RepAlign.Core.Tables;
 
 /// <summary>One row of extract/probes: held-out accuracy of a linear probe on one layer at one checkpoint.</summary>
 public sealed class ProbeRow
