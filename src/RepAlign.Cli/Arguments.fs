@@ -13,9 +13,17 @@ type RunArgs =
     | [<Unique>] Threads of n: int
     | [<Unique>] Runs_Root of dir: string
     | Csv
+    | [<Unique>] Executor of name: string
+    | Slurm_Opt of options: string
+    | [<Unique>] Shards of n: int
+    | [<Unique>] Task of task: string
     interface IArgParserTemplate with
         member s.Usage =
             match s with
+            | Executor _ -> "local (default: this machine) or slurm (submit the run as Slurm jobs; sweeps become a job array)."
+            | Slurm_Opt _ -> "sbatch options for every job, e.g. --slurm-opt \"--partition=cpu --time=02:00:00 --mem=4G\" (repeatable)."
+            | Shards _ -> "with --executor slurm: array tasks a single MNIST run's extraction and fitting split into (default 4)."
+            | Task _ -> "one piece of a cluster run, as its jobs run it: point:I, gather, extract:K, fit:K or merge (with the same --shards)."
             | Pipeline _ -> "pipeline file (TOML), e.g. pipelines/two-points.toml."
             | Set _ -> "override a pipeline key, e.g. --set model.width=64 (repeatable). Keys: see 'repalign keys'."
             | Out _ -> "run folder (default runs/<experiment>/<run-id>, the id derived from the training settings)."
@@ -76,9 +84,13 @@ type ReproduceArgs =
     | [<Mandatory; Unique>] Out of dir: string
     | [<Unique>] Pipelines of dir: string
     | [<Unique>] Data of dir: string
+    | [<Unique>] Executor of name: string
+    | Slurm_Opt of options: string
     interface IArgParserTemplate with
         member s.Usage =
             match s with
+            | Executor _ -> "local (default) or slurm: one Slurm job per experiment, then a job that writes the report."
+            | Slurm_Opt _ -> "sbatch options for every job, e.g. --slurm-opt \"--partition=cpu --time=04:00:00\" (repeatable)."
             | Data _ -> "MNIST IDX folder for the MNIST experiments (default: their data.path, data/mnist-10k); the full 60,000 set works."
             | Only _ -> "comma-separated experiments (default all): architectures, init-scale, mnist-pairs, final-distance, depth, alternative-dynamics, xor, mnist-structure, context-blobs."
             | Profile _ -> "paper (default: the paper's sizes; hours on 2 cores) or smoke (every experiment shrunk; minutes)."

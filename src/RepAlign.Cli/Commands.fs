@@ -39,7 +39,18 @@ let run (args: ParseResults<RunArgs>) =
             Csv = args.Contains RunArgs.Csv,
             Device = (args.TryGetResult RunArgs.Device |> Option.map (parseEnum<Specs.Device> "--device" "extract.device") |> Option.toNullable),
             Threads = (args.TryGetResult RunArgs.Threads |> Option.toNullable))
-    let result = Terminal.withProgress (fun observer -> PipelineRunner.Run(request, stages () |> List.toArray, observer))
+    let slurmOpts = args.GetResults RunArgs.Slurm_Opt
+    let shards = args.TryGetResult RunArgs.Shards
+    let run observer =
+        match args.TryGetResult RunArgs.Task with
+        | Some task -> RepAlign.Pipelines.Cluster.ClusterTask.Parse(task).Run(request, Option.defaultValue 4 shards, stages () |> List.toArray, observer)
+        | None -> PipelineRunner.Run(request, stages () |> List.toArray, observer)
+    if args.Contains RunArgs.Task |> not && Cluster.isSlurm (args.TryGetResult RunArgs.Executor) slurmOpts then
+        let settings = Cluster.settings slurmOpts shards
+        Cluster.printSubmission (RepAlign.Pipelines.Cluster.SlurmExecutor.Submit(request, settings, stages () |> List.toArray))
+        0
+    else
+    let result = Terminal.withProgress run
     if result.Succeeded then
         Terminal.info $"done: {result.Layout.Root}"
         if File.Exists result.Layout.Report then Terminal.info $"report: {result.Layout.Report}"
@@ -119,6 +130,13 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     | Some dir when not (Directory.Exists dir) ->
         Throw.BadInput($"--data {dir}: no such folder, expected a folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]")
     | _ -> ()
+    let slurmOpts = args.GetResults ReproduceArgs.Slurm_Opt
+    if Cluster.isSlurm (args.TryGetResult ReproduceArgs.Executor) slurmOpts then
+        let common =
+            [ "--profile"; RepAlign.Reproduction.Profile.name profile; "--out"; out; "--pipelines"; Path.GetFullPath pipelines ]
+            @ (mnist |> Option.map (fun d -> [ "--data"; d ]) |> Option.defaultValue [])
+        Cluster.submitReproduce (Cluster.settings slurmOpts None) out (selected |> List.map (fun e -> e.Name)) common
+    else
     let outcomes =
         Terminal.withProgress (fun observer ->
             let ctx : RepAlign.Reproduction.Runs.Context =
@@ -153,7 +171,8 @@ let runs (args: ParseResults<RunsArgs>) =
     let root = args.GetResult(RunsArgs.Root, defaultValue = "runs")
     if not (Directory.Exists root) then Throw.BadInput($"{root}: no such folder, expected a run store (default runs/)")
     let manifests = Directory.EnumerateFiles(root, "run.json", SearchOption.AllDirectories) |> Seq.sort |> Seq.toArray
-    if manifests.Length = 0 then Terminal.info $"{root}: no runs yet"
+    let jobs = Cluster.printJobs root
+    if manifests.Length = 0 then (if jobs = 0 then Terminal.info $"{root}: no runs yet")
     else
         let table = Table().AddColumns("run", "created (UTC)", "stages")
         for m in manifests do

@@ -73,6 +73,12 @@ public sealed record BulkExtractRequest
     /// <summary>Seed of the linear probe's subsample, split and trainer.</summary>
     public int ProbeSeed { get; init; }
 
+    /// <summary>
+    /// Position of the first of <see cref="Checkpoints"/> in the run's whole checkpoint list, and that list's length
+    /// (0 = <see cref="Checkpoints"/> is the whole list): a shard of the checkpoints probes the same checkpoints as the whole run.
+    /// </summary>
+    public (int Offset, int Total) CheckpointRange { get; init; }
+
     /// <summary>Whether to write a CSV beside each Parquet table.</summary>
     public bool Csv { get; init; }
 

@@ -54,10 +54,11 @@ public static class BulkPairExtractor
         using var probeTable = request.ProbeParquet is null ? null : ParquetStream<ProbeRow>.Create(request.ProbeParquet, request.Csv, request.Metadata);
         var probeRows = new ProbeRow[layerCount];
         var done = 0L;
-        var last = request.Checkpoints.Count - 1;
+        var (first, listed) = request.CheckpointRange;
+        var last = (listed > 0 ? listed : request.Checkpoints.Count) - 1; // probe positions count over the run's whole list
         foreach (var (epoch, path) in request.Checkpoints)
         {
-            var index = (int)done;
+            var index = first + (int)done;
             cancellationToken.ThrowIfCancellationRequested();
             inference.Start();
             var runners = new List<OnnxModelRunner>(workers);

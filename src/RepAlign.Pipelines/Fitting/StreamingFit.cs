@@ -31,6 +31,13 @@ public sealed record StreamingFitSummary(long Fits, long CurveRows, IReadOnlyLis
 /// </summary>
 public static class StreamingFit
 {
+    /// <summary>
+    /// Produces the fit rows (one per input, in input order) and the curves of the inputs <paramref name="keepCurves"/> selects
+    /// (grouped per input, in input order) of one chunk; the default fits them (<see cref="BulkFit.Run"/> on every core).
+    /// </summary>
+    public delegate (FitRow[] Fits, CurveRow[] Curves) ChunkFit(IReadOnlyList<TrajectoryInput> chunk, Func<TrajectoryInput, bool> keepCurves,
+        IProgress<long> progress, CancellationToken cancellation);
+
     /// <summary>Fits gathered per parallel chunk: large enough that one slow fit does not leave the other cores idle for long.</summary>
     public const int ChunkFits = 4096;
 
@@ -90,9 +97,12 @@ public static class StreamingFit
     /// <param name="curvesTable">Receives the selected curves.</param>
     /// <param name="progress">Fits done so far.</param>
     /// <param name="cancellation">Stops between fits.</param>
+    /// <param name="fitChunk">Produces a chunk's rows; null = fit them with <paramref name="options"/> (a merge looks them up instead).</param>
     public static StreamingFitSummary Run(IEnumerable<IReadOnlyList<TrajectoryInput>> batches, FitOptions options, CurveSelection curves,
-        ParquetStream<FitRow> fits, ParquetStream<CurveRow> curvesTable, IProgress<long>? progress = null, CancellationToken cancellation = default)
+        ParquetStream<FitRow> fits, ParquetStream<CurveRow> curvesTable, IProgress<long>? progress = null, CancellationToken cancellation = default,
+        ChunkFit? fitChunk = null)
     {
+        fitChunk ??= (chunk, keepCurves, chunkProgress, token) => BulkFit.Run(chunk, options, chunkProgress, token, keepCurves);
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(fits);
         ArgumentNullException.ThrowIfNull(curvesTable);
@@ -126,7 +136,7 @@ public static class StreamingFit
                 }
             }
 
-            var (rows, curveRowsOfChunk) = BulkFit.Run(chunk, options, offset, cancellation, input => keep.Contains(input.Pair));
+            var (rows, curveRowsOfChunk) = fitChunk(chunk, input => keep.Contains(input.Pair), offset, cancellation);
             fits.AppendRowGroup(rows);
             curvesTable.AppendRowGroup(curveRowsOfChunk);
             foreach (var row in rows.Take(Math.Max(0, 3 - first.Count))) first.Add(row);

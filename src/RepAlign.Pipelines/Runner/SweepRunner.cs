@@ -27,14 +27,7 @@ public static class SweepRunner
     public static RunResult Run(RunRequest request, PipelineDocument document, IReadOnlyList<IStage> stages, IRunObserver observer,
         CancellationToken cancellation = default)
     {
-        var points = document.Expand(request.Pipeline, spec =>
-            PipelineRunner.ApplyCommandLine(spec with
-            {
-                Train = spec.Train with { Threads = 1 },
-                Extract = spec.Extract with { Threads = 1 },
-            }, request));
-        var sweepId = "sweep-" + Hashing.Text(string.Join('\n', points.Select(p => p.Label + PipelineRunner.RunId(p.Spec))))[..10];
-        var root = Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, document.Base.Name, sweepId));
+        var (points, root) = Plan(request, document);
         Directory.CreateDirectory(root);
 
         if (points.Any(p => p.Spec.Train.Threads == 1)) Training.Native.TorchRuntime.UseThreads(1); // before any trial starts
@@ -47,10 +40,8 @@ public static class SweepRunner
         {
             Parallel.For(0, points.Count, parallel, i =>
             {
-                var point = points[i];
-                var layout = new RunLayout(Path.Combine(root, point.Label));
-                results[i] = PipelineRunner.RunOne(request with { Out = layout.Root }, point.Spec, layout, stages, quiet, cancellation);
-                if (!results[i].Succeeded) observer.StageSkipped(point.Label, "failed: " + results[i].Message);
+                results[i] = RunPoint(request, points[i], root, stages, quiet, cancellation);
+                if (!results[i].Succeeded) observer.StageSkipped(points[i].Label, "failed: " + results[i].Message);
                 progress.Report(Interlocked.Increment(ref done));
             });
         }
@@ -58,7 +49,34 @@ public static class SweepRunner
         {
             ExceptionDispatchInfo.Throw(first);
         }
+        return Gather(document, points, results, root);
+    }
 
+    /// <summary>The sweep's points (variants × grid × trials, one libtorch thread each) and its folder.</summary>
+    public static (IReadOnlyList<RunPoint> Points, string Root) Plan(RunRequest request, PipelineDocument document)
+    {
+        var points = document.Expand(request.Pipeline, spec =>
+            PipelineRunner.ApplyCommandLine(spec with
+            {
+                Train = spec.Train with { Threads = 1 },
+                Extract = spec.Extract with { Threads = 1 },
+            }, request));
+        var sweepId = "sweep-" + Hashing.Text(string.Join('\n', points.Select(p => p.Label + PipelineRunner.RunId(p.Spec))))[..10];
+        var root = Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, document.Base.Name, sweepId));
+        return (points, root);
+    }
+
+    /// <summary>Runs the ordinary stages of one point in its folder under the sweep folder.</summary>
+    public static RunResult RunPoint(RunRequest request, RunPoint point, string root, IReadOnlyList<IStage> stages, IRunObserver observer,
+        CancellationToken cancellation = default)
+    {
+        var layout = new RunLayout(Path.Combine(root, point.Label));
+        return PipelineRunner.RunOne(request with { Out = layout.Root }, point.Spec, layout, stages, observer, cancellation);
+    }
+
+    /// <summary>Writes sweep.json and the joined table (sweep.parquet, sweep.csv) from the points' results.</summary>
+    public static RunResult Gather(PipelineDocument document, IReadOnlyList<RunPoint> points, IReadOnlyList<RunResult> results, string root)
+    {
         var records = points.Select((p, i) => new SweepRunRecord(p.Label, p.Variant, p.Trial, p.Settings, results[i].Succeeded, results[i].Message)).ToArray();
         AtomicFile.WriteText(Path.Combine(root, "sweep.json"), JsonSerializer.Serialize(records, RepAlignJson.Options));
         var table = JoinFits(points, results, Path.Combine(root, TableName));
@@ -68,7 +86,7 @@ public static class SweepRunner
     }
 
     /// <summary>One table across runs: setting columns, then every fit column.</summary>
-    private static int JoinFits(IReadOnlyList<RunPoint> points, RunResult[] results, string path)
+    private static int JoinFits(IReadOnlyList<RunPoint> points, IReadOnlyList<RunResult> results, string path)
     {
         var rows = new List<(IReadOnlyList<(string, object)>, FitRow)>();
         for (var i = 0; i < points.Count; i++)

@@ -80,7 +80,7 @@ public sealed class ExtractStage : IStage
     }
 
     /// <summary>The network's accuracy on the held-out images at every checkpoint (one batched run each).</summary>
-    private static AccuracyRow[] HeldOutAccuracy(IReadOnlyList<(int Epoch, string Path)> checkpoints, MnistDataset heldOut, InferenceOptions options)
+    public static AccuracyRow[] HeldOutAccuracy(IReadOnlyList<(int Epoch, string Path)> checkpoints, MnistDataset heldOut, InferenceOptions options)
     {
         if (heldOut.Count == 0) return [];
         var rows = new AccuracyRow[checkpoints.Count];

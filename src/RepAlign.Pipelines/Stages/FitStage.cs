@@ -26,25 +26,33 @@ public sealed class FitStage : IStage
         var layout = context.Layout;
         var spec = context.Spec;
         var curves = StreamingFit.Curves(spec.Fit);
-        IEnumerable<IReadOnlyList<TrajectoryInput>> batches;
-        long total;
         if (Core.Data.PointSet.IsPointSet(spec.Data.Kind))
         {
             // Dense online tracking of a handful of pairs: the report shows them all.
             var inputs = BulkFit.FromMetrics(TableFile.Read<MetricRow>(layout.Metrics), Core.Data.PointSet.Of(spec.Data));
-            batches = [inputs];
-            total = inputs.Count;
-            if (curves == CurveSelection.Report) curves = CurveSelection.All;
+            return Write(context, [inputs], inputs.Count, curves == CurveSelection.Report ? CurveSelection.All : curves);
         }
-        else
-        {
-            batches = StreamingFit.PairBatches(layout.Pairs, out total);
-        }
+        var batches = StreamingFit.PairBatches(layout.Pairs, out var total);
+        return Write(context, batches, total, curves);
+    }
 
+    /// <summary>
+    /// Streams trajectories through <see cref="StreamingFit.Run"/> into the context's run folder (fits.parquet, fits.csv,
+    /// curves) and describes them. The local stage, the fit shards of a cluster run and their merge all write through here.
+    /// </summary>
+    /// <param name="context">The stage context (its layout names the tables).</param>
+    /// <param name="batches">Trajectories, whole pairs per batch, in ascending pair order.</param>
+    /// <param name="total">Number of trajectories (for progress).</param>
+    /// <param name="curves">Which curves to keep.</param>
+    /// <param name="fitChunk">Produces a chunk's rows; null = fit them.</param>
+    public static StageOutcome Write(StageContext context, IEnumerable<IReadOnlyList<TrajectoryInput>> batches, long total, CurveSelection curves,
+        StreamingFit.ChunkFit? fitChunk = null)
+    {
+        var (layout, spec) = (context.Layout, context.Spec);
         var progress = context.Observer.Progress("fitting", total);
         using var fits = ParquetStream<FitRow>.Create(layout.Fits, csv: true);
         using var curveTable = ParquetStream<CurveRow>.Create(layout.Curves, context.Csv);
-        var result = StreamingFit.Run(batches, BulkFit.Options(spec.Fit), curves, fits, curveTable, progress, context.Cancellation);
+        var result = StreamingFit.Run(batches, BulkFit.Options(spec.Fit), curves, fits, curveTable, progress, context.Cancellation, fitChunk);
         fits.Complete();
         curveTable.Complete();
         var outputs = new List<string> { layout.Fits, Path.ChangeExtension(layout.Fits, ".csv"), layout.Curves };

@@ -1,0 +1,127 @@
+using System.Globalization;
+using RepAlign.Core;
+using RepAlign.Core.Runs;
+using RepAlign.Core.Specs;
+using RepAlign.Pipelines.Runner;
+using RepAlign.Pipelines.Spec;
+using RepAlign.Pipelines.Stages;
+
+namespace RepAlign.Pipelines.Cluster;
+
+/// <summary>What a submission did.</summary>
+/// <param name="Root">The run or sweep folder.</param>
+/// <param name="Jobs">The jobs submitted now (none when everything was done).</param>
+/// <param name="Message">A summary for the user.</param>
+public sealed record Submission(string Root, IReadOnlyList<SubmittedJob> Jobs, string Message);
+
+/// <summary>
+/// <c>repalign run --executor slurm</c>: a sweep becomes one job array (a task per unfinished point) and a gather job after
+/// it; a single MNIST run becomes a train job, an extract array (checkpoint ranges), a fit array (pair ranges) and a merge
+/// job that writes the run's tables and runs analyze and report; any other single run is one job. Every job runs the same
+/// repalign command (with <c>--task</c>) as a local run would. Resubmitting skips what is finished.
+/// </summary>
+public static class SlurmExecutor
+{
+    /// <summary>Submits the pipeline of <paramref name="request"/>; nothing is marked running (the jobs' own runs record their stages).</summary>
+    public static Submission Submit(RunRequest request, SlurmSettings settings, IReadOnlyList<IStage> stages)
+    {
+        Slurm.RequireSbatch();
+        if (request.From is not null || request.To is not null)
+            Throw.BadInput("--from/--to with --executor slurm: not supported; a submission runs every stage that is not up to date (run single stages with --executor local)");
+        if (settings.Shards < 1) Throw.BadValue("--shards", settings.Shards.ToString(CultureInfo.InvariantCulture), "an integer ≥ 1");
+        var document = PipelineFile.LoadDocument(request.Pipeline, request.Overrides);
+        var names = stages.Select(s => s.Name).ToArray();
+        if (document.IsSweep) return SubmitSweep(request, settings, document, names);
+        var spec = PipelineFile.Validate(PipelineRunner.ApplyCommandLine(document.Base, request), request.Pipeline);
+        var layout = new RunLayout(Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, spec.Name, PipelineRunner.RunId(spec))));
+        return SubmitSingle(request, settings, spec, layout, stages);
+    }
+
+    private static Submission SubmitSweep(RunRequest request, SlurmSettings settings, PipelineDocument document, string[] names)
+    {
+        var (points, root) = SweepRunner.Plan(request, document);
+        Directory.CreateDirectory(root);
+        var previous = Settle(root);
+        var todo = Enumerable.Range(0, points.Count)
+            .Where(i => !ClusterTask.PointResult(new RunLayout(Path.Combine(root, points[i].Label)), points[i], names).Succeeded).ToArray();
+        if (todo.Length == 0 && File.Exists(Path.Combine(root, SweepRunner.TableName)))
+            return new Submission(root, [], $"{root}: all {points.Count} points and the gather are done; nothing submitted");
+        var batch = new SlurmBatch(root, settings);
+        var args = TaskArguments(request, root, settings);
+        var after = new List<string>();
+        if (todo.Length > 0) after.Add(batch.Submit("point", [.. args, "--task", "point:" + SlurmBatch.TaskIndex], todo, []).JobId);
+        batch.Submit("gather", [.. args, "--task", "gather"], [], after);
+        Record(root, previous, batch);
+        return new Submission(root, batch.Jobs,
+            $"{root}: {todo.Length} of {points.Count} points submitted as one array ({points.Count - todo.Length} already done), then the gather");
+    }
+
+    private static Submission SubmitSingle(RunRequest request, SlurmSettings settings, ExperimentSpec spec, RunLayout layout, IReadOnlyList<IStage> stages)
+    {
+        Directory.CreateDirectory(layout.Root);
+        var previous = Settle(layout.Root);
+        var manifest = File.Exists(layout.Manifest) ? RunManifest.Read(layout.Manifest) : new RunManifest();
+        bool Done(string stage) => manifest.Stages.TryGetValue(stage, out var r) && r.State == StageState.Done;
+        if (stages.All(s => Done(s.Name)))
+            return new Submission(layout.Root, [], $"{layout.Root}: every stage is done; nothing submitted (a local run checks the cache keys)");
+        var batch = new SlurmBatch(layout.Root, settings);
+        var args = TaskArguments(request, layout.Root, settings);
+        if (spec.Data.Kind != DataKind.Mnist)
+        {
+            batch.Submit("run", args, [], [], cpus: null);
+            Record(layout.Root, previous, batch);
+            return new Submission(layout.Root, batch.Jobs, $"{layout.Root}: one job runs every stage (only MNIST runs are sharded)");
+        }
+        var n = settings.Shards;
+        var extract = stages.First(s => s.Name == "extract");
+        var fit = stages.First(s => s.Name == "fit");
+        var trained = Done("train") && File.Exists(layout.CheckpointIndex);
+        var after = new List<string>();
+        if (!trained) after.Add(batch.Submit("train", [.. args, "--to", "train"], [], [], cpus: null).JobId);
+        // Shards known to be done for the current checkpoints are skipped; before training, every shard is submitted.
+        var extractTodo = Enumerable.Range(0, n).Where(k => !trained || !ShardPlan.IsDone(layout, "extract", k, n, ShardKeys.Extract(extract, spec, layout, k, n))).ToArray();
+        if (extractTodo.Length > 0) after = [batch.Submit("extract", [.. args, "--task", "extract:" + SlurmBatch.TaskIndex], extractTodo, after).JobId];
+        var fitTodo = Enumerable.Range(0, n).Where(k => extractTodo.Length > 0 || !ShardPlan.IsDone(layout, "fit", k, n, ShardKeys.Fit(fit, extract, spec, layout, k, n))).ToArray();
+        if (fitTodo.Length > 0) after = [batch.Submit("fit", [.. args, "--task", "fit:" + SlurmBatch.TaskIndex], fitTodo, after).JobId];
+        batch.Submit("merge", [.. args, "--task", "merge"], [], after, cpus: null);
+        Record(layout.Root, previous, batch);
+        return new Submission(layout.Root, batch.Jobs,
+            $"{layout.Root}: {(trained ? "trained already" : "train")}, {extractTodo.Length} of {n} extract shards, {fitTodo.Length} of {n} fit shards, then the merge (analyze, report)");
+    }
+
+    /// <summary>
+    /// Before a resubmission: stops if a worker job of an earlier submission may still run (its work would be done twice);
+    /// cancels earlier gather and merge jobs still waiting (the new ones replace them). Returns the earlier jobs.
+    /// </summary>
+    private static List<SubmittedJob> Settle(string root)
+    {
+        var previous = ClusterJobs.Read(root).ToList();
+        var live = previous.Where(j => !j.Superseded).ToArray();
+        if (live.Length == 0) return previous;
+        var states = Slurm.States(live.Select(j => j.JobId).ToArray());
+        bool Active(SubmittedJob j) => j.TaskIds.Any(t => states.TryGetValue(t, out var s) && Slurm.IsActive(s))
+                                        || states.TryGetValue(j.JobId, out var whole) && Slurm.IsActive(whole);
+        var busy = live.Where(j => j.Role is not ("gather" or "merge") && Active(j)).ToArray();
+        if (busy.Length > 0)
+            Throw.BadInput($"{ClusterJobs.File(root)}: job {string.Join(", ", busy.Select(j => $"{j.JobId} ({j.Role})"))} of an earlier submission is still queued or running; wait for it (repalign runs shows its state) or scancel it, then submit again");
+        var waiting = live.Where(j => j.Role is "gather" or "merge" && Active(j)).ToArray();
+        Slurm.Cancel(waiting.Select(j => j.JobId));
+        return previous.Select(j => waiting.Contains(j) ? j with { Superseded = true } : j).ToList();
+    }
+
+    private static void Record(string root, List<SubmittedJob> previous, SlurmBatch batch) =>
+        ClusterJobs.Write(root, [.. previous, .. batch.Jobs]);
+
+    /// <summary>The repalign run arguments every job of this run repeats (absolute pipeline and folder, overrides, output options).</summary>
+    public static IReadOnlyList<string> TaskArguments(RunRequest request, string root, SlurmSettings settings)
+    {
+        var args = new List<string> { "run", Path.GetFullPath(request.Pipeline) };
+        foreach (var o in request.Overrides) args.AddRange(["--set", o]);
+        args.AddRange(["--out", root]);
+        if (request.Csv) args.Add("--csv");
+        if (request.Device is { } device) args.AddRange(["--device", SnakeCase.Of(device)]);
+        if (request.Threads is { } threads) args.AddRange(["--threads", threads.ToString(CultureInfo.InvariantCulture)]);
+        args.AddRange(["--shards", settings.Shards.ToString(CultureInfo.InvariantCulture)]);
+        return args;
+    }
+}
