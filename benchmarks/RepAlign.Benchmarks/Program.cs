@@ -6,8 +6,10 @@ namespace RepAlign.Benchmarks;
 /// Runs the benchmarks: <c>dotnet run -c Release --project benchmarks/RepAlign.Benchmarks -- --filter '*Theory*'</c>
 /// (BenchmarkDotNet's switcher), or one of the console probes:
 /// <c>-- extract-peak [args]</c> (GFLOP/s against ONNX Runtime's own 2048² MatMul, same run) and
-/// <c>-- extract-memory [checkpoints] [pairs] [batch] [workers]</c> (peak memory of a bulk extraction) and
-/// <c>-- fit-table [trajectories] [epochs] [repeats]</c> (fits per second from one long CSV against the fit stage).
+/// <c>-- extract-memory [checkpoints] [pairs] [batch] [workers]</c> (peak memory of a bulk extraction),
+/// <c>-- fit-table [trajectories] [epochs] [repeats]</c> (fits per second from one long CSV against the fit stage),
+/// <c>-- fit-profile PAIRS.parquet</c> (the fit on real trajectories, reference against fast), <c>-- fit-golden</c> (the
+/// fit's golden table) and <c>-- scale</c> (extract + fit + analyze at 450, 4,500 and 45,000 pairs).
 /// </summary>
 public static class Program
 {
@@ -17,6 +19,9 @@ public static class Program
         ["extract-peak", .. var rest] => ExtractPeakProbe.Run(rest),
         ["extract-memory", .. var rest] => ExtractMemoryProbe.Run(rest),
         ["fit-table", .. var rest] => FitTableProbe.Run(rest),
+        ["fit-profile", .. var rest] => FitProfileProbe.Run(rest),
+        ["fit-golden", .. var rest] => FitProfileProbe.Golden(rest),
+        ["scale", .. var rest] => ScaleBenchmark.Run(rest),
         _ => Switch(args),
     };
 

@@ -15,7 +15,17 @@ type AnalyzeStage() =
             box {| name = spec.Name; kind = spec.Data.Kind; describedWellR2 = FitFrames.DescribedWellR2 |}
         member _.Run context =
             let layout = context.Layout
-            let frame = TableFile.Read<FitRow>(layout.Fits) |> FitFrames.fitFrame
+            // Row group by row group; the messages, most of a fit row's memory and never summarised, are dropped as the
+            // rows arrive, and the regime/status strings shared, so 180,000 fits stay small.
+            let frame =
+                ParquetGroups.Read<FitRow>(layout.Fits)
+                |> Seq.collect id
+                |> Seq.map (fun f ->
+                    f.Message <- ""
+                    f.Regime <- System.String.Intern f.Regime
+                    f.Status <- System.String.Intern f.Status
+                    f)
+                |> FitFrames.fitFrame
             let layers = FitFrames.byLayer frame
             let classPairs = FitFrames.byClassPair frame
             TableFile.Write(layers, layout.AnalyzeLayers, context.Csv)

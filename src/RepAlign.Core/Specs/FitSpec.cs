@@ -23,6 +23,12 @@ public sealed record FitSpec
 
     /// <summary>The time axis of the fit: epochs (default) or training steps (the pairs table's <c>step</c> column; reanalysis with <c>--time step</c>).</summary>
     public TimeAxis Time { get; init; } = TimeAxis.Epoch;
+
+    /// <summary>
+    /// Which fitted curves fit/curves holds: "report" (the pairs a report shows: the first pair of every class pair
+    /// of a data set, every pair of a point set), "all", or "none". Every (pair, layer) gets a fits row regardless.
+    /// </summary>
+    public string Curves { get; init; } = "report";
 }
 
 /// <summary>The extract stage: where checkpoints are evaluated.</summary>

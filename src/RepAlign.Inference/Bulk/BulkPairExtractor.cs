@@ -14,7 +14,8 @@ namespace RepAlign.Inference.Bulk;
 /// checkpoints), then computes the pair metrics from those rows and appends one row group per
 /// checkpoint to the pairs table. Memory is the representations of the distinct images
 /// (images × (Σ layer widths + output width) floats) plus one input batch per worker and one
-/// checkpoint's rows, whatever the number of checkpoints.
+/// checkpoint's rows, whatever the number of checkpoints; the pairs table is written grouped by pair
+/// (<see cref="PairTableByPair"/>).
 /// </summary>
 public static class BulkPairExtractor
 {
@@ -49,7 +50,7 @@ public static class BulkPairExtractor
         var y2 = new double[pairCount];
         var w = new double[pairCount];
 
-        using var pairsTable = ParquetStream<PairRow>.Create(request.OutputParquet, request.Csv, request.Metadata);
+        using var pairsTable = PairTableByPair.Create(request.OutputParquet, request.Csv, request.Metadata); // grouped by pair for the streaming fit
         using var probeTable = request.ProbeParquet is null ? null : ParquetStream<ProbeRow>.Create(request.ProbeParquet, request.Csv, request.Metadata);
         var probeRows = new ProbeRow[layerCount];
         var done = 0L;
@@ -107,7 +108,7 @@ public static class BulkPairExtractor
             metrics.Stop();
 
             writing.Start();
-            pairsTable.AppendRowGroup(rows);
+            pairsTable.AppendCheckpoint(rows);
             writing.Stop();
 
             if (probeTable is not null && (index % request.ProbeEvery == 0 || index == last))

@@ -60,27 +60,23 @@ public static class ShardTasks
         var key = ShardKeys.Fit(fit, extract, spec, layout, k, n);
         var folder = ShardPlan.Folder(layout, "fit", k, n);
         if (ShardPlan.ReadMarker(folder) is { } m && m.Key == key) return $"fit shard {k} of {n}: up to date";
+        // The pair count comes from the run's pair selection (the extract tables hold exactly its pairs), not from the tables.
+        var data = MnistData.Load(spec.Data);
+        var pairs = PairSelection.Select(spec.Extract.Pairs, data.Train.Labels, (ulong)spec.Train.Seed).Count;
+        var (start, end) = ShardPlan.Range(pairs, k, n);
         var rows = new List<PairRow>();
-        int pairs = -1, start = 0, end = 0;
         foreach (var f in RequireDone(context, extract, n))
         {
             var path = Path.Combine(f, PairsFile);
             if (!File.Exists(path)) continue; // a shard without checkpoints
-            foreach (var group in ShardTables.RowGroups<PairRow>(path)) // one checkpoint: every pair at every layer
-            {
-                if (pairs < 0)
-                {
-                    pairs = group.Length == 0 ? 0 : group.Max(r => r.Pair) + 1;
-                    (start, end) = ShardPlan.Range(pairs, k, n);
-                }
+            foreach (var group in ShardTables.RowGroups<PairRow>(path)) // one row group at a time; only the shard's pair range is kept
                 rows.AddRange(group.Where(r => r.Pair >= start && r.Pair < end));
-            }
         }
-        var inputs = BulkFit.FromPairs(rows);
-        var (fits, curves) = BulkFit.Run(inputs, BulkFit.Options(spec.Fit), context.Observer.Progress($"fitting shard {k} of {n}", inputs.Count), context.Cancellation);
-        FitStage.Write(context with { Layout = new RunLayout(folder), Csv = false }, fits, curves);
+        var inputs = BulkFit.FromPairs(rows, spec.Fit.Time); // every checkpoint of the range's pairs, joined across the extract shards
+        rows.Clear();
+        FitStage.Write(context with { Layout = new RunLayout(folder), Csv = false }, [inputs], inputs.Count, CurveSelection.All);
         ShardPlan.WriteMarker(folder, new ShardMarker(key, end - start));
-        return $"fit shard {k} of {n}: pairs {start}–{end - 1} of {pairs}, {fits.Length} fits";
+        return $"fit shard {k} of {n}: pairs {start}–{end - 1} of {pairs}, {inputs.Count} fits";
     }
 
     /// <summary>The folders of extract shards 0..n−1, each checked to be done with the current key.</summary>

@@ -73,25 +73,30 @@ public static class BulkFit
             .ToArray();
 
     /// <summary>Fits every trajectory in parallel; returns one fit row per input (in input order) and the fitted curves.</summary>
+    /// <param name="inputs">The trajectories.</param>
+    /// <param name="options">Fit options (<see cref="Options"/>).</param>
+    /// <param name="progress">Receives the number of fits done.</param>
+    /// <param name="cancellation">Stops between fits.</param>
+    /// <param name="keepCurves">Which inputs' fitted curves are returned; null = all.</param>
     public static (FitRow[] Fits, CurveRow[] Curves) Run(IReadOnlyList<TrajectoryInput> inputs, FitOptions options,
-        IProgress<long>? progress = null, CancellationToken cancellation = default)
+        IProgress<long>? progress = null, CancellationToken cancellation = default, Func<TrajectoryInput, bool>? keepCurves = null)
     {
-        var results = new FitResult[inputs.Count];
+        var fits = new FitRow[inputs.Count];
+        var curves = new List<CurveRow>[inputs.Count];
         long done = 0;
         Parallel.For(0, inputs.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var input = inputs[i];
-            results[i] = TwoPointFit.Fit(input.Trajectory, input.Dx2, input.Dy2, options);
+            var result = TwoPointFit.Fit(input.Trajectory, input.Dx2, input.Dy2, options);
+            fits[i] = ToRow(input, result);
+            if (keepCurves is null || keepCurves(input))
+            {
+                curves[i] = [];
+                AddCurves(curves[i], input, result);
+            }
             progress?.Report(Interlocked.Increment(ref done));
         });
-        var fits = new FitRow[inputs.Count];
-        var curves = new List<CurveRow>();
-        for (var i = 0; i < inputs.Count; i++)
-        {
-            fits[i] = ToRow(inputs[i], results[i]);
-            AddCurves(curves, inputs[i], results[i]);
-        }
-        return (fits, curves.ToArray());
+        return (fits, curves.Where(c => c is not null).SelectMany(c => c).ToArray());
     }
 
     private static FitRow ToRow(TrajectoryInput input, FitResult r) => new()

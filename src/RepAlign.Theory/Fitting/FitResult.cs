@@ -82,6 +82,15 @@ public sealed record FitResult
     /// <summary>Levenberg–Marquardt iterations (trial steps) taken.</summary>
     public int Iterations { get; init; }
 
+    /// <summary>Wall-clock seconds of the grid search (the rest of <see cref="FitSeconds"/> is the refinement and the summary).</summary>
+    public double GridSeconds { get; init; }
+
+    /// <summary>Grid candidates integrated (each possibly stopped early when its partial objective passed the best).</summary>
+    public int GridEvaluations { get; init; }
+
+    /// <summary>Accurate integrations of the refinement (sensitivity systems for Levenberg–Marquardt, plain ones for Nelder–Mead).</summary>
+    public int RefinementEvaluations { get; init; }
+
     /// <summary>η_h of the best grid candidate (the refinement's start).</summary>
     public double GridEtaH { get; init; } = double.NaN;
 

@@ -42,6 +42,7 @@ public class BulkPairExtractorTests
         var rows = TableFile.Read<PairRow>(request.OutputParquet);
         Assert.Equal(summary.Rows, rows.Count);
         var outputs = Layers.Select(RepAlign.Core.Checkpoints.OnnxNames.Hidden).Append(RepAlign.Core.Checkpoints.OnnxNames.Output).ToArray();
+        var byKey = rows.ToDictionary(r => (r.Epoch, r.Layer, r.Pair));
         var i = 0;
         foreach (var (epoch, path) in checkpoints)
         {
@@ -53,7 +54,8 @@ public class BulkPairExtractorTests
             for (var l = 0; l < Layers.Length; l++)
                 for (var p = 0; p < request.Pairs.Length; p++)
                 {
-                    var row = rows[i++];
+                    var row = byKey[(epoch, Layers[l], p)]; // rows are grouped by pair (PairTableByPair)
+                    i++;
                     var (a, b) = request.Pairs[p];
                     Assert.Equal((epoch, Layers[l], p, a, b), (row.Epoch, row.Layer, row.Pair, row.A, row.B));
                     Assert.Equal((request.Labels[a], request.Labels[b]), (row.LabelA, row.LabelB));
@@ -138,7 +140,7 @@ public class BulkPairExtractorTests
     }
 
     [Fact]
-    public async Task Table_has_the_design_schema_one_row_group_per_checkpoint_and_a_matching_csv()
+    public async Task Table_has_the_design_schema_rows_grouped_by_pair_and_a_matching_csv()
     {
         using var dir = new ScratchFolder();
         var checkpoints = BulkFixtures.Checkpoints(dir.Path, 4);
@@ -153,14 +155,18 @@ public class BulkPairExtractorTests
         await using var reader = await ParquetReader.CreateAsync(file);
         Assert.Equal(["epoch", "step", "layer", "pair", "a", "b", "label_a", "label_b", "dx2", "dy2", "h2", "y2", "w"],
             reader.Schema.DataFields.Select(f => f.Name));
-        Assert.Equal(4, reader.RowGroupCount);
-        Assert.All(Enumerable.Range(0, 4), g => Assert.Equal(Layers.Length * 12, reader.OpenRowGroupReader(g).RowCount));
+        Assert.Equal(1, reader.RowGroupCount); // 12 pairs × layers × 4 checkpoints fit one row group of whole pairs
+        Assert.Equal(4 * Layers.Length * 12, reader.OpenRowGroupReader(0).RowCount);
         Assert.Equal("random:12", reader.CustomMetadata["repalign.pairs"]);
+        Assert.Equal(PairTableByPair.OrderByPair, reader.CustomMetadata[PairTableByPair.OrderKey]);
+        var keys = TableFile.Read<PairRow>(request.OutputParquet).Select(r => (r.Pair, r.Layer, r.Epoch)).ToArray();
+        Assert.Equal(keys.Order().ToArray(), keys); // one pair's trajectories sit together
 
         var csv = File.ReadAllLines(dir.File("extract/pairs.csv"));
         Assert.Equal("epoch,step,layer,pair,a,b,label_a,label_b,dx2,dy2,h2,y2,w", csv[0]);
         Assert.Equal(4 * Layers.Length * 12 + 1, csv.Length);
         Assert.Empty(Directory.GetFiles(dir.File("extract"), "*.tmp-*"));
+        Assert.Empty(Directory.GetFiles(dir.File("extract"), "*.spill-*"));
     }
 
     [Fact]
