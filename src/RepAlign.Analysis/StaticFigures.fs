@@ -28,13 +28,25 @@ let size = 640, 420
 /// The PNG and SVG files written for a figure named `name` in `folder` (figures/name.png, figures/name.svg).
 let files (folder: string) (name: string) = Path.Combine(folder, name + ".png"), Path.Combine(folder, name + ".svg")
 
+/// Skia numbers the clip paths of its SVG output with a counter shared by the whole process, so the same figure
+/// drawn twice gets other ids; renumbering them in order of appearance makes the file depend on the figure alone.
+let private stableSvgIds (xml: string) =
+    let ids = Collections.Generic.Dictionary<string, string>()
+    Text.RegularExpressions.Regex.Replace(xml, @"\bcl_[0-9a-f]+\b", fun m ->
+        match ids.TryGetValue m.Value with
+        | true, id -> id
+        | _ ->
+            let id = $"clip{ids.Count}"
+            ids[m.Value] <- id
+            id)
+
 /// Saves a plot as name.png and name.svg in folder (atomically); returns both paths.
 let save (folder: string) (name: string) (plot: Plot) =
     let width, height = size
     let png, svg = files folder name
     let bytes = plot.GetImageBytes(width, height, ImageFormat.Png)
     AtomicFile.Write(png, fun s -> s.Write(bytes, 0, bytes.Length))
-    AtomicFile.WriteText(svg, plot.GetSvgXml(width, height))
+    AtomicFile.WriteText(svg, stableSvgIds (plot.GetSvgXml(width, height)))
     [ png; svg ]
 
 /// A plot with a title and axis labels (text with units), legend shown at the upper right when there are named lines.
@@ -93,6 +105,12 @@ let mediansWithRanges (title: string) (xLabel: string) (yLabel: string) (yRange:
 /// A heat map of a square matrix (rows top to bottom as labels), with a colour bar naming the value.
 let heatmap (title: string) (axisLabel: string) (valueLabel: string) (labels: string[]) (matrix: float[,]) =
     let plot = frame title axisLabel axisLabel
+    let finite = matrix |> Seq.cast<float> |> Seq.exists Double.IsFinite
+    // A matrix without one finite value has no colour range (ScottPlot refuses it): draw the empty frame and say so.
+    if not finite then
+        plot.Add.Annotation($"no finite {valueLabel} to show") |> ignore
+        plot
+    else
     let map = plot.Add.Heatmap(matrix)
     map.Colormap <- Colormaps.Viridis()
     map.NaNCellColor <- Colors.White

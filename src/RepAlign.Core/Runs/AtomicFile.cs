@@ -36,6 +36,28 @@ public static class AtomicFile
     /// </summary>
     public static string TemporaryPath(string fullPath) => $"{fullPath}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
+    /// <summary>
+    /// Deletes the temporary files (<see cref="TemporaryPath"/> names) that a process killed mid-write left under
+    /// <paramref name="folder"/>. Call it only while holding the folder's <see cref="RunLock"/>: then no live writer
+    /// owns them. Folders named in <paramref name="skip"/> (relative to <paramref name="folder"/>) are left alone.
+    /// </summary>
+    /// <returns>The number of files deleted.</returns>
+    public static int RemoveLeftovers(string folder, bool recursive, params string[] skip)
+    {
+        if (!Directory.Exists(folder)) return 0;
+        var root = Path.GetFullPath(folder);
+        var skipped = skip.Select(s => Path.Combine(root, s) + Path.DirectorySeparatorChar).ToArray();
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(root, "*.tmp-*", recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly))
+        {
+            if (skipped.Any(s => file.StartsWith(s, StringComparison.Ordinal))) continue;
+            try { File.Delete(file); removed++; }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
     /// <summary>Writes text (UTF-8) atomically.</summary>
     public static void WriteText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s); w.Write(text); });

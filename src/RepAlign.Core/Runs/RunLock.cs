@@ -58,7 +58,14 @@ public sealed class RunLock : IDisposable
                 AtomicFile.WriteText(holderPath, JsonSerializer.Serialize(me, RepAlignJson.Options));
                 return new RunLock(stream, holderPath);
             }
-            var message = $"{Path.GetFullPath(folder)}: run folder in use by {Describe(ReadHolder(holderPath))}";
+            // The holder writes its record just after taking the lock: give it a moment before saying it is unknown.
+            var holder = ReadHolder(holderPath);
+            for (var attempt = 0; holder is null && attempt < 40 && TryOpenProbe(path); attempt++)
+            {
+                Task.Delay(50, cancellation).GetAwaiter().GetResult();
+                holder = ReadHolder(holderPath);
+            }
+            var message = $"{Path.GetFullPath(folder)}: run folder in use by {Describe(holder)}";
             if (!wait) Throw.BadInput($"{message}; --no-wait given, so not waiting (expected a folder no other run is using)");
             if (!told)
             {
@@ -96,6 +103,13 @@ public sealed class RunLock : IDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>Whether the lock at <paramref name="path"/> is still held by someone else (it cannot be opened now).</summary>
+    private static bool TryOpenProbe(string path)
+    {
+        using var probe = TryOpen(path);
+        return probe is null;
     }
 
     private static LockHolder? ReadHolder(string path)

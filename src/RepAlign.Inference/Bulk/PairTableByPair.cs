@@ -1,3 +1,4 @@
+using RepAlign.Core.Runs;
 using RepAlign.Core.Tables;
 
 namespace RepAlign.Inference.Bulk;
@@ -33,7 +34,7 @@ public sealed class PairTableByPair : IDisposable
         var withOrder = metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(metadata);
         withOrder[OrderKey] = OrderByPair;
         table = ParquetStream<PairRow>.Create(parquetPath, csv, withOrder);
-        spillPath = $"{Path.GetFullPath(parquetPath)}.spill-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        spillPath = AtomicFile.TemporaryPath(Path.GetFullPath(parquetPath)) + ".spill";
         spill = new FileStream(spillPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
         this.rowsPerGroup = Math.Max(1, rowsPerGroup);
     }

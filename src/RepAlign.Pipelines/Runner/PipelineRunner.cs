@@ -50,6 +50,8 @@ public static class PipelineRunner
 
         // One process per run folder: the kernel releases the lock when this process ends, however it ends.
         using var runLock = RunLock.Acquire(layout.Root, wait: !request.NoWait, observer.Waiting, cancellation);
+        // Holding the lock, any temporary file here was left by a killed process (shards belong to their own tasks).
+        AtomicFile.RemoveLeftovers(layout.Root, recursive: true, "shards");
         var manifest = File.Exists(layout.Manifest) ? RunManifest.Read(layout.Manifest) : new RunManifest();
         manifest = manifest with
         {

@@ -30,6 +30,7 @@ public static class SweepRunner
         var (points, root) = Plan(request, document);
         Directory.CreateDirectory(root);
         using var sweepLock = RunLock.Acquire(root, wait: !request.NoWait, observer.Waiting, cancellation);
+        AtomicFile.RemoveLeftovers(root, recursive: false); // the sweep's own tables; each point cleans its folder under its lock
 
         if (points.Any(p => p.Spec.Train.Threads == 1)) Training.Native.TorchRuntime.UseThreads(1); // before any trial starts
         var progress = observer.Progress($"{points.Count} runs", points.Count);

@@ -110,7 +110,11 @@ public class MnistReportTests
         Assert.Equal(["fit", "analyze"], report.DependsOn);
         var outcome = report.Run(context);
 
-        Assert.Equal([layout.Report], outcome.Outputs);
+        Assert.Equal(layout.Report, outcome.Outputs[0]);
+        var figures = outcome.Outputs.Skip(1).ToArray();
+        Assert.NotEmpty(figures); // every report figure also as PNG and SVG
+        Assert.All(figures, f => Assert.True(File.Exists(f) && (f.EndsWith(".png") || f.EndsWith(".svg")), f));
+        Assert.Equal(figures.Count(f => f.EndsWith(".png")), figures.Count(f => f.EndsWith(".svg")));
         var html = File.ReadAllText(layout.Report);
         Assert.Contains("<h2>Class pairs at layer 2</h2>", html);
         Assert.Contains("<h2>Decodability and accuracy</h2>", html);
