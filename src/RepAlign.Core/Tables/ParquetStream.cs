@@ -120,7 +120,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
         if (completed) return;
         writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
         stream.Dispose();
-        if (csv) TableFile.WriteCsv(ReadBack(tempPath), Path.ChangeExtension(finalPath, ".csv"));
+        if (csv) TableFile.WriteCsv(ParquetGroups.Read<T>(tempPath).SelectMany(g => g), Path.ChangeExtension(finalPath, ".csv"));
         File.Move(tempPath, finalPath, overwrite: true);
         completed = true;
         foreach (var column in columns) column.Release();
@@ -142,24 +142,6 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
         }
         stream.Dispose();
         if (File.Exists(tempPath)) File.Delete(tempPath);
-    }
-
-    /// <summary>Reads a Parquet file of <typeparamref name="T"/> back lazily, one row group in memory at a time.</summary>
-    private static IEnumerable<T> ReadBack(string path)
-    {
-        int groups;
-        using (var s = File.OpenRead(path))
-        {
-            var reader = ParquetReader.CreateAsync(s).GetAwaiter().GetResult();
-            groups = reader.RowGroupCount;
-            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-        for (var g = 0; g < groups; g++)
-        {
-            IList<T> rows;
-            using (var s = File.OpenRead(path)) rows = ParquetSerializer.DeserializeAsync<T>(s, null, g).GetAwaiter().GetResult().Data;
-            foreach (var row in rows) yield return row;
-        }
     }
 
     /// <summary>One column: reads its property from every row into a reused buffer, then writes it.</summary>
