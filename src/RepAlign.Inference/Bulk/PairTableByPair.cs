@@ -24,6 +24,7 @@ public sealed class PairTableByPair : IDisposable
     private readonly FileStream spill;
     private readonly int rowsPerGroup;
     private readonly List<int> epochs = [];
+    private readonly List<long> steps = [];
     private PairRow[] template = [];
     private int[] order = []; // position in (pair, layer) order → index in the caller's row order
     private double[] buffer = [];
@@ -80,6 +81,7 @@ public sealed class PairTableByPair : IDisposable
         }
         spill.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.AsSpan()));
         epochs.Add(rows[0].Epoch);
+        steps.Add(rows[0].Step);
     }
 
     /// <summary>Transposes the spilled checkpoints into row groups of whole pairs, finishes the file and renames it.</summary>
@@ -115,6 +117,7 @@ public sealed class PairTableByPair : IDisposable
                 {
                     var row = Copy(template[order[start + k]]);
                     row.Epoch = epochs[c];
+                    row.Step = steps[c];
                     row.H2 = slice[ValuesPerRow * k];
                     row.Y2 = slice[ValuesPerRow * k + 1];
                     row.W = slice[ValuesPerRow * k + 2];
@@ -138,7 +141,7 @@ public sealed class PairTableByPair : IDisposable
 
     private static PairRow Copy(PairRow r) => new()
     {
-        Epoch = r.Epoch, Layer = r.Layer, Pair = r.Pair, A = r.A, B = r.B, LabelA = r.LabelA, LabelB = r.LabelB,
+        Epoch = r.Epoch, Step = r.Step, Layer = r.Layer, Pair = r.Pair, A = r.A, B = r.B, LabelA = r.LabelA, LabelB = r.LabelB,
         Dx2 = r.Dx2, Dy2 = r.Dy2, H2 = r.H2, Y2 = r.Y2, W = r.W,
     };
 }

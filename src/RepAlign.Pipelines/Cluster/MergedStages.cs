@@ -29,6 +29,9 @@ public sealed class MergedExtractStage(IStage extract, int shards) : IStage
     public object Parameters(ExperimentSpec spec) => extract.Parameters(spec);
 
     /// <inheritdoc />
+    public IReadOnlyList<string> Inputs(ExperimentSpec spec, RunLayout layout) => extract.Inputs(spec, layout);
+
+    /// <inheritdoc />
     public StageOutcome Run(StageContext context)
     {
         var (spec, layout) = (context.Spec, context.Layout);
@@ -120,6 +123,9 @@ public sealed class MergedFitStage(IStage fit, IStage extract, int shards) : ISt
 
     /// <inheritdoc />
     public object Parameters(ExperimentSpec spec) => fit.Parameters(spec);
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Inputs(ExperimentSpec spec, RunLayout layout) => fit.Inputs(spec, layout);
 
     /// <inheritdoc />
     public StageOutcome Run(StageContext context)
