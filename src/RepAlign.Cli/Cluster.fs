@@ -29,9 +29,10 @@ let printSubmission (submission: Submission) =
         Terminal.info $"submitted {job.Role}: job {job.JobId}{tasks}{after}; log {job.Log}"
     Terminal.info $"follow it with: repalign runs {Path.GetDirectoryName submission.Root}"
 
-/// The other experiments' jobs each experiment waits for. In this code base no experiment reads another's runs
-/// (final-distance runs its default-rate runs itself, under final-distance/rates), so every list is empty.
-let reproduceDependencies : Map<string, string list> = Map.empty
+/// The other experiments' jobs each experiment waits for: XOR takes its rates from the 50 default-rate runs that
+/// final-distance trains under final-distance/rates, so it waits for final-distance when both are submitted (afterany:
+/// when final-distance failed after its rate runs, XOR still uses them; when they are missing, XOR trains them itself).
+let reproduceDependencies : Map<string, string list> = Map [ "xor", [ "final-distance" ] ]
 
 /// Submits a reproduction: one job per experiment (each runs `repalign reproduce --only NAME` into the same folder, so
 /// finished stages are skipped), then a report job after all of them (afterany: failed experiments are reported as failed).
@@ -43,7 +44,7 @@ let submitReproduce (settings: SlurmSettings) (out: string) (names: string list)
     let mutable ids = Map.empty
     for name in names do
         let after = reproduceDependencies |> Map.tryFind name |> Option.defaultValue [] |> List.choose (fun d -> Map.tryFind d ids)
-        let job = batch.Submit("experiment-" + name, [| yield "reproduce"; yield "--only"; yield name; yield! common |], [||], List.toArray after, cpus = Nullable())
+        let job = batch.Submit("experiment-" + name, [| yield "reproduce"; yield "--only"; yield name; yield! common |], [||], List.toArray after, "afterany", Nullable())
         ids <- ids.Add(name, job.JobId)
     let all = names |> List.map (fun n -> ids[n]) |> List.toArray
     batch.Submit("report", [| yield "reproduce"; yield "--only"; yield String.Join(",", names); yield! common |], [||], all, "afterany", Nullable()) |> ignore
