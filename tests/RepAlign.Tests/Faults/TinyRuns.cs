@@ -31,35 +31,7 @@ public static class TinyRuns
         ["model.depth=3", "model.width=16", "train.epochs=150", "train.lr=0.05", "track.layers=[1]", "checkpoints.count=6", "fit.grid_points=40"];
 
     /// <summary>A tiny sweep (2 variants × 2 grid values): four two-point runs of 16-wide networks.</summary>
-    public const string SweepToml = """
-        [experiment]
-        name = "fault-sweep"
-
-        [model]
-        width = 16
-        depth = 3
-
-        [train]
-        epochs = 100
-        lr = 0.05
-        seed = 3
-
-        [checkpoints]
-        count = 3
-
-        [fit]
-        grid_points = 30
-
-        [sweep]
-        "data.dx2" = [0.5, 1.0]
-
-        [[variants]]
-        name = "leaky"
-
-        [[variants]]
-        name = "tanh"
-        "model.activation" = "tanh"
-        """;
+    public static readonly string SweepToml = TinySweep.Toml("fault-sweep", epochs: 100, seed: 3);
 
     /// <summary>`repalign run` arguments with every setting as --set.</summary>
     public static string[] RunArgs(string pipeline, string outDir, IEnumerable<string> settings, params string[] extra) =>

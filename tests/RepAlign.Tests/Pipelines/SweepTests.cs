@@ -7,36 +7,7 @@ namespace RepAlign.Tests.Pipelines;
 /// <summary>Variants × sweep grid × trials expand into runs that land in one table.</summary>
 public class SweepTests
 {
-    private const string Toml = """
-        [experiment]
-        name = "tiny-sweep"
-        trials = 2
-
-        [model]
-        width = 16
-        depth = 3
-
-        [train]
-        epochs = 80
-        lr = 0.05
-        seed = 7
-
-        [checkpoints]
-        count = 3
-
-        [fit]
-        grid_points = 30
-
-        [sweep]
-        "data.dx2" = [0.5, 1.0]
-
-        [[variants]]
-        name = "leaky"
-
-        [[variants]]
-        name = "tanh"
-        "model.activation" = "tanh"
-        """;
+    private static readonly string Toml = TinySweep.Toml("tiny-sweep", epochs: 80, seed: 7, trials: 2);
 
     [Fact]
     public void ExpandsVariantsGridAndTrialsWithSeedsAndLabels()

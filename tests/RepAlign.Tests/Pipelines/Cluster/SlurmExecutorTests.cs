@@ -10,35 +10,7 @@ namespace RepAlign.Tests.Pipelines.Cluster;
 /// </summary>
 public class SlurmExecutorTests
 {
-    private const string Sweep = """
-        [experiment]
-        name = "slurm-sweep"
-
-        [model]
-        width = 16
-        depth = 3
-
-        [train]
-        epochs = 60
-        lr = 0.05
-        seed = 7
-
-        [checkpoints]
-        count = 3
-
-        [fit]
-        grid_points = 30
-
-        [sweep]
-        "data.dx2" = [0.5, 1.0]
-
-        [[variants]]
-        name = "leaky"
-
-        [[variants]]
-        name = "tanh"
-        "model.activation" = "tanh"
-        """;
+    private static readonly string Sweep = TinySweep.Toml("slurm-sweep", epochs: 60, seed: 7);
 
     private static readonly string[] SmallMnist =
     [
