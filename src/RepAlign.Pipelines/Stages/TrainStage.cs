@@ -19,8 +19,9 @@ public sealed class TrainStage : IStage
     /// <inheritdoc />
     public object Parameters(Core.Specs.ExperimentSpec spec) => new { spec.Data, spec.Model, spec.Train, spec.Checkpoints, spec.Track };
 
-    /// <inheritdoc />
-    public IReadOnlyList<string> Inputs(Core.Specs.ExperimentSpec spec, RunLayout layout) => MnistData.Files(spec.Data);
+    /// <summary>The data files and, with <c>model.init</c>, the ONNX file of the initial weights: their contents are in the cache key.</summary>
+    public IReadOnlyList<string> Inputs(Core.Specs.ExperimentSpec spec, RunLayout layout) =>
+        spec.Model.Init.Length == 0 ? MnistData.Files(spec.Data) : [.. MnistData.Files(spec.Data), spec.Model.Init];
 
     /// <inheritdoc />
     public StageOutcome Run(StageContext context)
