@@ -35,6 +35,13 @@ public static class ContentHashes
         if (info.Exists) Cache[(info.FullName, info.Length, info.LastWriteTimeUtc.Ticks)] = sha256;
     }
 
+    /// <summary>Whether the file's current (path, size, modification time) has a cached hash; for tests.</summary>
+    public static bool IsCached(string path)
+    {
+        var info = new FileInfo(Path.GetFullPath(path));
+        return info.Exists && Cache.ContainsKey((info.FullName, info.Length, info.LastWriteTimeUtc.Ticks));
+    }
+
     /// <summary>How many distinct (path, size, modification time) entries are cached; for tests and benchmarks.</summary>
     public static int Count => Cache.Count;
 }
