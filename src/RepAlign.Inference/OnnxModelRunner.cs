@@ -110,16 +110,16 @@ public sealed class OnnxModelRunner : IDisposable
         if (batch < 1 || rows.Length != batch * InputWidth)
             Throw.BadValue($"{ModelPath}: input", $"{rows.Length} values for batch {batch}", $"batch × {InputWidth} values");
         if (destinations.Count != outputs.Count)
-            throw new ArgumentException($"{outputs.Count} outputs but {destinations.Count} destination buffers");
+            Throw.Argument(nameof(destinations), $"{outputs.Count} outputs but {destinations.Count} destination buffers");
         var outputValues = new OrtValue[outputs.Count];
         try
         {
             for (var k = 0; k < outputs.Count; k++)
             {
                 var width = OutputWidth(outputs[k]);
-                if (width < 0) throw new ArgumentException($"{ModelPath}: output {outputs[k]} has a symbolic non-batch dimension; use Run");
+                if (width < 0) Throw.Argument(nameof(outputs), $"{ModelPath}: output {outputs[k]} has a symbolic non-batch dimension; use Run");
                 if (destinations[k].Length != batch * width)
-                    throw new ArgumentException($"{ModelPath}: output {outputs[k]} needs {batch} × {width} values, the buffer has {destinations[k].Length}");
+                    Throw.Argument(nameof(destinations), $"{ModelPath}: output {outputs[k]} needs {batch} × {width} values, the buffer has {destinations[k].Length}");
                 var shape = new long[] { batch }.Concat(session.OutputMetadata[outputs[k]].Dimensions.Skip(1).Select(d => (long)d)).ToArray();
                 outputValues[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, destinations[k], shape);
             }

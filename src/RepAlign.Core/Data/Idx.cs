@@ -64,7 +64,7 @@ public static class Idx
     {
         ArgumentNullException.ThrowIfNull(array);
         if (array.Rank is < 1 or > 255)
-            throw new ArgumentException($"IDX rank {array.Rank}, expected 1..255", nameof(array));
+            Throw.Argument(nameof(array), $"IDX rank {array.Rank}, expected 1..255");
         long expected = 1;
         foreach (int d in array.Dimensions)
         {
@@ -72,8 +72,7 @@ public static class Idx
             expected *= d;
         }
         if (expected != array.Data.Length)
-            throw new ArgumentException(
-                $"IDX data of {array.Data.Length} bytes, expected {expected} ({Shape(array.Dimensions)})", nameof(array));
+            Throw.Argument(nameof(array), $"IDX data of {array.Data.Length} bytes, expected {expected} ({Shape(array.Dimensions)})");
 
         var header = new byte[4 + 4 * array.Rank];
         BinaryPrimitives.WriteUInt32BigEndian(header, (uint)((UnsignedByteType << 8) | array.Rank));

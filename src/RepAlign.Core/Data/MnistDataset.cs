@@ -158,7 +158,7 @@ public sealed class MnistDataset
     {
         MnistNormalization.None => (float)(pixel / 255.0),
         MnistNormalization.Mnist => (float)((pixel / 255.0 - MnistMean) / MnistStd),
-        _ => throw new ArgumentOutOfRangeException(nameof(normalization), normalization, "unknown MNIST normalisation"),
+        _ => Throw.OutOfRange<float>(nameof(normalization), normalization, "unknown MNIST normalisation"),
     };
 
     /// <summary>The same images under another normalisation (the raw pixels are shared, the float images are new).</summary>

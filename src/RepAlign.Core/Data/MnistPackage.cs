@@ -78,7 +78,7 @@ public static class MnistPackage
             Process process;
             try
             {
-                process = Process.Start(start) ?? throw new InvalidOperationException("no process");
+                process = Process.Start(start) ?? Throw.Invariant<Process>("no process");
             }
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
             {

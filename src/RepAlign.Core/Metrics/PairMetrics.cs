@@ -23,7 +23,7 @@ public readonly record struct PairMetrics(double H2, double Y2, double W)
     /// <summary>‖b − a‖² in double; throws <see cref="ArgumentException"/> when the lengths differ.</summary>
     public static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        if (a.Length != b.Length) throw new ArgumentException($"vector lengths differ: {a.Length} and {b.Length}");
+        if (a.Length != b.Length) Throw.Argument(nameof(b), $"vector lengths differ: {a.Length} and {b.Length}");
         var sum = 0.0;
         for (var i = 0; i < a.Length; i++)
         {
@@ -37,7 +37,7 @@ public readonly record struct PairMetrics(double H2, double Y2, double W)
     public static double Alignment(double y2, ReadOnlySpan<float> predA, ReadOnlySpan<float> predB, ReadOnlySpan<float> targetA, ReadOnlySpan<float> targetB)
     {
         if (predA.Length != predB.Length || targetA.Length != targetB.Length || predA.Length != targetA.Length)
-            throw new ArgumentException($"prediction lengths {predA.Length}, {predB.Length} and target lengths {targetA.Length}, {targetB.Length} must all agree");
+            Throw.Argument(null, $"prediction lengths {predA.Length}, {predB.Length} and target lengths {targetA.Length}, {targetB.Length} must all agree");
         var dot = 0.0;
         for (var i = 0; i < predA.Length; i++) dot += ((double)targetB[i] - targetA[i]) * ((double)predB[i] - predA[i]);
         return y2 - dot;

@@ -98,7 +98,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
     public void AppendRowGroup(ReadOnlySpan<T> rows)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        if (completed) throw new InvalidOperationException($"{finalPath}: the table is already complete");
+        if (completed) Throw.Invariant($"{finalPath}: the table is already complete");
         if (rows.IsEmpty) return;
         using (var group = writer.CreateRowGroup())
         {
@@ -159,11 +159,11 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
         {
             var property = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
                 .FirstOrDefault(p => (p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? p.Name) == field.Name)
-                ?? throw new NotSupportedException($"{typeof(T).Name}: no public property for Parquet column {field.Name}");
+                ?? Throw.NotSupported<System.Reflection.PropertyInfo>($"{typeof(T).Name}: no public property for Parquet column {field.Name}");
             var type = property.PropertyType;
             if (type == typeof(string)) return new StringColumn(field, property);
             if (!type.IsPrimitive || field.IsArray)
-                throw new NotSupportedException($"{typeof(T).Name}.{property.Name}: column type {type.Name} is not supported by ParquetStream (primitive value types and string only)");
+                Throw.NotSupported($"{typeof(T).Name}.{property.Name}: column type {type.Name} is not supported by ParquetStream (primitive value types and string only)");
             return (Column)Activator.CreateInstance(typeof(ValueColumn<>).MakeGenericType(typeof(T), type), field, property)!;
         }
     }

@@ -51,9 +51,9 @@ public static class BatchedForward
         ArgumentNullException.ThrowIfNull(widths);
         var width = request.InputWidth;
         var batch = request.FixedBatch ? request.BatchSize : Math.Max(1, Math.Min(request.BatchSize, input.Length / width));
-        if (input.Length < batch * width) throw new ArgumentException($"input buffer of {input.Length} values, expected at least {batch} × {width}", nameof(input));
+        if (input.Length < batch * width) Throw.Argument(nameof(input), $"input buffer of {input.Length} values, expected at least {batch} × {width}");
         if (first < 0 || count < 0 || first + count > images.Length)
-            throw new ArgumentOutOfRangeException(nameof(count), $"images {first}..{first + count - 1} of {images.Length}");
+            Throw.OutOfRange(nameof(count), count, $"images {first}..{first + count - 1} of {images.Length}");
         var destinations = new Memory<float>[outputs.Length];
         for (var start = first; start < first + count; start += batch)
         {

@@ -1,3 +1,4 @@
+using RepAlign.Core;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
@@ -40,7 +41,7 @@ public static class LinearProbe
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
         if (n < 0 || width < 1 || features.Length < (long)n * width || labels.Length < n)
-            throw new ArgumentException($"{n} images of {width} features: got {features.Length} features and {labels.Length} labels");
+            Throw.Argument(nameof(features), $"{n} images of {width} features: got {features.Length} features and {labels.Length} labels");
 
         var order = SplitMix64.Permutation(n, unchecked((ulong)seed));
         var used = order.Where(i => labels[i] >= 0).Take(MaxImages).ToArray();

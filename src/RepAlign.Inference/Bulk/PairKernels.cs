@@ -1,3 +1,4 @@
+using RepAlign.Core;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -13,7 +14,7 @@ public static class PairKernels
     /// <summary>‖b − a‖², differences formed in double.</summary>
     public static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        if (a.Length != b.Length) throw new ArgumentException($"vector lengths differ: {a.Length} and {b.Length}");
+        if (a.Length != b.Length) Throw.Argument(nameof(b), $"vector lengths differ: {a.Length} and {b.Length}");
         var i = 0;
         var acc0 = Vector<double>.Zero;
         var acc1 = Vector<double>.Zero;
@@ -49,7 +50,7 @@ public static class PairKernels
     /// </summary>
     public static void PairDistances(ReadOnlySpan<float> rows, int width, ReadOnlySpan<int> pa, ReadOnlySpan<int> pb, Span<double> h2)
     {
-        if (pa.Length != pb.Length || h2.Length < pa.Length) throw new ArgumentException("pair index and result lengths disagree");
+        if (pa.Length != pb.Length || h2.Length < pa.Length) Throw.Argument(nameof(h2), "pair index and result lengths disagree");
         for (var p = 0; p < pa.Length; p++)
         {
             h2[p] = SquaredDistance(rows.Slice(pa[p] * width, width), rows.Slice(pb[p] * width, width));

@@ -1,3 +1,4 @@
+using RepAlign.Core;
 using RepAlign.Core.Runs;
 using RepAlign.Core.Tables;
 
@@ -69,7 +70,7 @@ public sealed class PairTableByPair : IDisposable
         }
         else if (rows.Length != template.Length)
         {
-            throw new ArgumentException($"checkpoint at epoch {rows[0].Epoch} has {rows.Length} rows, the first had {template.Length}", nameof(rows));
+            Throw.Argument(nameof(rows), $"checkpoint at epoch {rows[0].Epoch} has {rows.Length} rows, the first had {template.Length}");
         }
 
         for (var k = 0; k < order.Length; k++)

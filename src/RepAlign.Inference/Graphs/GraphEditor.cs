@@ -70,7 +70,7 @@ public static class GraphEditor
     /// <summary>
     /// The fixed batch size of the input named <paramref name="input"/> (the first input when null): its first
     /// dimension when that is a number, else null (any batch size runs). Callers with a fixed batch run their
-    /// rows in chunks of that size (<see cref="ChunkedRunner"/>).
+    /// rows in chunks of that size, the last padded (<see cref="Bulk.BatchedForward"/> with <see cref="Bulk.BulkExtractRequest.FixedBatch"/>).
     /// </summary>
     public static int? FixedBatch(GraphInfo info, string? input = null)
     {

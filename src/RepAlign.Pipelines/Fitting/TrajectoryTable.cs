@@ -1,7 +1,7 @@
 using System.Globalization;
-using nietras.SeparatedValues;
 using Parquet;
 using RepAlign.Core;
+using RepAlign.Core.Tables;
 using RepAlign.Theory;
 
 namespace RepAlign.Pipelines.Fitting;
@@ -17,6 +17,7 @@ public static class TrajectoryTable
 {
     private static readonly string[] Required = ["epoch", "h2", "y2", "w"];
     private const string Expected = "columns pair and/or layer, epoch, h2, y2, w, dx2, dy2 and optionally loss, ybar0, a, b, label_a, label_b";
+    private const string CsvExpected = "a CSV table with a header line and " + Expected;
 
     /// <summary>Whether a header (lower-cased column names) is a long table: it has a pair or a layer column.</summary>
     public static bool IsLong(IEnumerable<string> columns) => columns.Any(c => c is "pair" or "layer");
@@ -38,8 +39,7 @@ public static class TrajectoryTable
                 return Throw.BadInput<string[]>($"{path}: not a readable Parquet file ({e.Message}); expected a table with {Expected}");
             }
         }
-        using var csv = OpenCsv(path);
-        return csv.Header.ColNames.Select(n => n.ToLowerInvariant()).ToArray();
+        return UserCsv.ReadHeader(path, CsvExpected).Columns;
     }
 
     /// <summary>
@@ -63,33 +63,19 @@ public static class TrajectoryTable
         if (!File.Exists(path)) Throw.BadInput($"{path}: file not found, expected a CSV or Parquet table with {Expected}");
     }
 
-    private static SepReader OpenCsv(string path)
-    {
-        try
-        {
-            return Sep.New(',').Reader(o => o with { Unescape = true, Trim = SepTrim.All, DisableColCountCheck = true }).FromFile(path);
-        }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException)
-        {
-            return Throw.BadInput<SepReader>($"{path}:1: not a readable CSV header ({e.Message}); expected {Expected}");
-        }
-    }
-
     private static LongColumns ReadCsv(string path)
     {
-        using var reader = OpenCsv(path);
-        var names = reader.Header.ColNames.Select(n => n.ToLowerInvariant()).ToArray();
-        if (names.Length == 0) Throw.BadInput($"{path}:1: empty file, expected a header line with {Expected}");
-        var known = KnownColumns(path, names, "1");
-        var values = known.ToDictionary(k => k.Name, _ => new List<double>());
+        var values = new Dictionary<string, List<double>>();
         var lines = new List<int>();
-        try
+        UserCsv.ForEachRow(path, CsvExpected, header =>
         {
-            foreach (var row in reader)
+            var names = header.Columns;
+            var known = KnownColumns(path, names, header.Line.ToString(CultureInfo.InvariantCulture));
+            foreach (var (name, _) in known) values[name] = [];
+            return (line, row) =>
             {
-                var line = row.LineNumberFrom;
-                if (row.ColCount != names.Length)
-                    Throw.BadInput($"{path}:{line}: found {row.ColCount} cells, expected {names.Length} (one per header column)");
+                if (row.ColCount != names.Count)
+                    Throw.BadInput($"{path}:{line}: found {row.ColCount} cells, expected {names.Count} (one per header column)");
                 foreach (var (name, index) in known)
                 {
                     var cell = row[index].Span;
@@ -98,12 +84,8 @@ public static class TrajectoryTable
                     values[name].Add(v);
                 }
                 lines.Add(line);
-            }
-        }
-        catch (InvalidDataException e)
-        {
-            Throw.BadInput($"{path}: {e.Message}; expected {Expected}");
-        }
+            };
+        });
         return new LongColumns(values.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), lines.ToArray(), "line");
     }
 
@@ -175,14 +157,15 @@ public static class TrajectoryTable
     }
 
     /// <summary>The columns the reader uses and their indices; the required ones must be there.</summary>
-    private static List<(string Name, int Index)> KnownColumns(string path, string[] names, string where)
+    private static List<(string Name, int Index)> KnownColumns(string path, IReadOnlyList<string> names, string where)
     {
         foreach (var r in Required)
         {
             if (!names.Contains(r)) Throw.BadInput($"{path}:{where}: missing column '{r}' (found columns: {string.Join(",", names)}; expected {Expected})");
         }
         string[] optional = ["pair", "layer", "dx2", "dy2", "loss", "ybar0", "a", "b", "label_a", "label_b"];
-        return Required.Concat(optional).Where(names.Contains).Select(n => (n, Array.IndexOf(names, n))).ToList();
+        var index = names.Select((name, i) => (name, i)).GroupBy(c => c.name).ToDictionary(g => g.Key, g => g.First().i);
+        return Required.Concat(optional).Where(index.ContainsKey).Select(n => (n, index[n])).ToList();
     }
 
     private static IReadOnlyList<TrajectoryInput> Group(string path, LongColumns table, double dx2Default, double dy2Default)

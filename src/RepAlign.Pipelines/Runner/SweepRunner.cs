@@ -32,7 +32,7 @@ public static class SweepRunner
         using var sweepLock = RunLock.Acquire(root, wait: !request.NoWait, observer.Waiting, cancellation);
         AtomicFile.RemoveLeftovers(root, recursive: false); // the sweep's own tables; each point cleans its folder under its lock
 
-        if (points.Any(p => p.Spec.Train.Threads == 1)) Training.Native.TorchRuntime.UseThreads(1); // before any trial starts
+        if (points.Any(p => p.Spec.Train.Threads == 1)) Training.TrainingThreads.Use(1); // before any trial starts
         var progress = observer.Progress($"{points.Count} runs", points.Count);
         var quiet = new QuietObserver(observer);
         var results = new RunResult[points.Count];

@@ -1,3 +1,4 @@
+using RepAlign.Core;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -112,15 +113,15 @@ public static class TwoPointFit
 
     private static void ValidateOptions(FitOptions o)
     {
-        if (o.GridPoints < 1) TheoryThrow.Argument(nameof(o.GridPoints), $"GridPoints is {o.GridPoints}; expected ≥ 1.");
+        if (o.GridPoints < 1) Throw.Argument(nameof(o.GridPoints), $"GridPoints is {o.GridPoints}; expected ≥ 1.");
         if (!(o.GridMin > 0) || !(o.GridMax >= o.GridMin) || !double.IsFinite(o.GridMax))
         {
-            TheoryThrow.Argument(nameof(o.GridMin), $"grid [{F(o.GridMin)}, {F(o.GridMax)}]; expected 0 < GridMin ≤ GridMax < ∞.");
+            Throw.Argument(nameof(o.GridMin), $"grid [{F(o.GridMin)}, {F(o.GridMax)}]; expected 0 < GridMin ≤ GridMax < ∞.");
         }
 
-        if (o.GridStepsPerEpoch is { } perEpoch && !(perEpoch > 0)) TheoryThrow.Argument(nameof(o.GridStepsPerEpoch), $"GridStepsPerEpoch is {F(perEpoch)}; expected > 0 or null.");
-        if (o.MaxIterations < 0) TheoryThrow.Argument(nameof(o.MaxIterations), $"MaxIterations is {o.MaxIterations}; expected ≥ 0.");
-        if (!(o.Tolerance >= 0)) TheoryThrow.Argument(nameof(o.Tolerance), $"Tolerance is {F(o.Tolerance)}; expected ≥ 0.");
+        if (o.GridStepsPerEpoch is { } perEpoch && !(perEpoch > 0)) Throw.Argument(nameof(o.GridStepsPerEpoch), $"GridStepsPerEpoch is {F(perEpoch)}; expected > 0 or null.");
+        if (o.MaxIterations < 0) Throw.Argument(nameof(o.MaxIterations), $"MaxIterations is {o.MaxIterations}; expected ≥ 0.");
+        if (!(o.Tolerance >= 0)) Throw.Argument(nameof(o.Tolerance), $"Tolerance is {F(o.Tolerance)}; expected ≥ 0.");
     }
 
     private static string F(double value) => value.ToString("G6", CultureInfo.InvariantCulture);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RepAlign.Core;
 
 namespace RepAlign.Theory;
 
@@ -25,7 +26,7 @@ public sealed record TwoPointFixture(string Name, double Dx2, double Dy2, Trajec
     /// <summary>Reads a fixture file.</summary>
     /// <param name="path">Path to the JSON file.</param>
     /// <returns>The fixture.</returns>
-    /// <exception cref="FormatException">A field is missing or a row is not [h2, y2, w, loss, ybar0].</exception>
+    /// <exception cref="BadInputException">A field is missing or a row is not [h2, y2, w, loss, ybar0] (the message names the file).</exception>
     public static TwoPointFixture Load(string path)
     {
         using var stream = File.OpenRead(path);
@@ -37,7 +38,7 @@ public sealed record TwoPointFixture(string Name, double Dx2, double Dy2, Trajec
         double dy2 = Number(setting, "dy2", path);
         if (!root.TryGetProperty("trajectory", out var rows) || rows.ValueKind != JsonValueKind.Array)
         {
-            TheoryThrow.Format(path, "no 'trajectory' array; expected rows [h2, y2, w, loss, ybar0].");
+            Throw.BadInput($"{path}: no 'trajectory' array; expected rows [h2, y2, w, loss, ybar0].");
         }
 
         int count = rows.GetArrayLength();
@@ -52,7 +53,7 @@ public sealed record TwoPointFixture(string Name, double Dx2, double Dy2, Trajec
         {
             if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != 5)
             {
-                TheoryThrow.Format(path, $"trajectory row {i} is {row.ValueKind} of length {(row.ValueKind == JsonValueKind.Array ? row.GetArrayLength() : 0)}; expected [h2, y2, w, loss, ybar0].");
+                Throw.BadInput($"{path}: trajectory row {i} is {row.ValueKind} of length {(row.ValueKind == JsonValueKind.Array ? row.GetArrayLength() : 0)}; expected [h2, y2, w, loss, ybar0].");
             }
 
             epoch[i] = i;
@@ -66,7 +67,7 @@ public sealed record TwoPointFixture(string Name, double Dx2, double Dy2, Trajec
 
         if (!root.TryGetProperty("reference_fit", out var fit))
         {
-            TheoryThrow.Format(path, "no 'reference_fit' object.");
+            Throw.BadInput($"{path}: no 'reference_fit' object.");
         }
 
         var reference = new ReferenceFit(
@@ -79,7 +80,7 @@ public sealed record TwoPointFixture(string Name, double Dx2, double Dy2, Trajec
     {
         if (!element.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.Number)
         {
-            TheoryThrow.Format(path, $"field '{field}' is missing or not a number.");
+            Throw.BadInput($"{path}: field '{field}' is missing or not a number.");
         }
 
         return value.GetDouble();

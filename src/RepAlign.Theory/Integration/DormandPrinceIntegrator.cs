@@ -1,3 +1,5 @@
+using RepAlign.Core;
+
 namespace RepAlign.Theory;
 
 /// <summary>
@@ -53,7 +55,7 @@ public static class DormandPrinceIntegrator
         int n = system.Dimension;
         if (n > MaxDimension)
         {
-            TheoryThrow.Argument(nameof(system), $"system dimension is {n}; expected ≤ {MaxDimension}.");
+            Throw.Argument(nameof(system), $"system dimension is {n}; expected ≤ {MaxDimension}.");
         }
 
         steps = 0;

@@ -1,3 +1,5 @@
+using RepAlign.Core;
+
 namespace RepAlign.Theory;
 
 /// <summary>
@@ -25,7 +27,7 @@ public static class ReferenceIntegrator
     {
         if (stepsPerUnit < 1)
         {
-            TheoryThrow.Argument(nameof(stepsPerUnit), $"stepsPerUnit is {stepsPerUnit}; expected ≥ 1.");
+            Throw.Argument(nameof(stepsPerUnit), $"stepsPerUnit is {stepsPerUnit}; expected ≥ 1.");
         }
 
         int n = system.Dimension;

@@ -1,3 +1,4 @@
+using RepAlign.Core;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Factorization;
 
@@ -20,7 +21,7 @@ public static class ClassicalMds
         FinalDistance.RequireSquare(squaredDistances, n, nameof(squaredDistances));
         if (dimensions < 1 || dimensions > n)
         {
-            TheoryThrow.Argument(nameof(dimensions), $"dimensions is {dimensions}; expected 1 … {n}.");
+            Throw.Argument(nameof(dimensions), $"dimensions is {dimensions}; expected 1 … {n}.");
         }
 
         // B is symmetric: real eigenvalues with orthonormal eigenvectors (Math.NET), taken largest first.

@@ -1,3 +1,5 @@
+using RepAlign.Core;
+
 namespace RepAlign.Theory;
 
 /// <summary>Correlation statistics used to compare predicted and measured structure.</summary>
@@ -68,7 +70,7 @@ public static class Correlation
     {
         if (a.Length != b.Length)
         {
-            TheoryThrow.ShapeMismatch(nameof(b), $"length {b.Length}", $"length {a.Length} (same as the first sample)");
+            Throw.ShapeMismatch(nameof(b), $"length {b.Length}", $"length {a.Length} (same as the first sample)");
         }
     }
 

@@ -1,3 +1,5 @@
+using RepAlign.Core;
+
 namespace RepAlign.Theory;
 
 /// <summary>The final-distance prediction of one pair: A_low, A_high, h(∞) and the regime.</summary>
@@ -92,7 +94,7 @@ public static class FinalDistance
         RequireSquare(y0, n, nameof(y0));
         if (!(rateRatio > 0) || !double.IsFinite(rateRatio))
         {
-            TheoryThrow.Argument(nameof(rateRatio), $"rateRatio is {rateRatio}; expected a finite positive η_h/η_y.");
+            Throw.Argument(nameof(rateRatio), $"rateRatio is {rateRatio}; expected a finite positive η_h/η_y.");
         }
 
         var result = new double[n, n];
@@ -114,7 +116,7 @@ public static class FinalDistance
     {
         if (matrix.GetLength(0) != n || matrix.GetLength(1) != n)
         {
-            TheoryThrow.ShapeMismatch(name, $"{matrix.GetLength(0)}×{matrix.GetLength(1)}", $"{n}×{n}");
+            Throw.ShapeMismatch(name, $"{matrix.GetLength(0)}×{matrix.GetLength(1)}", $"{n}×{n}");
         }
     }
 }

@@ -1,3 +1,4 @@
+using RepAlign.Core;
 using System.Numerics;
 
 namespace RepAlign.Theory;
@@ -19,12 +20,12 @@ public static class StructureBlock
     public static double[,] Predict(IReadOnlyList<int[]> inputs, IReadOnlyList<int> labels, IReadOnlyList<int> block)
     {
         int n = inputs.Count, m = block.Count;
-        if (labels.Count != n) TheoryThrow.ShapeMismatch(nameof(labels), $"length {labels.Count}", $"length {n} (one label per input row)");
+        if (labels.Count != n) Throw.ShapeMismatch(nameof(labels), $"length {labels.Count}", $"length {n} (one label per input row)");
         foreach (var b in block)
-            if (b < 0 || b >= n) TheoryThrow.ShapeMismatch(nameof(block), $"index {b}", $"an index in [0, {n - 1}]");
+            if (b < 0 || b >= n) Throw.ShapeMismatch(nameof(block), $"index {b}", $"an index in [0, {n - 1}]");
         var width = n == 0 ? 0 : inputs[0].Length;
         for (var k = 0; k < n; k++)
-            if (inputs[k].Length != width) TheoryThrow.ShapeMismatch(nameof(inputs), $"row {k} of length {inputs[k].Length}", $"length {width} (row 0)");
+            if (inputs[k].Length != width) Throw.ShapeMismatch(nameof(inputs), $"row {k} of length {inputs[k].Length}", $"length {width} (row 0)");
 
         // exp(−A)[I, :] (m × N).
         var e = new double[m][];

@@ -1,3 +1,5 @@
+using RepAlign.Core;
+
 namespace RepAlign.Theory;
 
 /// <summary>Pearson r between predicted and measured pairwise structure.</summary>
@@ -28,7 +30,7 @@ public static class StructurePrediction
                 var b = rows[j];
                 if (b.Length != a.Length)
                 {
-                    TheoryThrow.ShapeMismatch(nameof(rows), $"row {j} of length {b.Length}", $"length {a.Length} (row {i})");
+                    Throw.ShapeMismatch(nameof(rows), $"row {j} of length {b.Length}", $"length {a.Length} (row {i})");
                 }
 
                 double sum = 0;
@@ -86,7 +88,7 @@ public static class StructurePrediction
         int n = predicted.GetLength(0);
         FinalDistance.RequireSquare(predicted, n, nameof(predicted));
         FinalDistance.RequireSquare(measured, n, nameof(measured));
-        if (labels.Count != n) TheoryThrow.ShapeMismatch(nameof(labels), $"length {labels.Count}", $"length {n}");
+        if (labels.Count != n) Throw.ShapeMismatch(nameof(labels), $"length {labels.Count}", $"length {n}");
 
         var allP = new double[n * n];
         var allM = new double[n * n];

@@ -1,11 +1,11 @@
+using RepAlign.Core;
 using RepAlign.Core.Specs;
-using RepAlign.Training.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RepAlign.Training.Models;
 
-/// <summary>The nonlinearities in TorchSharp and as ONNX nodes: one place so both stay equal.</summary>
+/// <summary>The nonlinearities in TorchSharp and their constants (the ONNX export's <c>ActivationNodes</c> reads the same constants).</summary>
 public static class ActivationOps
 {
     /// <summary>Negative slope of <see cref="Activation.LeakyRelu"/>.</summary>
@@ -29,25 +29,6 @@ public static class ActivationOps
         Activation.Tanh => x.tanh(),
         Activation.Elu => x.elu(EluAlphaScalar, One, One),
         Activation.Silu => nn.functional.silu(x),
-        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation"),
+        _ => Throw.OutOfRange<Tensor>(nameof(activation), activation, "unknown activation"),
     };
-
-    /// <summary>Emits the activation as ONNX nodes from tensor <paramref name="input"/> to tensor <paramref name="output"/>.</summary>
-    public static void Emit(Activation activation, OnnxGraphBuilder graph, string input, string output)
-    {
-        switch (activation)
-        {
-            case Activation.None: graph.Node("Identity", [input], output); break;
-            case Activation.Relu: graph.Node("Relu", [input], output); break;
-            case Activation.LeakyRelu: graph.Node("LeakyRelu", [input], output, OnnxGraphBuilder.FloatAttribute("alpha", LeakySlope)); break;
-            case Activation.Tanh: graph.Node("Tanh", [input], output); break;
-            case Activation.Elu: graph.Node("Elu", [input], output, OnnxGraphBuilder.FloatAttribute("alpha", EluAlpha)); break;
-            case Activation.Silu:
-                var sigmoid = output + "_sigmoid";
-                graph.Node("Sigmoid", [input], sigmoid);
-                graph.Node("Mul", [input, sigmoid], output);
-                break;
-            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
-        }
-    }
 }

@@ -1,9 +1,8 @@
+using RepAlign.Core;
 using RepAlign.Core.Specs;
-using RepAlign.Training.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Training.Models;
 
@@ -42,8 +41,8 @@ public sealed class Cnn : RepNetwork
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(generator);
-        if (spec.Kind != ModelKind.Cnn) throw new ArgumentException($"Cnn builds kind cnn, not {spec.Kind}", nameof(spec));
-        if (spec.Width < MinimumWidth(spec.Depth)) throw new ArgumentException($"width {spec.Width} is below {MinimumWidth(spec.Depth)} for depth {spec.Depth}", nameof(spec));
+        if (spec.Kind != ModelKind.Cnn) Throw.Argument(nameof(spec), $"Cnn builds kind cnn, not {spec.Kind}");
+        if (spec.Width < MinimumWidth(spec.Depth)) Throw.Argument(nameof(spec), $"width {spec.Width} is below {MinimumWidth(spec.Depth)} for depth {spec.Depth}");
         activation = spec.Activation;
         width = spec.Width;
         InputDim = inputDim;
@@ -84,6 +83,18 @@ public sealed class Cnn : RepNetwork
     /// <inheritdoc />
     public override IReadOnlyList<int> HiddenWidths => hiddenWidths;
 
+    /// <summary>The nonlinearity after the first linear layer and after every convolution.</summary>
+    public Activation Activation => activation;
+
+    /// <summary>The first layer, Linear(d_in → P).</summary>
+    public Linear InputLayer => inputLayer;
+
+    /// <summary>The L + 1 convolutions in forward order.</summary>
+    public IReadOnlyList<Conv1d> Convolutions => convolutions.ToArray();
+
+    /// <summary>The read-out, Linear(P − 10·(L + 1) → d_out).</summary>
+    public Linear Readout => readout;
+
     /// <inheritdoc />
     public override ForwardPass Forward(Tensor input)
     {
@@ -98,25 +109,6 @@ public sealed class Cnn : RepNetwork
             hidden[k] = x.flatten(1); // (B, C_k · (P − 10k))
         }
         return new ForwardPass(hidden, readout.forward(hidden[^1])); // (B, d_out)
-    }
-
-    /// <inheritdoc />
-    public override void EmitOnnx(OnnxGraphBuilder graph)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        graph.Gemm(OnnxNames.Input, inputLayer, "layer_0", "linear_0");
-        ActivationOps.Emit(activation, graph, "linear_0", OnnxNames.Hidden(0));
-        graph.Int64Initializer("unsqueeze_axes", [1]);
-        graph.Node("Unsqueeze", [OnnxNames.Hidden(0), "unsqueeze_axes"], "sequence_0"); // (B, 1, P)
-        var x = "sequence_0";
-        for (var k = 1; k <= convolutions.Count; k++)
-        {
-            graph.Conv(x, convolutions[k - 1], $"conv_{k}", $"conv_out_{k}"); // (B, C_k, P − 10k)
-            ActivationOps.Emit(activation, graph, $"conv_out_{k}", $"sequence_{k}");
-            graph.Node("Flatten", [$"sequence_{k}"], OnnxNames.Hidden(k), OnnxGraphBuilder.IntAttribute("axis", 1)); // (B, C_k · (P − 10k))
-            x = $"sequence_{k}";
-        }
-        graph.Gemm(OnnxNames.Hidden(convolutions.Count), readout, "readout", OnnxNames.Output);
     }
 
     private int LengthAfter(int convolutionsApplied) => width - (Kernel - 1) * convolutionsApplied;

@@ -1,3 +1,4 @@
+using RepAlign.Core;
 using static TorchSharp.torch;
 
 namespace RepAlign.Training.Models;
@@ -23,7 +24,7 @@ public static class Convolution
         ArgumentNullException.ThrowIfNull(weight);
         long batch = input.shape[0], inChannels = input.shape[1], length = input.shape[2];
         long outChannels = weight.shape[0], kernel = weight.shape[2];
-        if (weight.shape[1] != inChannels) throw new ArgumentException($"weight has {weight.shape[1]} input channels, the input {inChannels}", nameof(weight));
+        if (weight.shape[1] != inChannels) Throw.Argument(nameof(weight), $"weight has {weight.shape[1]} input channels, the input {inChannels}");
         var outLength = length - kernel + 1;
         var columns = input.unfold(2, kernel, 1) // (B, C_in, L', k)
             .permute(0, 2, 1, 3) // (B, L', C_in, k)

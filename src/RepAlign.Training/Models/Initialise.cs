@@ -1,3 +1,4 @@
+using RepAlign.Core;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ public static class Initialise
     public static void XavierNormal(Tensor weight, Tensor? bias, double gain, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(weight);
-        if (weight.dim() < 2) throw new ArgumentException($"xavier_normal needs a weight of rank ≥ 2, found rank {weight.dim()}", nameof(weight));
+        if (weight.dim() < 2) Throw.Argument(nameof(weight), $"xavier_normal needs a weight of rank ≥ 2, found rank {weight.dim()}");
         var receptive = weight.shape.Skip(2).Aggregate(1L, (a, d) => a * d);
         long fanOut = weight.shape[0] * receptive, fanIn = weight.shape[1] * receptive;
         weight.normal_(0.0, gain * Math.Sqrt(2.0 / (fanIn + fanOut)), generator);
@@ -25,13 +26,13 @@ public static class Initialise
     public static void XavierNormal(Linear layer, double gain, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        XavierNormal(layer.weight ?? throw new InvalidOperationException("linear layer without weight"), layer.bias, gain, generator);
+        XavierNormal(layer.weight ?? Throw.Invariant<Tensor>("linear layer without weight"), layer.bias, gain, generator);
     }
 
     /// <summary>xavier_normal(gain) of a 1-D convolution's weight (out, in, k); bias = 0. Call inside <c>no_grad()</c>.</summary>
     public static void XavierNormal(Conv1d layer, double gain, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        XavierNormal(layer.weight ?? throw new InvalidOperationException("convolution without weight"), layer.bias, gain, generator);
+        XavierNormal(layer.weight ?? Throw.Invariant<Tensor>("convolution without weight"), layer.bias, gain, generator);
     }
 }

@@ -1,9 +1,8 @@
+using RepAlign.Core;
 using RepAlign.Core.Specs;
-using RepAlign.Training.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Training.Models;
 
@@ -40,7 +39,7 @@ public sealed class Mlp : RepNetwork
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(generator);
         if (spec.Kind is not (ModelKind.Mlp or ModelKind.Resnet or ModelKind.Dropout))
-            throw new ArgumentException($"Mlp builds kinds mlp, resnet and dropout, not {spec.Kind}", nameof(spec));
+            Throw.Argument(nameof(spec), $"Mlp builds kinds mlp, resnet and dropout, not {spec.Kind}");
         activation = spec.Activation;
         residual = spec.Kind == ModelKind.Resnet;
         dropoutP = spec.Kind == ModelKind.Dropout ? spec.DropoutP : 0.0;
@@ -77,6 +76,12 @@ public sealed class Mlp : RepNetwork
     /// <summary>The linear layers, hidden ones first, the read-out last.</summary>
     public IReadOnlyList<Linear> Layers => layers.ToArray();
 
+    /// <summary>The nonlinearity after every hidden linear layer.</summary>
+    public Activation Activation => activation;
+
+    /// <summary>Whether hidden layers add the output of the layer two below (<see cref="ModelKind.Resnet"/>; see <see cref="HasSkip"/>).</summary>
+    public bool IsResidual => residual;
+
     /// <summary>Whether hidden layer <paramref name="k"/> of a resnet of depth <paramref name="depth"/> adds hidden output k−2 (2 ≤ k ≤ L−1).</summary>
     public static bool HasSkip(int k, int depth) => k >= 2 && k <= depth - 1;
 
@@ -92,30 +97,6 @@ public sealed class Mlp : RepNetwork
             hidden[k] = x;
         }
         return new ForwardPass(hidden, layers[Depth].forward(Drop(x))); // (B, d_out)
-    }
-
-    /// <inheritdoc />
-    public override void EmitOnnx(OnnxGraphBuilder graph)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        var x = OnnxNames.Input;
-        for (var k = 0; k <= Depth; k++)
-        {
-            var last = k == Depth;
-            var linear = last ? OnnxNames.Output : $"linear_{k}";
-            graph.Gemm(x, layers[k], $"layer_{k}", linear);
-            if (last) break;
-            if (residual && HasSkip(k, Depth))
-            {
-                ActivationOps.Emit(activation, graph, linear, $"act_{k}");
-                graph.Node("Add", [$"act_{k}", OnnxNames.Hidden(k - 2)], OnnxNames.Hidden(k));
-            }
-            else
-            {
-                ActivationOps.Emit(activation, graph, linear, OnnxNames.Hidden(k));
-            }
-            x = OnnxNames.Hidden(k);
-        }
     }
 
     /// <summary>Inverted dropout in training mode with the network's generator; the identity otherwise.</summary>

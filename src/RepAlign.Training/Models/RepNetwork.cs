@@ -1,7 +1,5 @@
-using RepAlign.Training.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
-using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Training.Models;
 
@@ -11,8 +9,8 @@ namespace RepAlign.Training.Models;
 public sealed record ForwardPass(IReadOnlyList<Tensor> Hidden, Tensor Output);
 
 /// <summary>
-/// A network RepAlign trains and tracks: its forward pass exposes every hidden layer, and it can
-/// write itself as an ONNX graph whose outputs are <c>hidden_0</c> … <c>hidden_{L−1}</c> and <c>output</c>.
+/// A network RepAlign trains and tracks: its forward pass exposes every hidden layer. It knows nothing of
+/// ONNX: the exporter (<c>RepAlign.Training.Onnx</c>) reads its layers and writes the graph.
 /// </summary>
 public abstract class RepNetwork : nn.Module
 {
@@ -42,10 +40,4 @@ public abstract class RepNetwork : nn.Module
     /// training mode (<c>train()</c>) a stochastic network draws fresh noise, in eval mode it is deterministic.
     /// </summary>
     public abstract ForwardPass Forward(Tensor input);
-
-    /// <summary>
-    /// Adds this network's nodes and initialisers to <paramref name="graph"/>: it reads the tensor
-    /// <see cref="OnnxNames.Input"/> and defines <see cref="OnnxNames.Hidden"/>(k) for every hidden layer and <see cref="OnnxNames.Output"/>.
-    /// </summary>
-    public abstract void EmitOnnx(OnnxGraphBuilder graph);
 }

@@ -47,7 +47,7 @@ public static class OnnxExporter
         ArgumentNullException.ThrowIfNull(info);
         var graph = new OnnxGraphBuilder();
         graph.Input(OnnxNames.Input, network.InputDim);
-        network.EmitOnnx(graph);
+        NetworkGraph.Emit(network, graph);
         for (var k = 0; k < network.Depth; k++) graph.Output(OnnxNames.Hidden(k), network.HiddenWidths[k]);
         graph.Output(OnnxNames.Output, network.OutputDim);
 

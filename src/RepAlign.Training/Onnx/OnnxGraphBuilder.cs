@@ -1,3 +1,4 @@
+using RepAlign.Core;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
@@ -29,9 +30,9 @@ public sealed class OnnxGraphBuilder
     /// <summary>Adds a float32 initialiser (raw little-endian data) of the given shape.</summary>
     public void Initializer(string name, ReadOnlySpan<float> values, IReadOnlyList<long> dims)
     {
-        if (!names.Add(name)) throw new InvalidOperationException($"duplicate initialiser {name}");
+        if (!names.Add(name)) Throw.Invariant($"duplicate initialiser {name}");
         if (dims.Aggregate(1L, (a, d) => a * d) != values.Length)
-            throw new ArgumentException($"initialiser {name}: {values.Length} values do not fill shape [{string.Join(", ", dims)}]");
+            Throw.Argument(nameof(values), $"initialiser {name}: {values.Length} values do not fill shape [{string.Join(", ", dims)}]");
         ByteString raw;
         if (BitConverter.IsLittleEndian)
         {
@@ -61,7 +62,7 @@ public sealed class OnnxGraphBuilder
     public void Gemm(string input, Linear layer, string prefix, string output)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        var weight = layer.weight ?? throw new InvalidOperationException($"{prefix}: linear layer without weight");
+        var weight = layer.weight ?? Throw.Invariant<Tensor>($"{prefix}: linear layer without weight");
         Initializer(prefix + ".weight", weight); // (out, in)
         var inputs = new List<string> { input, prefix + ".weight" };
         if (layer.bias is { } bias)
@@ -76,7 +77,7 @@ public sealed class OnnxGraphBuilder
     public void Int64Initializer(string name, IReadOnlyList<long> values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        if (!names.Add(name)) throw new InvalidOperationException($"duplicate initialiser {name}");
+        if (!names.Add(name)) Throw.Invariant($"duplicate initialiser {name}");
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
         tensor.Dims.Add(values.Count);
         tensor.Int64Data.AddRange(values);
@@ -90,7 +91,7 @@ public sealed class OnnxGraphBuilder
     public void Conv(string input, Conv1d layer, string prefix, string output)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        var weight = layer.weight ?? throw new InvalidOperationException($"{prefix}: convolution without weight");
+        var weight = layer.weight ?? Throw.Invariant<Tensor>($"{prefix}: convolution without weight");
         Initializer(prefix + ".weight", weight); // (out, in, k)
         var inputs = new List<string> { input, prefix + ".weight" };
         if (layer.bias is { } bias)

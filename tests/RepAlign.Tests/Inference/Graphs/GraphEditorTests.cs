@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Onnx;
 using RepAlign.Core;
 using RepAlign.Inference;
+using RepAlign.Inference.Bulk;
 using RepAlign.Inference.Graphs;
 
 namespace RepAlign.Tests.Inference.Graphs;
@@ -40,43 +41,33 @@ public class GraphEditorTests
         var reference = mlp.Reference(input, rows);
         using var runner = new OnnxModelRunner(exposed, new InferenceOptions { Threads = 1 });
         Assert.Equal(style.InputName, runner.InputName);
-        var chunked = ChunkedRunner.For(runner, info, maxBatch: 4);
-        Assert.Equal(style.FixedBatch ?? 4, chunked.ChunkSize);
-        Assert.Equal(style.FixedBatch is not null, chunked.PadLastChunk);
-        var outputs = chunked.Run(input, rows, names);
+        Assert.Equal(style.FixedBatch, GraphEditor.FixedBatch(info, runner.InputName));
+        var outputs = RunBatched(runner, info, input, rows, names, maxBatch: 4);
 
         for (var l = 0; l < names.Count; l++)
         {
             var expected = l < mlp.HiddenActivations.Count ? reference[l] : reference[^1];
-            var actual = outputs[l];
-            Assert.Equal(rows, actual.Shape[0]);
-            Assert.Equal(expected.Length, actual.Values.Length);
-            AssertClose(expected, actual.Values, $"{name}: {names[l]}");
+            Assert.Equal(expected.Length, outputs[l].Length);
+            AssertClose(expected, outputs[l], $"{name}: {names[l]}");
         }
     }
 
     [Fact]
-    public void Fixed_batch_runs_take_ceil_n_over_b_calls_and_drop_the_padding()
+    public void Fixed_batch_runs_pad_the_last_batch_and_drop_the_padding()
     {
-        Assert.Equal(0, ChunkedRunner.Calls(0, 4));
-        Assert.Equal(3, ChunkedRunner.Calls(9, 4));
-        Assert.Equal(2, ChunkedRunner.Calls(8, 4));
-        Assert.Equal(7, ChunkedRunner.Calls(7, 1));
-
         using var scratch = new ScratchFolder();
         var mlp = ForeignMlp.Create(new ForeignStyle { FixedBatch = 4, FlattenFront = true });
         var path = mlp.Save(scratch.File("fixed4.onnx"));
         var info = GraphInspector.Inspect(path);
         File.WriteAllBytes(path, GraphEditor.ExposeOutputs(path, [info.AutoLayers[0].Name]));
         using var runner = new OnnxModelRunner(path, new InferenceOptions { Threads = 1 });
-        var chunked = ChunkedRunner.For(runner, info, maxBatch: 1000);
         var input = ForeignMlp.Rows(9, seed: 11);
         var reference = mlp.Reference(input, 9);
         for (var count = 1; count <= 9; count++)
         {
-            var output = Assert.Single(chunked.Run(input.AsSpan(0, count * ForeignMlp.DefaultInputWidth), count, [info.AutoLayers[0].Name]));
-            Assert.Equal([count, 8L], output.Shape);
-            AssertClose(reference[0].AsSpan(0, count * 8).ToArray(), output.Values, $"{count} rows");
+            var output = Assert.Single(RunBatched(runner, info, input, count, [info.AutoLayers[0].Name], maxBatch: 1000));
+            Assert.Equal(count * 8, output.Length);
+            AssertClose(reference[0].AsSpan(0, count * 8).ToArray(), output, $"{count} rows");
         }
         // The unpadded runner refuses a partial batch: ONNX Runtime checks the fixed dimension.
         Assert.ThrowsAny<Exception>(() => runner.Run(input.AsSpan(0, 3 * ForeignMlp.DefaultInputWidth), 3, [info.AutoLayers[0].Name]));
@@ -144,6 +135,23 @@ public class GraphEditorTests
         var input = Assert.Throws<BadInputException>(() => GraphEditor.ExposeOutputs(mlp.Bytes, ["x"], "foreign.onnx"));
         Assert.Contains("graph input", input.Message);
         Assert.Throws<BadInputException>(() => GraphEditor.ExposeOutputs("/nonexistent/model.onnx", ["a"]));
+    }
+
+    /// <summary>
+    /// The first <paramref name="rows"/> rows of <paramref name="input"/> through the model as the bulk extraction runs them
+    /// (<see cref="BatchedForward"/>): batches of the graph's fixed batch size with the last one padded, or of
+    /// <paramref name="maxBatch"/> when the batch dimension is free. One array per output, rows × width values.
+    /// </summary>
+    private static float[][] RunBatched(OnnxModelRunner runner, GraphInfo info, float[] input, int rows, IReadOnlyList<string> names, int maxBatch)
+    {
+        var fixedBatch = GraphEditor.FixedBatch(info, runner.InputName);
+        var request = new BulkExtractRequest { Images = input, InputWidth = runner.InputWidth, BatchSize = fixedBatch ?? maxBatch, FixedBatch = fixedBatch is not null };
+        var widths = names.Select(runner.OutputWidth).ToArray();
+        Assert.All(widths, w => Assert.True(w > 0, "an output of symbolic width"));
+        var representations = widths.Select(w => new float[rows * w]).ToArray();
+        var buffer = new float[request.BatchSize * runner.InputWidth];
+        BatchedForward.Run(runner, request, Enumerable.Range(0, rows).ToArray(), buffer, names.ToArray(), representations, widths);
+        return representations;
     }
 
     private static void AssertClose(double[] expected, float[] actual, string what)
