@@ -25,10 +25,10 @@ public sealed record FitSpec
     public TimeAxis Time { get; init; } = TimeAxis.Epoch;
 
     /// <summary>
-    /// Which fitted curves fit/curves holds: "report" (the pairs a report shows: the first pair of every class pair
-    /// of a data set, every pair of a point set), "all", or "none". Every (pair, layer) gets a fits row regardless.
+    /// Which fitted curves fit/curves holds: report (the pairs a report shows: the first pair of every class pair
+    /// of a data set, every pair of a point set), all, or none. Every (pair, layer) gets a fits row regardless.
     /// </summary>
-    public string Curves { get; init; } = "report";
+    public CurveSelection Curves { get; init; } = CurveSelection.Report;
 }
 
 /// <summary>The extract stage: where checkpoints are evaluated.</summary>

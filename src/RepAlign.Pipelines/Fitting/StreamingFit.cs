@@ -5,19 +5,6 @@ using RepAlign.Theory;
 
 namespace RepAlign.Pipelines.Fitting;
 
-/// <summary>Which fitted curves a bulk fit keeps (the pipeline key <c>fit.curves</c>).</summary>
-public enum CurveSelection
-{
-    /// <summary>The pairs a report shows: the first pair of every (unordered) class pair (unlabelled data: the first pair).</summary>
-    Report,
-
-    /// <summary>Every pair.</summary>
-    All,
-
-    /// <summary>None: fit/curves is empty.</summary>
-    None,
-}
-
 /// <summary>Counts of a streamed bulk fit and its first rows (for a stage's summary line).</summary>
 /// <param name="Fits">(pair, layer) fits written.</param>
 /// <param name="CurveRows">Curve rows written.</param>
@@ -40,14 +27,6 @@ public static class StreamingFit
 
     /// <summary>Fits gathered per parallel chunk: large enough that one slow fit does not leave the other cores idle for long.</summary>
     public const int ChunkFits = 4096;
-
-    /// <summary>The curve selection of a [fit] table.</summary>
-    public static CurveSelection Curves(FitSpec spec) => spec.Curves switch
-    {
-        "all" => CurveSelection.All,
-        "none" => CurveSelection.None,
-        _ => CurveSelection.Report,
-    };
 
     /// <summary>
     /// The trajectories of an extract/pairs table in batches of whole pairs, one row group at a time when the table is

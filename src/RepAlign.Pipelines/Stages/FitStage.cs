@@ -1,6 +1,8 @@
+using RepAlign.Core.Specs;
 using RepAlign.Core.Tables;
 using RepAlign.Pipelines.Fitting;
 using RepAlign.Pipelines.Runner;
+using RepAlign.Pipelines.Spec;
 
 namespace RepAlign.Pipelines.Stages;
 
@@ -25,7 +27,7 @@ public sealed class FitStage : IStage
     {
         var layout = context.Layout;
         var spec = context.Spec;
-        var curves = StreamingFit.Curves(spec.Fit);
+        var curves = spec.Fit.Curves;
         if (Core.Data.PointSet.IsPointSet(spec.Data.Kind))
         {
             // Dense online tracking of a handful of pairs: the report shows them all.
@@ -59,6 +61,6 @@ public sealed class FitStage : IStage
         if (context.Csv) outputs.Add(Path.ChangeExtension(layout.Curves, ".csv"));
         var summary = string.Join("; ", result.First.Select(f =>
             $"layer {f.Layer}: η_h = {f.EtaH:G4}, η_y = {f.EtaY:G4}, R² h/y/w = {f.R2H:F3}/{f.R2Y:F3}/{f.R2W:F3}, {f.Regime}"));
-        return new StageOutcome(outputs, $"{result.Fits} fit(s), curves of {result.CurveRows} rows ({spec.Fit.Curves}); {summary}");
+        return new StageOutcome(outputs, $"{result.Fits} fit(s), curves of {result.CurveRows} rows ({SnakeCase.Of(spec.Fit.Curves)}); {summary}");
     }
 }

@@ -6,8 +6,8 @@ namespace RepAlign.Theory;
 public static class Correlation
 {
     /// <summary>
-    /// Pearson's r of two equally long samples (two-pass, mean-centred). NaN when either sample has
-    /// zero variance (r is undefined there) or fewer than two values.
+    /// Pearson's r of two equally long samples (Math.NET's <c>Correlation.Pearson</c>, clamped to [−1, 1]). NaN when
+    /// either sample has zero variance (r is undefined there) or fewer than two values.
     /// </summary>
     /// <param name="a">First sample.</param>
     /// <param name="b">Second sample, same length.</param>
@@ -16,18 +16,19 @@ public static class Correlation
     {
         RequireSameLength(a, b);
         if (a.Length < 2) return double.NaN;
-        var (sab, saa, sbb) = CentredSums(a, b);
-        if (saa == 0 || sbb == 0) return double.NaN;
-        return Math.Clamp(sab / Math.Sqrt(saa * sbb), -1.0, 1.0);
+        var r = MathNet.Numerics.Statistics.Correlation.Pearson(a.ToArray(), b.ToArray());
+        return double.IsNaN(r) || double.IsInfinity(r) ? double.NaN : Math.Clamp(r, -1.0, 1.0);
     }
 
-    /// <summary>Spearman's ρ: Pearson's r of the ranks (ties share their mean rank). NaN as for <see cref="Pearson"/>.</summary>
+    /// <summary>Spearman's ρ (Math.NET's <c>Correlation.Spearman</c>: Pearson's r of the ranks, ties sharing their mean rank). NaN as for <see cref="Pearson"/>.</summary>
     /// <param name="a">First sample.</param>
     /// <param name="b">Second sample, same length.</param>
     public static double Spearman(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         RequireSameLength(a, b);
-        return Pearson(Ranks(a), Ranks(b));
+        if (a.Length < 2) return double.NaN;
+        var rho = MathNet.Numerics.Statistics.Correlation.Spearman(a.ToArray(), b.ToArray());
+        return double.IsNaN(rho) || double.IsInfinity(rho) ? double.NaN : Math.Clamp(rho, -1.0, 1.0);
     }
 
     /// <summary>Least-squares slope of <paramref name="y"/> on <paramref name="x"/> (with intercept); NaN when x is constant.</summary>
@@ -72,24 +73,5 @@ public static class Correlation
         {
             Throw.ShapeMismatch(nameof(b), $"length {b.Length}", $"length {a.Length} (same as the first sample)");
         }
-    }
-
-    private static double[] Ranks(ReadOnlySpan<double> values)
-    {
-        var order = new int[values.Length];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        var copy = values.ToArray();
-        Array.Sort(copy.ToArray(), order);
-        var ranks = new double[values.Length];
-        for (int i = 0; i < order.Length;)
-        {
-            int j = i;
-            while (j + 1 < order.Length && copy[order[j + 1]] == copy[order[i]]) j++;
-            double mean = 0.5 * (i + j);
-            for (int k = i; k <= j; k++) ranks[order[k]] = mean;
-            i = j + 1;
-        }
-
-        return ranks;
     }
 }

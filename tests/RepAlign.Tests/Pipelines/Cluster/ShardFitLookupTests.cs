@@ -1,4 +1,5 @@
 using RepAlign.Core;
+using RepAlign.Core.Specs;
 using RepAlign.Core.Tables;
 using RepAlign.Pipelines.Cluster;
 using RepAlign.Pipelines.Fitting;
