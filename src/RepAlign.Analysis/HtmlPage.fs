@@ -31,6 +31,14 @@ type Section = { Heading: string; Text: string; Body: string }
 /// A chart as an HTML fragment (a div and its script; needs the page's plotly.js).
 let chart (c: GenericChart) = GenericChart.toChartHTML c
 
+/// Titles a chart and its two axes and sets its size in pixels: the frame of every report figure.
+let styled (title: string) (xTitle: string) (yTitle: string) (width: int, height: int) (c: GenericChart) =
+    c
+    |> Chart.withTitle title
+    |> Chart.withXAxisStyle xTitle
+    |> Chart.withYAxisStyle yTitle
+    |> Chart.withSize (width, height)
+
 /// An HTML table from a header and rows of cells.
 let table (header: string list) (rows: string list list) =
     let sb = StringBuilder()

@@ -42,10 +42,7 @@ let private heatmap (title: string) (labels: int[]) (value: ClassPairSummary -> 
     let z = labels |> Array.map (fun i -> labels |> Array.map (fun j -> cell i j))
     let names = labels |> Array.map string
     Chart.Heatmap(zData = z, X = names, Y = names, ColorScale = StyleParam.Colorscale.Viridis)
-    |> Chart.withTitle title
-    |> Chart.withXAxisStyle "label"
-    |> Chart.withYAxisStyle "label"
-    |> Chart.withSize (520, 460)
+    |> styled title "label" "label" (520, 460)
 
 let private summarySection (fits: FitRow[]) (layers: LayerSummary[]) (accuracy: AccuracyRow[]) =
     let pairs = fits |> Seq.map (fun f -> f.Pair) |> Seq.distinct |> Seq.length
@@ -149,10 +146,7 @@ let private accuracySection (probe: ProbeRow[]) (accuracy: AccuracyRow[]) =
         let c =
             probeLines @ network
             |> Chart.combine
-            |> Chart.withTitle "held-out accuracy over epochs"
-            |> Chart.withXAxisStyle "epoch"
-            |> Chart.withYAxisStyle "accuracy"
-            |> Chart.withSize (700, 420)
+            |> styled "held-out accuracy over epochs" "epoch" "accuracy" (700, 420)
         Some
             { Heading = "Decodability and accuracy"
               Text = "Held-out accuracy of a linear classifier trained on each layer's representation at every checkpoint, and of the network itself, over epochs."
@@ -164,10 +158,7 @@ let private lossSection (loss: EpochRow[]) =
         let rows = loss |> Array.sortBy (fun l -> l.Epoch)
         let c =
             Chart.Line(x = (rows |> Array.map (fun l -> l.Epoch)), y = (rows |> Array.map (fun l -> l.Loss)), Name = "training loss", ShowMarkers = true)
-            |> Chart.withTitle "training loss"
-            |> Chart.withXAxisStyle "epoch"
-            |> Chart.withYAxisStyle "0.5·MSE"
-            |> Chart.withSize (700, 380)
+            |> styled "training loss" "epoch" "0.5·MSE" (700, 380)
         Some
             { Heading = "Training loss"
               Text = "The mean training loss (0.5·MSE over the epoch's mini-batches) of each epoch."

@@ -24,10 +24,7 @@ let measuredVsFittedChart (maxPoints: int) (width: int, height: int) (title: str
     [ Chart.Line(x = x, y = (rows |> Array.map measured), Name = "measured", LineColor = Color.fromString "#1f77b4")
       Chart.Line(x = x, y = (rows |> Array.map fitted), Name = "theory (fitted)", LineColor = Color.fromString "#d62728", LineDash = StyleParam.DrawingStyle.Dash) ]
     |> Chart.combine
-    |> Chart.withTitle title
-    |> Chart.withXAxisStyle "epoch"
-    |> Chart.withYAxisStyle yTitle
-    |> Chart.withSize (width, height)
+    |> styled title "epoch" yTitle (width, height)
 
 let private measuredVsFitted = measuredVsFittedChart 2000 (560, 380)
 

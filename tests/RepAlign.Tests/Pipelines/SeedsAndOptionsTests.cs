@@ -8,24 +8,7 @@ namespace RepAlign.Tests.Pipelines;
 /// <summary>Every run of a sweep has its own seed unless shared is asked for; train.loss, train.shuffle and model.init keys.</summary>
 public class SeedsAndOptionsTests
 {
-    private const string Grid = """
-        [experiment]
-        name = "seeds"
-        trials = 3
-
-        [train]
-        seed = 10
-
-        [sweep]
-        "data.dx2" = [0.5, 1.0]
-
-        [[variants]]
-        name = "a"
-
-        [[variants]]
-        name = "b"
-        "model.gain" = 0.5
-        """;
+    private static readonly string Grid = TinySweep.Toml("seeds", epochs: 1, seed: 10, trials: 3); // 2 variants × 2 values of dx2 × 3 trials
 
     [Fact]
     public void Every_variant_grid_point_and_trial_gets_its_own_seed()
