@@ -6,9 +6,13 @@ namespace RepAlign.Theory;
 public static class Correlation
 {
     /// <summary>
-    /// Pearson's r of two equally long samples (Math.NET's <c>Correlation.Pearson</c>, clamped to [−1, 1]). NaN when
-    /// either sample has zero variance (r is undefined there) or fewer than two values.
+    /// Pearson's r of two equally long samples (Math.NET's <c>Correlation.Pearson</c> of the mean-centred samples,
+    /// clamped to [−1, 1]). NaN when either sample has zero variance (r is undefined there) or fewer than two values.
     /// </summary>
+    /// <remarks>
+    /// r does not change under a shift, but Math.NET's one-pass update loses digits when a sample's mean is large
+    /// against its spread (squared distances are); centring first keeps r as accurate as a two-pass sum.
+    /// </remarks>
     /// <param name="a">First sample.</param>
     /// <param name="b">Second sample, same length.</param>
     /// <returns>r in [−1, 1], or NaN as documented.</returns>
@@ -16,7 +20,7 @@ public static class Correlation
     {
         RequireSameLength(a, b);
         if (a.Length < 2) return double.NaN;
-        var r = MathNet.Numerics.Statistics.Correlation.Pearson(a.ToArray(), b.ToArray());
+        var r = MathNet.Numerics.Statistics.Correlation.Pearson(Centred(a), Centred(b));
         return double.IsNaN(r) || double.IsInfinity(r) ? double.NaN : Math.Clamp(r, -1.0, 1.0);
     }
 
@@ -65,6 +69,15 @@ public static class Correlation
         }
 
         return (sab, saa, sbb);
+    }
+
+    /// <summary>A copy of <paramref name="x"/> less its mean.</summary>
+    private static double[] Centred(ReadOnlySpan<double> x)
+    {
+        var centred = x.ToArray();
+        var mean = MathNet.Numerics.Statistics.ArrayStatistics.Mean(centred);
+        for (var i = 0; i < centred.Length; i++) centred[i] -= mean;
+        return centred;
     }
 
     private static void RequireSameLength(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
