@@ -57,6 +57,7 @@ public class ProcessFaultTests(ITestOutputHelper output)
         Assert.Contains("sweep.csv", sweepTables.Keys);
 
         var random = new Random(Environment.TickCount);
+        var firstStage = random.Next(StageNames.Length); // then each stage in turn: 15 MNIST kills target each stage 3 times
         var sweepKills = Kills >= 2 ? Math.Max(1, Kills / 4) : 0;
         var log = Environment.GetEnvironmentVariable("REPALIGN_FAULT_LOG"); // lines as they happen, for long harness runs
         var identical = 0;
@@ -80,7 +81,7 @@ public class ProcessFaultTests(ITestOutputHelper output)
                 else
                 {
                     // Wait for the target stage to start, then kill a random fraction of its usual duration later.
-                    var stage = StageNames[(k + random.Next(StageNames.Length)) % StageNames.Length];
+                    var stage = StageNames[(firstStage + k) % StageNames.Length];
                     var deadline = DateTime.UtcNow.AddSeconds(mnistSeconds * 3);
                     while (Running(folder) != stage && !process.HasExited && DateTime.UtcNow < deadline) await Task.Delay(5);
                     var delay = random.NextDouble() * stageSeconds.GetValueOrDefault(stage);
