@@ -18,7 +18,6 @@ public static class ActivationOps
     // collector frees, and the finaliser thread freed one while libtorch still read it (an aborted sweep).
     private static readonly TorchSharp.Scalar LeakySlopeScalar = LeakySlope.ToScalar();
     private static readonly TorchSharp.Scalar EluAlphaScalar = EluAlpha.ToScalar();
-    private static readonly TorchSharp.Scalar One = 1.0.ToScalar();
 
     /// <summary>Applies the activation to a tensor (no copy for <see cref="Activation.None"/>).</summary>
     public static Tensor Apply(Activation activation, Tensor x) => activation switch
@@ -27,7 +26,7 @@ public static class ActivationOps
         Activation.Relu => nn.functional.relu(x),
         Activation.LeakyRelu => x.leaky_relu(LeakySlopeScalar),
         Activation.Tanh => x.tanh(),
-        Activation.Elu => x.elu(EluAlphaScalar, One, One),
+        Activation.Elu => x.elu(EluAlphaScalar, OwnedScalars.One, OwnedScalars.One),
         Activation.Silu => nn.functional.silu(x),
         _ => Throw.OutOfRange<Tensor>(nameof(activation), activation, "unknown activation"),
     };

@@ -30,7 +30,7 @@ public static class Convolution
             .permute(0, 2, 1, 3) // (B, L', C_in, k)
             .reshape(batch, outLength, inChannels * kernel); // (B, L', C_in·k)
         var y = columns.matmul(weight.reshape(outChannels, inChannels * kernel).t()); // (B, L', C_out)
-        if (bias is not null) y = y + bias; // (B, L', C_out)
+        if (bias is not null) y = OwnedScalars.Add(y, bias); // (B, L', C_out)
         return y.transpose(1, 2); // (B, C_out, L')
     }
 }

@@ -93,7 +93,7 @@ public sealed class Mlp : RepNetwork
         for (var k = 0; k < Depth; k++)
         {
             x = ActivationOps.Apply(activation, layers[k].forward(Drop(x))); // (B, P)
-            if (residual && HasSkip(k, Depth)) x = x + hidden[k - 2]; // (B, P)
+            if (residual && HasSkip(k, Depth)) x = OwnedScalars.Add(x, hidden[k - 2]); // (B, P)
             hidden[k] = x;
         }
         return new ForwardPass(hidden, layers[Depth].forward(Drop(x))); // (B, d_out)
