@@ -49,6 +49,48 @@ let save (folder: string) (name: string) (plot: Plot) =
     AtomicFile.WriteText(svg, stableSvgIds (plot.GetSvgXml(width, height)))
     [ png; svg ]
 
+/// Draws plots as panels on one canvas, in rows of `columns`, each `panelWidth` × `panelHeight` pixels, on white.
+let private drawPanels (canvas: SkiaSharp.SKCanvas) (columns: int) (panelWidth: int, panelHeight: int) (plots: Plot list) =
+    canvas.Clear(SkiaSharp.SKColors.White)
+    plots
+    |> List.iteri (fun i plot ->
+        let left = float32 (i % columns * panelWidth)
+        let top = float32 (i / columns * panelHeight)
+        plot.Render(canvas, PixelRect(left, left + float32 panelWidth, top + float32 panelHeight, top)))
+
+/// The pixel size of `count` panels in rows of `columns`.
+let panelsSize (columns: int) (panelWidth: int, panelHeight: int) (count: int) =
+    let columns = max 1 (min columns count)
+    columns * panelWidth, max 1 ((count + columns - 1) / columns) * panelHeight
+
+/// Saves plots as one figure of panels (rows of `columns`, each panel the given pixel size) as name.png and name.svg in
+/// folder (atomically); returns both paths. One figure with several panels, as a paper lays them out.
+let savePanels (folder: string) (name: string) (columns: int) (panel: int * int) (plots: Plot list) =
+    let columns = max 1 (min columns plots.Length)
+    let width, height = panelsSize columns panel plots.Length
+    let png, svg = files folder name
+    let bytes =
+        use surface = SkiaSharp.SKSurface.Create(SkiaSharp.SKImageInfo(width, height))
+        drawPanels surface.Canvas columns panel plots
+        use image = surface.Snapshot()
+        use data = image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100)
+        data.ToArray()
+    AtomicFile.Write(png, fun s -> s.Write(bytes, 0, bytes.Length))
+    let xml =
+        use stream = new MemoryStream()
+        do
+            use canvas = SkiaSharp.SKSvgCanvas.Create(SkiaSharp.SKRect.Create(float32 width, float32 height), stream)
+            drawPanels canvas columns panel plots
+        Text.Encoding.UTF8.GetString(stream.ToArray())
+    AtomicFile.WriteText(svg, stableSvgIds xml)
+    [ png; svg ]
+
+/// Ticks of a log10-transformed axis, labelled as powers of ten.
+let logTicks () =
+    let ticks = TickGenerators.NumericAutomatic()
+    ticks.LabelFormatter <- fun x -> "1e" + x.ToString("0", Globalization.CultureInfo.InvariantCulture)
+    ticks
+
 /// A plot with a title and axis labels (text with units), legend shown at the upper right when there are named lines.
 let private frame (title: string) (xLabel: string) (yLabel: string) =
     let plot = new Plot()
@@ -57,26 +99,44 @@ let private frame (title: string) (xLabel: string) (yLabel: string) =
     plot.YLabel(yLabel) |> ignore
     plot
 
-/// Lines against a linear (or log10 when logX) x axis; non-finite points are dropped.
-let lines (title: string) (xLabel: string) (yLabel: string) (logX: bool) (series: Line list) =
-    let plot = frame title xLabel yLabel
-    for s in series do
-        let points = Array.zip s.X s.Y |> Array.filter (fun (x, y) -> Double.IsFinite x && Double.IsFinite y && (not logX || x > 0.0))
-        if points.Length > 0 then
-            let xs = points |> Array.map (fun (x, _) -> if logX then log10 x else x)
-            let ys = points |> Array.map snd
-            let scatter = plot.Add.Scatter(xs, ys)
-            scatter.LegendText <- s.Name
-            scatter.Color <- Color.FromHex s.Color
-            scatter.LineWidth <- 2.0f
-            scatter.MarkerSize <- (if s.Markers then 5.0f else 0.0f)
-            if s.Dashed then scatter.LinePattern <- LinePattern.Dashed
-    if logX then
-        let ticks = TickGenerators.NumericAutomatic()
-        ticks.LabelFormatter <- fun x -> "1e" + x.ToString("0", Globalization.CultureInfo.InvariantCulture)
-        plot.Axes.Bottom.TickGenerator <- ticks
+/// Adds one series to a plot on linear or log10 axes (non-finite points, and non-positive ones on a log axis, dropped):
+/// a line of the given width (0 = points only), markers of the given size.
+let private addSeries (plot: Plot) (logX: bool, logY: bool) (lineWidth: float32) (markerSize: float32) (s: Line) =
+    let points =
+        Array.zip s.X s.Y
+        |> Array.filter (fun (x, y) -> Double.IsFinite x && Double.IsFinite y && (not logX || x > 0.0) && (not logY || y > 0.0))
+    if points.Length > 0 then
+        let xs = points |> Array.map (fun (x, _) -> if logX then log10 x else x)
+        let ys = points |> Array.map (fun (_, y) -> if logY then log10 y else y)
+        let scatter = plot.Add.Scatter(xs, ys)
+        scatter.LegendText <- s.Name
+        scatter.Color <- Color.FromHex s.Color
+        scatter.LineWidth <- lineWidth
+        scatter.MarkerSize <- markerSize
+        if s.Dashed then scatter.LinePattern <- LinePattern.Dashed
+
+/// Labels the log10-transformed axes as powers of ten and shows the legend at the upper right.
+let private finish (plot: Plot) (logX: bool, logY: bool) =
+    if logX then plot.Axes.Bottom.TickGenerator <- logTicks ()
+    if logY then plot.Axes.Left.TickGenerator <- logTicks ()
     plot.ShowLegend(Alignment.UpperRight) |> ignore
     plot
+
+/// Lines against linear or log10 axes (logX, logY); non-finite points, and non-positive ones on a log axis, are dropped.
+let linesLog (title: string) (xLabel: string) (yLabel: string) (logX: bool, logY: bool) (series: Line list) =
+    let plot = frame title xLabel yLabel
+    for s in series do addSeries plot (logX, logY) 2.0f (if s.Markers then 5.0f else 0.0f) s
+    finish plot (logX, logY)
+
+/// Points without lines against linear or log10 axes, one legend entry per series.
+let points (title: string) (xLabel: string) (yLabel: string) (logX: bool, logY: bool) (series: Line list) =
+    let plot = frame title xLabel yLabel
+    for s in series do addSeries plot (logX, logY) 0.0f 6.0f s
+    finish plot (logX, logY)
+
+/// Lines against a linear (or log10 when logX) x axis; non-finite points are dropped.
+let lines (title: string) (xLabel: string) (yLabel: string) (logX: bool) (series: Line list) =
+    linesLog title xLabel yLabel (logX, false) series
 
 /// Points with asymmetric error bars (median and interquartile range), one series per entry.
 let mediansWithRanges (title: string) (xLabel: string) (yLabel: string) (yRange: (float * float) option)
