@@ -50,14 +50,15 @@ let reported experiment quantity (value: float) note =
     ReproductionRow(Experiment = experiment, Quantity = quantity, Value = value, PaperValue = "",
                     Verdict = (if Double.IsNaN value then Verdict.notMeasured else Verdict.noReference), Note = note)
 
-/// An experiment's figure as the paper lays it out: ScottPlot panels in rows of Columns, written as
-/// figures/<experiment>.svg and .png in the reproduction folder (PaperFigures).
+/// An experiment's figure as the paper lays it out: ScottPlot panels in rows of Columns, each PanelSize pixels,
+/// written as figures/<experiment>.svg and .png in the reproduction folder (PaperFigures).
 type PaperFigure =
     { Panels: ScottPlot.Plot list
-      Columns: int }
+      Columns: int
+      PanelSize: int * int }
 
 /// No figure (an experiment that failed).
-let noFigure = { Panels = []; Columns = 1 }
+let noFigure = { Panels = []; Columns = 1; PanelSize = 480, 360 }
 
 /// What one experiment produced.
 type Outcome =

@@ -109,7 +109,7 @@ let mnistStructure ctx =
       Paper =
         // Tick labels at the first image of each digit: the blocks of the sorted matrix.
         let ticks = labels |> Array.mapi (fun i l -> if i = 0 || labels[i - 1] <> l then string l else "")
-        PaperFigures.figure 2
+        PaperFigures.heatmaps 2
             [ StaticFigures.heatmap $"measured: ‖Δh‖², layer {layer}, mean of {runs.Length} trials" "image (sorted by digit)" "‖Δh‖² (squared activation units)" ticks measured
               StaticFigures.heatmap $"predicted: exp(−A)·A·exp(−A) (r = {fmtValue c.PearsonAll})" "image (sorted by digit)" "P (arbitrary units)" ticks predicted ]
       Seconds = 0.0 }

@@ -16,6 +16,9 @@ let folderName = "figures"
 /// The pixel size of one panel (the SVG has the same size in points).
 let panel = 480, 360
 
+/// The pixel size of a heat-map panel (room for its colour bar).
+let heatmapPanel = 560, 420
+
 /// Axis label of training time.
 let epochAxis = "epoch (gradient steps over the data)"
 
@@ -27,18 +30,21 @@ let private palette = [| "#1f77b4"; "#ff7f0e"; "#2ca02c"; "#d62728"; "#9467bd"; 
 /// The i-th colour of the palette.
 let colour i = palette[i % palette.Length]
 
-/// A line in a colour (measured: solid; theory: dashed).
+/// A line in a colour (measured: thin; theory: wide and pale).
 let private coloured c (line: Line) = { line with Color = c }
 
 /// A figure of panels in rows of `columns`.
-let figure columns (panels: Plot list) = { Panels = panels; Columns = columns }
+let figure columns (panels: Plot list) = { Panels = panels; Columns = columns; PanelSize = panel }
+
+/// A figure of heat maps in rows of `columns`.
+let heatmaps columns (panels: Plot list) = { Panels = panels; Columns = columns; PanelSize = heatmapPanel }
 
 /// The (pair, layer) trajectory of a fit, by epoch.
 let trajectoryOf (curves: CurveRow[]) (pair: int) (layer: int) =
     curves |> Array.filter (fun c -> c.Pair = pair && c.Layer = layer) |> Array.sortBy (fun c -> c.Epoch)
 
-/// h, y and w of one trajectory, each divided by its largest measured magnitude: measured (solid) against the
-/// fitted system (dashed), in one panel (the shapes the paper compares across architectures).
+/// h, y and w of one trajectory, each divided by its largest measured magnitude: measured (thin) against the
+/// fitted system (wide, pale), in one panel (the shapes the paper compares across architectures).
 let normalisedTrajectory (title: string) (rows: CurveRow[]) =
     let x = rows |> Array.map (fun r -> float r.Epoch)
     let quantities : (string * (CurveRow -> float) * (CurveRow -> float)) list =
@@ -47,24 +53,23 @@ let normalisedTrajectory (title: string) (rows: CurveRow[]) =
         let values = rows |> Array.map m
         let largest = values |> Array.filter Double.IsFinite |> Array.map abs |> Array.fold max 0.0
         let scale = if largest > 0.0 then largest else 1.0
-        yield measured $"{name} measured" x (values |> Array.map (fun v -> v / scale)) |> coloured (colour i)
+        yield measured name x (values |> Array.map (fun v -> v / scale)) |> coloured (colour i)
         yield theory $"{name} theory" x (rows |> Array.map (fun r -> f r / scale)) |> coloured (colour i) ]
-    |> lines title epochAxis "value / largest measured |value| (dimensionless)" false
+    |> lines title epochAxis "÷ largest |measured| (dimensionless)" false
 
-/// One quantity of one trajectory in its own units: measured (solid) against the fitted system (dashed).
+/// One quantity of one trajectory in its own units: measured (thin) against the fitted system (wide, pale).
 let trajectory (title: string) (yLabel: string) (rows: CurveRow[]) (m: CurveRow -> float) (f: CurveRow -> float) =
     let x = rows |> Array.map (fun r -> float r.Epoch)
     lines title epochAxis yLabel false
         [ measured "measured" x (rows |> Array.map m); theory "theory (fitted rates)" x (rows |> Array.map f) ]
 
-/// Predicted against measured points with the identity line (dashed grey).
+/// Predicted against measured points with the identity line (grey).
 let predictedVsMeasured (title: string) (xLabel: string) (yLabel: string) (measuredValues: float[]) (predicted: float[]) =
     let plot = points title xLabel yLabel (false, false) [ measured "runs" measuredValues predicted ]
     let finite = Array.append measuredValues predicted |> Array.filter Double.IsFinite
     let lo, hi = if finite.Length = 0 then 0.0, 1.0 else Array.min finite, Array.max finite
     let identity = plot.Add.Line(lo, lo, hi, hi)
     identity.LegendText <- "identity (predicted = measured)"
-    identity.LinePattern <- LinePattern.Dashed
     identity.Color <- Color.FromHex "#7f7f7f"
     plot
 
@@ -73,6 +78,9 @@ let perLayer (title: string) (yLabel: string) logY (series: (string * int[] * fl
     [ for i, (name, layers, values) in List.indexed series ->
         { measured name (layers |> Array.map float) values with Markers = true } |> coloured (colour i) ]
     |> linesLog title "hidden layer (0-based)" yLabel (false, logY)
+    |> fun plot ->
+        plot.Axes.Bottom.TickGenerator <- TickGenerators.NumericAutomatic(IntegerTicksOnly = true)
+        plot
 
 /// Points in two dimensions, one coloured legend entry per group (name, x, y).
 let groups (title: string) (xLabel: string) (yLabel: string) (series: (string * float[] * float[]) list) =
@@ -84,4 +92,4 @@ let write (out: string) (outcome: Outcome) =
     if outcome.Paper.Panels.IsEmpty then []
     else
         let folder = Directory.CreateDirectory(Path.Combine(out, folderName)).FullName
-        savePanels folder outcome.Name outcome.Paper.Columns panel outcome.Paper.Panels
+        savePanels folder outcome.Name outcome.Paper.Columns outcome.Paper.PanelSize outcome.Paper.Panels

@@ -83,8 +83,8 @@ let xor ctx =
       Paper =
         [ for regime, r, _, predicted, measured, _, _ in perRegime do
             yield RepAlign.Analysis.StaticFigures.heatmap $"{regime}: predicted ‖Δh‖ at t → ∞" "XOR input" "‖Δh‖ (activation units)" labels predicted
-            yield RepAlign.Analysis.StaticFigures.heatmap $"{regime}: measured ‖Δh‖ at the end (r = {fmtValue r})" "XOR input" "‖Δh‖ (activation units)" labels measured ]
-        |> PaperFigures.figure 2
+            yield RepAlign.Analysis.StaticFigures.heatmap $"{regime}: measured ‖Δh‖ at the end, r = {fmtValue r}" "XOR input" "‖Δh‖ (activation units)" labels measured ]
+        |> PaperFigures.heatmaps 2
       Seconds = 0.0 }
 
 /// Item 9: context blobs; 3-D MDS of the hidden layer after training from three initial scales.

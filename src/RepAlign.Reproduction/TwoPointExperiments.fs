@@ -142,9 +142,10 @@ let finalDistance ctx =
       Rows = rows
       Figures = [ predictedVsMeasured "final distance: theory against network" measured predicted labels ]
       Paper =
-        PaperFigures.figure 1
-            [ PaperFigures.predictedVsMeasured $"final distance h(∞), {usable.Length} grid runs (Pearson r {fmtValue r})"
-                  "measured h(∞) = ‖Δh‖² at the end (squared activation units)" "predicted h(∞) (squared activation units)" measured predicted ]
+        { PaperFigures.figure 1
+            [ PaperFigures.predictedVsMeasured $"final distance h(∞), {usable.Length} grid runs (r = {fmtValue r})"
+                  "measured h(∞) = ‖Δh‖² (squared activation units)" "predicted h(∞) (squared activation units)" measured predicted ]
+            with PanelSize = 600, 480 }
       Seconds = 0.0 }
 
 /// Item 5: the fit at every hidden layer of the default network.

@@ -48,13 +48,17 @@ public class NotebookTests
     /// </summary>
     private static async Task<Executed> RunNotebookAsync(PackagedSession session, string notebook, string workingDirectory, IDictionary<string, string> environment)
     {
-        var restore = await session.RunAsync("dotnet", ["tool", "restore"], TestPaths.RepoRoot, TimeSpan.FromMinutes(5), isolated: false);
+        // The kernel resolves relative paths against the process's working folder: run the tool there, with the
+        // repository's tool manifest copied beside it so `dotnet tool run` finds the pinned dotnet-repl.
+        Directory.CreateDirectory(Path.Combine(workingDirectory, ".config"));
+        File.Copy(TestPaths.Repo(".config", "dotnet-tools.json"), Path.Combine(workingDirectory, ".config", "dotnet-tools.json"), overwrite: true);
+        var restore = await session.RunAsync("dotnet", ["tool", "restore"], workingDirectory, TimeSpan.FromMinutes(5), isolated: false);
         Assert.True(restore.Code == 0, restore.Output);
         var executed = Path.Combine(workingDirectory, Path.ChangeExtension(notebook, ".executed.ipynb"));
         var (code, output) = await session.RunAsync("dotnet",
             ["tool", "run", "dotnet-repl", "--", "--run", TestPaths.Repo("notebooks", notebook), "--exit-after-run",
-             "--output-format", "ipynb", "--output-path", executed, "--working-dir", workingDirectory],
-            TestPaths.RepoRoot, TimeSpan.FromMinutes(15), isolated: false, environment: environment);
+             "--output-format", "ipynb", "--output-path", executed],
+            workingDirectory, TimeSpan.FromMinutes(15), isolated: false, environment: environment);
         Assert.True(code == 0 && File.Exists(executed), $"dotnet-repl exited {code}:\n{output}");
         var outputs = ReadOutputs(executed);
         Assert.True(outputs.Errors.Length == 0, string.Join("\n", outputs.Errors) + "\n" + outputs.Text);
