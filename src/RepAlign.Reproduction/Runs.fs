@@ -38,8 +38,10 @@ type Run =
 let pipelinePath ctx (file: string) = Path.Combine(ctx.Pipelines, file)
 
 /// Runs a pipeline file (with extra --set overrides) into <Out>/<folder>; stages already done with the
-/// same settings are skipped, so an interrupted reproduction resumes where it stopped. Single runs use
-/// every core; sweeps run their points in parallel, one core each. Returns the succeeded runs.
+/// same settings are skipped, so an interrupted reproduction resumes where it stopped. Threads are the pipeline's:
+/// training keeps its one libtorch thread (a 64-row batch is too small to split, and OpenMP workers spin on a busy
+/// machine: two threads measured up to 10× slower), extraction uses every core, sweeps run their points in parallel,
+/// one core each. Returns the succeeded runs.
 let runPipeline ctx (file: string) (folder: string) (overrides: string list) : Run list =
     let path = pipelinePath ctx file
     let document = PipelineFile.LoadDocument(path, List.toArray overrides)
@@ -48,8 +50,7 @@ let runPipeline ctx (file: string) (folder: string) (overrides: string list) : R
             Pipeline = path,
             Overrides = List.toArray overrides,
             Out = Path.Combine(ctx.Out, folder),
-            Adjust = Option.toObj (adjust ctx.Profile),
-            Threads = (if document.IsSweep then Nullable() else Nullable Environment.ProcessorCount))
+            Adjust = Option.toObj (adjust ctx.Profile))
     let result = PipelineRunner.Run(request, ctx.Stages, ctx.Observer)
     let sweepJson = Path.Combine(result.Layout.Root, "sweep.json")
     if File.Exists sweepJson && document.IsSweep then

@@ -1,4 +1,5 @@
 using Parquet;
+using Parquet.Schema;
 using Parquet.Serialization;
 
 namespace RepAlign.Core.Tables;
@@ -40,24 +41,87 @@ public static class ParquetGroups
     }
 
     /// <summary>The rows of each row group in turn; only one group is in memory at a time.</summary>
+    /// <remarks>
+    /// Row types of primitive and string columns (every table RepAlign writes) are read column by column into arrays the
+    /// size of the group, so memory follows the largest group, not the file. Other row types go through Parquet.Net's
+    /// serialiser, which sizes every group's list by the rows of the whole file.
+    /// </remarks>
     /// <param name="parquetPath">A table written by <see cref="TableFile.Write{T}"/> or <see cref="ParquetStream{T}"/>.</param>
     /// <exception cref="BadInputException">The file is missing or not a table of <typeparamref name="T"/>.</exception>
     public static IEnumerable<IList<T>> Read<T>(string parquetPath) where T : class, new()
     {
         var info = Describe(parquetPath);
-        for (var g = 0; g < info.RowGroups; g++)
+        if (info.RowGroups == 0) yield break;
+        using var stream = File.OpenRead(parquetPath);
+        var reader = Guard(parquetPath, typeof(T).Name, "its footer", () => ParquetReader.CreateAsync(stream).GetAwaiter().GetResult());
+        try
         {
-            IList<T> rows;
-            try
+            var plan = Columns<T>(reader.Schema);
+            for (var g = 0; g < reader.RowGroupCount; g++)
             {
-                using var stream = File.OpenRead(parquetPath);
-                rows = ParquetSerializer.DeserializeAsync<T>(stream, null, g).GetAwaiter().GetResult().Data;
+                var group = g;
+                yield return plan is null
+                    ? Guard(parquetPath, typeof(T).Name, $"row group {group}", () => Deserialize<T>(parquetPath, group))
+                    : Guard(parquetPath, typeof(T).Name, $"row group {group}", () => ReadGroup(reader, group, plan));
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or NotSupportedException)
-            {
-                rows = Throw.BadInput<IList<T>>($"{parquetPath}: row group {g} is not a readable {typeof(T).Name} table ({e.Message})");
-            }
-            yield return rows;
+        }
+        finally
+        {
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Each column of <typeparamref name="T"/> with the file's field it reads, or null when the columnar path does not apply.</summary>
+    private static (RowColumn<T> Column, DataField File)[]? Columns<T>(ParquetSchema fileSchema) where T : class, new()
+    {
+        RowColumn<T>[] columns;
+        try
+        {
+            columns = RowColumn<T>.All(typeof(T).GetParquetSchema(forWriting: false));
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+        var fileFields = fileSchema.GetDataFields().ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var plan = new List<(RowColumn<T>, DataField)>();
+        foreach (var column in columns)
+        {
+            if (!fileFields.TryGetValue(column.Field.Name, out var file)) continue; // absent column: the property keeps its default, as the serialiser does
+            if (!column.Reads(file)) return null;
+            plan.Add((column, file));
+        }
+        return plan.ToArray();
+    }
+
+    private static IList<T> Deserialize<T>(string parquetPath, int group) where T : class, new()
+    {
+        using var file = File.OpenRead(parquetPath);
+        return ParquetSerializer.DeserializeAsync<T>(file, null, group).GetAwaiter().GetResult().Data;
+    }
+
+    private static T[] ReadGroup<T>(ParquetReader reader, int group, (RowColumn<T> Column, DataField File)[] plan) where T : class, new()
+    {
+        using var rowGroup = reader.OpenRowGroupReader(group);
+        var rows = new T[checked((int)rowGroup.RowCount)];
+        for (var i = 0; i < rows.Length; i++) rows[i] = new T();
+        foreach (var (column, file) in plan)
+        {
+            column.ScatterAsync(rowGroup, file, rows).GetAwaiter().GetResult();
+            column.Release();
+        }
+        return rows;
+    }
+
+    private static TResult Guard<TResult>(string parquetPath, string rowType, string where, Func<TResult> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or NotSupportedException or ArgumentException)
+        {
+            return Throw.BadInput<TResult>($"{parquetPath}: {where} is not readable as a {rowType} table ({e.Message})");
         }
     }
 }

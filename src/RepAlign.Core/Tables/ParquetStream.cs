@@ -38,7 +38,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
     private readonly FileStream stream;
     private readonly ParquetWriter writer;
     private readonly ParquetSchema schema;
-    private readonly Column[] columns;
+    private readonly RowColumn<T>[] columns;
     private bool completed;
     private bool disposed;
 
@@ -49,7 +49,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
         Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
         tempPath = AtomicFile.TemporaryPath(finalPath);
         schema = typeof(T).GetParquetSchema(forWriting: false);
-        columns = schema.GetDataFields().Select(Column.For).ToArray();
+        columns = RowColumn<T>.All(schema);
         stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
         try
         {
@@ -142,62 +142,5 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
         }
         stream.Dispose();
         if (File.Exists(tempPath)) File.Delete(tempPath);
-    }
-
-    /// <summary>One column: reads its property from every row into a reused buffer, then writes it.</summary>
-    private abstract class Column(DataField field)
-    {
-        public DataField Field { get; } = field;
-
-        public abstract void Gather(ReadOnlySpan<T> rows);
-
-        public abstract Task WriteAsync(ParquetRowGroupWriter group, int count);
-
-        public abstract void Release();
-
-        public static Column For(DataField field)
-        {
-            var property = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                .FirstOrDefault(p => (p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? p.Name) == field.Name)
-                ?? throw new NotSupportedException($"{typeof(T).Name}: no public property for Parquet column {field.Name}");
-            var type = property.PropertyType;
-            if (type == typeof(string)) return new StringColumn(field, property);
-            if (!type.IsPrimitive || field.IsArray)
-                throw new NotSupportedException($"{typeof(T).Name}.{property.Name}: column type {type.Name} is not supported by ParquetStream (primitive value types and string only)");
-            return (Column)Activator.CreateInstance(typeof(ValueColumn<>).MakeGenericType(typeof(T), type), field, property)!;
-        }
-    }
-
-    private sealed class ValueColumn<TValue>(DataField field, PropertyInfo property) : Column(field) where TValue : struct
-    {
-        private readonly Func<T, TValue> get = property.GetGetMethod()!.CreateDelegate<Func<T, TValue>>();
-        private TValue[] buffer = [];
-
-        public override void Gather(ReadOnlySpan<T> rows)
-        {
-            if (buffer.Length < rows.Length) buffer = new TValue[rows.Length];
-            for (var i = 0; i < rows.Length; i++) buffer[i] = get(rows[i]);
-        }
-
-        public override Task WriteAsync(ParquetRowGroupWriter group, int count) =>
-            group.WriteAsync<TValue>(Field, buffer.AsMemory(0, count));
-
-        public override void Release() => buffer = [];
-    }
-
-    private sealed class StringColumn(DataField field, PropertyInfo property) : Column(field)
-    {
-        private readonly Func<T, string?> get = property.GetGetMethod()!.CreateDelegate<Func<T, string?>>();
-        private readonly List<string> buffer = [];
-
-        public override void Gather(ReadOnlySpan<T> rows)
-        {
-            buffer.Clear();
-            foreach (var row in rows) buffer.Add(get(row) ?? "");
-        }
-
-        public override Task WriteAsync(ParquetRowGroupWriter group, int count) => group.WriteAsync(Field, buffer);
-
-        public override void Release() => buffer.Clear();
     }
 }
