@@ -100,11 +100,22 @@ let savePanels (folder: string) (name: string) (columns: int) (panel: int * int)
     AtomicFile.WriteText(svg, stableSvgIds (panelsSvg columns panel plots))
     [ png; svg ]
 
-/// Ticks of a log10-transformed axis, labelled as powers of ten.
-let logTicks () =
-    let ticks = TickGenerators.NumericAutomatic()
-    ticks.IntegerTicksOnly <- true
-    ticks.LabelFormatter <- fun x -> "1e" + x.ToString("0", Globalization.CultureInfo.InvariantCulture)
+/// Ticks of a log10-transformed axis spanning [lo, hi] (in log10 units), labelled with the values themselves: at every
+/// power of ten, and at 2× and 5× (or every multiple, under one decade) when the axis spans fewer than three decades,
+/// so that a short log axis still has labels to read values from.
+let logTicks (lo: float, hi: float) =
+    let ticks = TickGenerators.NumericManual()
+    let label (m: int) (d: int) =
+        let value = float m * 10.0 ** float d
+        if d >= -2 && d <= 3 then value.ToString("G4", Globalization.CultureInfo.InvariantCulture) else $"{m}e{d}"
+    if Double.IsFinite lo && Double.IsFinite hi && hi > lo then
+        let span = hi - lo
+        let multiples = if span < 1.0 then [ 1 .. 9 ] elif span < 3.0 then [ 1; 2; 5 ] else [ 1 ]
+        let every = max 1 (int (ceil (span / 10.0))) // at most about ten powers of ten labelled
+        for d in int (floor lo) .. int (ceil hi) do
+            for m in multiples do
+                let at = float d + log10 (float m)
+                if at >= lo && at <= hi && (m > 1 || d % every = 0) then ticks.AddMajor(at, label m d)
     ticks
 
 /// A plot with a title and axis labels (text with units), legend shown at the upper right when there are named lines.
@@ -130,10 +141,13 @@ let private addSeries (plot: Plot) (logX: bool, logY: bool) (lineWidth: float32)
         scatter.LineWidth <- (if s.Theory && lineWidth > 0.0f then 3.0f * lineWidth else lineWidth)
         scatter.MarkerSize <- markerSize
 
-/// Labels the log10-transformed axes as powers of ten and shows the legend at the upper right.
+/// Labels the log10-transformed axes with their values and shows the legend at the upper right.
 let private finish (plot: Plot) (logX: bool, logY: bool) =
-    if logX then plot.Axes.Bottom.TickGenerator <- logTicks ()
-    if logY then plot.Axes.Left.TickGenerator <- logTicks ()
+    if logX || logY then
+        plot.Axes.AutoScale()
+        let limits = plot.Axes.GetLimits()
+        if logX then plot.Axes.Bottom.TickGenerator <- logTicks (limits.Left, limits.Right)
+        if logY then plot.Axes.Left.TickGenerator <- logTicks (limits.Bottom, limits.Top)
     plot.ShowLegend(Alignment.UpperRight) |> ignore
     plot
 

@@ -55,7 +55,7 @@ let normalisedTrajectory (title: string) (rows: CurveRow[]) =
         let scale = if largest > 0.0 then largest else 1.0
         yield measured name x (values |> Array.map (fun v -> v / scale)) |> coloured (colour i)
         yield theory $"{name} theory" x (rows |> Array.map (fun r -> f r / scale)) |> coloured (colour i) ]
-    |> lines title epochAxis "÷ largest |measured| (dimensionless)" false
+    |> lines title epochAxis "÷ max |measured| (dimensionless)" false
 
 /// One quantity of one trajectory in its own units: measured (thin) against the fitted system (wide, pale).
 let trajectory (title: string) (yLabel: string) (rows: CurveRow[]) (m: CurveRow -> float) (f: CurveRow -> float) =

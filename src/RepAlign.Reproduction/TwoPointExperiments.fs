@@ -41,6 +41,7 @@ let architectures ctx =
             let f = firstFit r
             PaperFigures.normalisedTrajectory $"{r.Variant} (R² of h {fmtValue f.R2H})" (PaperFigures.trajectoryOf (curves r) f.Pair f.Layer) ]
         |> PaperFigures.figure 4
+        |> fun f -> { f with PanelSize = 480, 400 }
     let poor = results |> List.filter (fun (_, f) -> not (f.R2H >= 0.9)) |> List.map fst
     let poorText = if poor.IsEmpty then "every setting" else "every setting except " + String.Join(", ", poor)
     { Name = name

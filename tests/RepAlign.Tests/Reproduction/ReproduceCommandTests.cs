@@ -48,7 +48,7 @@ public class ReproduceCommandTests
     /// <summary>Per experiment: the panels of its figure (null: one per setting) and text it must show (axis labels with units, legend).</summary>
     private static readonly Dictionary<string, (int? Panels, string[] Text)> PaperFigures = new()
     {
-        ["architectures"] = (null, ["epoch (gradient steps over the data)", "÷ largest |measured| (dimensionless)", "h theory", "w"]),
+        ["architectures"] = (null, ["epoch (gradient steps over the data)", "÷ max |measured| (dimensionless)", "h theory", "w"]),
         ["init-scale"] = (2, ["epoch + 1 (log10)", "h(t)/h(0) (dimensionless)", "initial weight gain (xavier_normal gain)", "A_low/|A_high| (dimensionless, log10)", "fitted runs", "gain 0.9"]),
         ["mnist-pairs"] = (3, ["epoch (gradient steps over the data)", "h = ‖Δh‖² (squared activation units)", "y = ‖Δŷ‖² (squared output units)", "w (squared output units)", "theory (fitted rates)", "measured"]),
         ["final-distance"] = (1, ["measured h(∞) = ‖Δh‖² (squared activation units)", "predicted h(∞) (squared activation units)", "identity (predicted = measured)", "runs"]),
