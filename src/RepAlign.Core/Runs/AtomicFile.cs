@@ -11,7 +11,7 @@ public static class AtomicFile
         var temp = TemporaryPath(full);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var stream = CreateTemporary(temp, full, FileAccess.Write))
             {
                 write(stream);
             }
@@ -35,6 +35,14 @@ public static class AtomicFile
     /// unique per process and call), for writers that stream into the file over time and rename it themselves.
     /// </summary>
     public static string TemporaryPath(string fullPath) => $"{fullPath}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// Creates the temporary file <paramref name="temporaryPath"/> (a <see cref="TemporaryPath"/> of
+    /// <paramref name="finalPath"/>) for writing; every writer of a final file opens its temporary file here, so a
+    /// full disk can be injected for tests (<see cref="DiskFullInjection"/>).
+    /// </summary>
+    public static Stream CreateTemporary(string temporaryPath, string finalPath, FileAccess access) =>
+        DiskFullInjection.Wrap(new FileStream(temporaryPath, FileMode.CreateNew, access, FileShare.None, 1 << 16), finalPath);
 
     /// <summary>
     /// Deletes the temporary files (<see cref="TemporaryPath"/> names) that a process killed mid-write left under

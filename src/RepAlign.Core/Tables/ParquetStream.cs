@@ -35,7 +35,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
     private readonly string finalPath;
     private readonly string tempPath;
     private readonly bool csv;
-    private readonly FileStream stream;
+    private readonly Stream stream;
     private readonly ParquetWriter writer;
     private readonly ParquetSchema schema;
     private readonly RowColumn<T>[] columns;
@@ -50,7 +50,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
         tempPath = AtomicFile.TemporaryPath(finalPath);
         schema = typeof(T).GetParquetSchema(forWriting: false);
         columns = RowColumn<T>.All(schema);
-        stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        stream = AtomicFile.CreateTemporary(tempPath, finalPath, FileAccess.ReadWrite);
         try
         {
             writer = ParquetWriter.CreateAsync(schema, stream, Options).GetAwaiter().GetResult();

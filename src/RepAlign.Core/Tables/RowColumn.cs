@@ -23,7 +23,8 @@ internal abstract class RowColumn<T>(DataField field) where T : class, new()
     /// <summary>Writes the first <paramref name="count"/> gathered values as this column of the group.</summary>
     public abstract Task WriteAsync(ParquetRowGroupWriter group, int count);
 
-    /// <summary>Whether a file's field holds values this column can read (same CLR type; nullable or not).</summary>
+    /// <summary>Whether a file's field holds values this column can read: the same CLR type, and for value types a required
+    /// (non-nullable) field, as RepAlign writes them; anything else is left to Parquet.Net's serialiser and its checks.</summary>
     public abstract bool Reads(DataField fileField);
 
     /// <summary>Reads the file's column of one row group into the property of every row (rows.Length = the group's rows).</summary>
@@ -63,22 +64,14 @@ internal abstract class RowColumn<T>(DataField field) where T : class, new()
         public override Task WriteAsync(ParquetRowGroupWriter group, int count) =>
             group.WriteAsync<TValue>(Field, buffer.AsMemory(0, count));
 
-        public override bool Reads(DataField fileField) => set is not null && fileField.ClrType == typeof(TValue) && !fileField.IsArray;
+        public override bool Reads(DataField fileField) =>
+            set is not null && fileField.ClrType == typeof(TValue) && !fileField.IsNullable && !fileField.IsArray;
 
         public override async Task ScatterAsync(ParquetRowGroupReader group, DataField fileField, T[] rows)
         {
-            if (fileField.IsNullable)
-            {
-                var values = new TValue?[rows.Length];
-                await group.ReadAsync<TValue>(fileField, values.AsMemory()).ConfigureAwait(false);
-                for (var i = 0; i < rows.Length; i++) set!(rows[i], values[i] ?? default);
-            }
-            else
-            {
-                if (buffer.Length < rows.Length) buffer = new TValue[rows.Length];
-                await group.ReadAsync<TValue>(fileField, buffer.AsMemory(0, rows.Length)).ConfigureAwait(false);
-                for (var i = 0; i < rows.Length; i++) set!(rows[i], buffer[i]);
-            }
+            if (buffer.Length < rows.Length) buffer = new TValue[rows.Length];
+            await group.ReadAsync<TValue>(fileField, buffer.AsMemory(0, rows.Length)).ConfigureAwait(false);
+            for (var i = 0; i < rows.Length; i++) set!(rows[i], buffer[i]);
         }
 
         public override void Release() => buffer = [];

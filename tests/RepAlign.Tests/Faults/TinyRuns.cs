@@ -37,8 +37,8 @@ public static class TinyRuns
     public static string[] RunArgs(string pipeline, string outDir, IEnumerable<string> settings, params string[] extra) =>
         ["run", pipeline, "--out", outDir, "--csv", .. settings.SelectMany(s => new[] { "--set", s }), .. extra];
 
-    /// <summary>Starts the real command line (repalign.dll beside the tests) in a process of its own.</summary>
-    public static Process Start(IEnumerable<string> args)
+    /// <summary>Starts the real command line (repalign.dll beside the tests) in a process of its own, with <paramref name="environment"/> added to its environment.</summary>
+    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "repalign.dll"), .. args])
         {
@@ -46,13 +46,15 @@ public static class TinyRuns
             RedirectStandardError = true,
             WorkingDirectory = TestPaths.RepoRoot,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         return Process.Start(start)!;
     }
 
     /// <summary>Runs the real command line to its end: exit code, standard error, standard output.</summary>
-    public static async Task<(int Code, string Err, string Out)> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null)
+    public static async Task<(int Code, string Err, string Out)> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Start(args);
+        using var process = Start(args, environment);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(15));

@@ -7,7 +7,7 @@ namespace RepAlign.Tests.Fuzz;
 
 /// <summary>Generated pair CSVs and trajectory CSVs (quoting, BOM, CRLF, missing/extra columns, NaN, Inf, negatives, unsorted and duplicate epochs): exit 0 or 2 naming the file, never a partial output.</summary>
 [Collection("console")]
-public class CsvFuzzTests
+public class CsvFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly string[] Numbers =
         ["0", "1", "2", "7", "42", "99", "100", "-1", "-0", "3.5", "1e3", "1e308", "1e400", "-1e308", "NaN", "nan", "Infinity", "-Infinity", "inf", "", " ", "x", "0x10", "1,5", "١", "2147483648", "+5", " 12 "];
@@ -64,7 +64,7 @@ public class CsvFuzzTests
             tally.Add(FuzzCheck.ExitCode(() => PairSelection.Select(path, labels, 1), path));
             File.Delete(path);
         }, iter: FuzzCheck.Cases, threads: 1);
-        tally.AssertSeen(FuzzCheck.Cases, 50, 50);
+        output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 50, 50));
     }
 
     private static readonly Gen<string> TrajectoryHeader = Gen.Frequency(
@@ -113,6 +113,6 @@ public class CsvFuzzTests
             File.Delete(path);
             if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
         }, iter: FuzzCheck.Cases, threads: 1);
-        tally.AssertSeen(FuzzCheck.Cases, 20, 50);
+        output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 20, 50));
     }
 }

@@ -6,7 +6,7 @@ using RepAlign.Core.Data;
 namespace RepAlign.Tests.Fuzz;
 
 /// <summary>Generated IDX image and label files (truncated, wrong magic, wrong counts, huge dimensions, gzip or plain): a data set or bad input naming the file.</summary>
-public class IdxFuzzTests
+public class IdxFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     /// <summary>An IDX file: a header with a magic number and dimensions, then a data part that may be short, long or random.</summary>
     private static Gen<byte[]> IdxFile(uint magic, int rank) =>
@@ -76,7 +76,7 @@ public class IdxFuzzTests
             File.Delete(imagesPath);
             File.Delete(labelsPath);
         }, iter: FuzzCheck.Cases, threads: 1);
-        tally.AssertSeen(FuzzCheck.Cases, 100, 200);
+        output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 100, 200));
     }
 
     [Fact]
@@ -92,6 +92,6 @@ public class IdxFuzzTests
             tally.Add(FuzzCheck.ExitCode(() => Idx.Read(path), path));
             File.Delete(path);
         }, iter: FuzzCheck.Cases, threads: 1);
-        tally.AssertSeen(FuzzCheck.Cases, 100, 100);
+        output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 100, 100));
     }
 }

@@ -5,7 +5,7 @@ using RepAlign.Pipelines.Spec;
 namespace RepAlign.Tests.Fuzz;
 
 /// <summary>Generated pipeline files (mutations of the shipped ones) and --set values: a resolved spec or bad input naming the file or the setting.</summary>
-public class PipelineFuzzTests
+public class PipelineFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly string[] Shipped =
         Directory.GetFiles(TestPaths.Repo("pipelines"), "*.toml").Order(StringComparer.Ordinal).Select(File.ReadAllText).ToArray();
@@ -70,7 +70,7 @@ public class PipelineFuzzTests
             tally.Add(FuzzCheck.ExitCode(() => Resolve(path, []), path));
             File.Delete(path);
         }, iter: FuzzCheck.Cases, threads: 1);
-        tally.AssertSeen(FuzzCheck.Cases, 50, 200);
+        output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 50, 200));
     }
 
     private static readonly string[] Values =
@@ -93,6 +93,6 @@ public class PipelineFuzzTests
             var names = overrides.SelectMany(o => new[] { o, o.Split('=')[0] }).Where(s => s.Length > 0).Append("--set").Append(pipeline).ToArray();
             tally.Add(FuzzCheck.ExitCode(() => Resolve(pipeline, overrides), names));
         }, iter: FuzzCheck.Cases, threads: 1);
-        tally.AssertSeen(FuzzCheck.Cases, 20, 200);
+        output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 20, 200));
     }
 }
