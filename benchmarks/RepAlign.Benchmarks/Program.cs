@@ -9,7 +9,8 @@ namespace RepAlign.Benchmarks;
 /// <c>-- extract-memory [checkpoints] [pairs] [batch] [workers]</c> (peak memory of a bulk extraction),
 /// <c>-- fit-table [trajectories] [epochs] [repeats]</c> (fits per second from one long CSV against the fit stage),
 /// <c>-- fit-profile PAIRS.parquet</c> (the fit on real trajectories, reference against fast), <c>-- fit-golden</c> (the
-/// fit's golden table), <c>-- scale</c> (extract + fit + analyze at 450, 4,500 and 45,000 pairs) and
+/// fit's golden table), <c>-- scale</c> (extract + fit + analyze at 450, 4,500 and 45,000 pairs),
+/// <c>-- report-figures [layers] [epochs] [repeats]</c> (seconds per SVG + PNG report figure against the HTML page),
 /// <c>-- hash-cache [FILE] [repeats]</c> (a large input's content hash cold against from the cache file).
 /// </summary>
 public static class Program
@@ -23,6 +24,7 @@ public static class Program
         ["fit-profile", .. var rest] => FitProfileProbe.Run(rest),
         ["fit-golden", .. var rest] => FitProfileProbe.Golden(rest),
         ["scale", .. var rest] => ScaleBenchmark.Run(rest),
+        ["report-figures", .. var rest] => ReportFiguresProbe.Run(rest),
         ["hash-cache", .. var rest] => HashCacheProbe.Run(rest),
         _ => Switch(args),
     };

@@ -17,7 +17,7 @@ let private panels : (string * string * string * (CurveRow -> float) * (CurveRow
       "w", "output alignment w", "w (squared output units)", (fun r -> r.W), (fun r -> r.WFit)
       "loss", "training loss", "loss (0.5·MSE)", (fun r -> r.Loss), (fun r -> r.LossFit) ]
 
-/// Measured (solid) against the fitted theory (dashed) for one (pair, layer); the loss panel only where it was measured.
+/// Measured (thin) against the fitted theory (wide, pale) for one (pair, layer); the loss panel only where it was measured.
 let private trajectory (folder: string) (prefix: string) (label: string) (rows: CurveRow[]) =
     let rows = rows |> Array.sortBy (fun r -> r.Epoch)
     let x = rows |> Array.map (fun r -> float r.Epoch)
@@ -85,7 +85,7 @@ let mnist (folder: string) (fits: FitRow[]) (curves: CurveRow[]) (layers: LayerS
               if accuracy.Length = 0 then []
               else
                   let rows = accuracy |> Array.sortBy (fun a -> a.Epoch)
-                  [ { theory "network (held out)" (rows |> Array.map (fun a -> float a.Epoch)) (rows |> Array.map (fun a -> a.Accuracy)) with
+                  [ { measured "network (held out)" (rows |> Array.map (fun a -> float a.Epoch)) (rows |> Array.map (fun a -> a.Accuracy)) with
                         Color = "#000000"; Markers = true } ]
           yield! lines "held-out accuracy over epochs" epochAxis "accuracy (fraction correct)" false (probeLines @ network) |> save folder "accuracy"
       if loss.Length > 0 then

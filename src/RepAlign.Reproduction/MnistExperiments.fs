@@ -46,11 +46,24 @@ let mnistPairs ctx =
             [ TwoPointReport.measuredVsFittedChart 1000 (480, 360) $"images {f.A} (a {f.LabelA}) and {f.B} (a {f.LabelB}): h" "‖dh‖²" c (fun r -> r.H2) (fun r -> r.H2Fit)
               TwoPointReport.measuredVsFittedChart 1000 (480, 360) "the same pair: y" "‖dŷ‖²" c (fun r -> r.Y2) (fun r -> r.Y2Fit) ]
         | None -> []
+    // The paper's pair: a 0 and a 1 at layer 2; a run without one (a small smoke run) shows its first pair at layer 2.
+    let paper =
+        let shown = zeroOne |> Array.tryHead |> Option.orElse (atLayer |> Array.sortBy (fun f -> f.Pair) |> Array.tryHead)
+        match shown with
+        | Some f ->
+            let rows = PaperFigures.trajectoryOf (curves run) f.Pair layer
+            let title quantity = $"images {f.A} (a {f.LabelA}) and {f.B} (a {f.LabelB}), layer {layer}: {quantity}"
+            PaperFigures.figure 3
+                [ PaperFigures.trajectory (title "h") PaperFigures.hAxis rows (fun r -> r.H2) (fun r -> r.H2Fit)
+                  PaperFigures.trajectory (title "y") "y = ‖Δŷ‖² (squared output units)" rows (fun r -> r.Y2) (fun r -> r.Y2Fit)
+                  PaperFigures.trajectory (title "w") "w (squared output units)" rows (fun r -> r.W) (fun r -> r.WFit) ]
+        | None -> noFigure
     let r2 = zeroOne |> Array.tryHead |> Option.map (fun f -> fmtValue f.R2H) |> Option.defaultValue "–"
     { Name = name
       Sentence = $"The first tracked pair of a 0 and a 1 at hidden layer 2, measured against the fitted theory (R² of h = {r2}); held-out accuracy {fmtValue accuracy.Accuracy} against the reference run's {referenceAccuracy} on all of MNIST."
       Rows = rows
       Figures = figures
+      Paper = paper
       Seconds = 0.0 }
 
 /// How many images the structure prediction compares.
@@ -93,4 +106,10 @@ let mnistStructure ctx =
       Figures =
         [ heatmap "measured: trial-averaged ‖dh‖²" tick measured (520, 480)
           heatmap "predicted: exp(−A)·A·exp(−A), block of the first 100" tick predicted (520, 480) ]
+      Paper =
+        // Tick labels at the first image of each digit: the blocks of the sorted matrix.
+        let ticks = labels |> Array.mapi (fun i l -> if i = 0 || labels[i - 1] <> l then string l else "")
+        PaperFigures.heatmaps 2
+            [ StaticFigures.heatmap $"measured: ‖Δh‖², layer {layer}, mean of {runs.Length} trials" "image (sorted by digit)" "‖Δh‖² (squared activation units)" ticks measured
+              StaticFigures.heatmap $"predicted: exp(−A)·A·exp(−A) (r = {fmtValue c.PearsonAll})" "image (sorted by digit)" "P (arbitrary units)" ticks predicted ]
       Seconds = 0.0 }

@@ -80,6 +80,11 @@ let xor ctx =
       Sentence = $"The pairwise final distances ‖h_a − h_b‖ of the four XOR points predicted from the initial hidden and output distance matrices with the default runs' rates (η_h/η_y = {fmtValue ratio}), beside the measured final distances. Pearson r per regime: {summary}. {unfinishedText}"
       Rows = rows
       Figures = figures
+      Paper =
+        [ for regime, r, _, predicted, measured, _, _ in perRegime do
+            yield RepAlign.Analysis.StaticFigures.heatmap $"{regime}: predicted ‖Δh‖ at t → ∞" "XOR input" "‖Δh‖ (activation units)" labels predicted
+            yield RepAlign.Analysis.StaticFigures.heatmap $"{regime}: measured ‖Δh‖ at the end, r = {fmtValue r}" "XOR input" "‖Δh‖ (activation units)" labels measured ]
+        |> PaperFigures.heatmaps 2
       Seconds = 0.0 }
 
 /// Item 9: context blobs; 3-D MDS of the hidden layer after training from three initial scales.
@@ -136,10 +141,29 @@ let contextBlobs ctx =
             yield scatter3d $"{init}: coloured by context" coordinates (colour context) "context"
             yield scatter3d $"{init}: coloured by μ_x" coordinates (colour set.Features["mu_x"]) "μ_x"
             yield scatter3d $"{init}: coloured by μ_y" coordinates (colour set.Features["mu_y"]) "μ_y" ]
+    // The first two of the three MDS dimensions, in groups: the two contexts, and each feature in five equal bins.
+    let paper =
+        let byFeature (values: float[]) =
+            let shown = mdsPoints |> Array.map (fun i -> values[i])
+            let lo, hi = Array.min shown, Array.max shown
+            let bin v = if hi > lo then min 4 (int ((v - lo) / (hi - lo) * 5.0)) else 0
+            [ for b in 0 .. 4 ->
+                let a, z = lo + float b * (hi - lo) / 5.0, lo + float (b + 1) * (hi - lo) / 5.0
+                $"[{a:F2}, {z:F2}]", (Array.init shown.Length id |> Array.filter (fun k -> bin shown[k] = b)) ]
+        let byContext = [ for c in [ 0.0; 1.0 ] -> (if c = 0.0 then "context [1,0] (asks μ_x)" else "context [0,1] (asks μ_y)"), (Array.init mdsPoints.Length id |> Array.filter (fun k -> context[mdsPoints[k]] = c)) ]
+        [ for init, _, _, _, coordinates in measured do
+            let panel title (groups: (string * int[]) list) =
+                PaperFigures.groups title "MDS dimension 1 (activation units)" "MDS dimension 2 (activation units)"
+                    [ for name, members in groups -> name, members |> Array.map (fun k -> coordinates[k, 0]), members |> Array.map (fun k -> coordinates[k, 1]) ]
+            yield panel $"{init}: by context" byContext
+            yield panel $"{init}: by μ_x" [ for name, members in byFeature set.Features["mu_x"] -> $"μ_x ∈ {name}", members ]
+            yield panel $"{init}: by μ_y" [ for name, members in byFeature set.Features["mu_y"] -> $"μ_y ∈ {name}", members ] ]
+        |> PaperFigures.figure 3
     let both select = String.Join(", ", inits |> List.map (fun (init, _) -> $"{fmtValue (select init)} ({init})"))
     let otherOf init = pick init (fun (_, _, r, _, _) -> r)
     { Name = name
       Sentence = $"3-D classical MDS of hidden layer 2 after training (every third centre along each side), coloured by context and by each feature. Within a context, Pearson r of the squared hidden distances with the asked-for feature: {both rOf}; with the other feature: {both otherOf}. |cos| of the two contexts' leading directions (0 = orthogonal, 1 = one shared direction): {both cosOf}."
       Rows = rows
       Figures = figures
+      Paper = paper
       Seconds = 0.0 }

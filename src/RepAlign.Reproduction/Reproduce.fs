@@ -85,8 +85,19 @@ let private page (ctx: Context) (outcomes: (Experiment * Outcome) list) (seconds
         + "η = 1/(2τ) under the 0.5·MSE loss. Smoke-profile numbers test the plumbing, not the paper."
     HtmlPage.render "RepAlign — reproducing When Representations Align" subtitle sections
 
-/// Runs the experiments (see select) into ctx.Out and writes reproduction.csv and reproduction.html
-/// (each written to a temporary name and renamed). Returns the outcomes.
+/// Writes an experiment's figure as the paper lays it out (figures/<name>.svg and .png); a failure to draw it is
+/// logged and costs only the figure, not the measured rows.
+let private writeFigure (ctx: Context) (outcome: Outcome) (log: string -> unit) =
+    try
+        try
+            for path in PaperFigures.write ctx.Out outcome do log $"  figure: {path}"
+        with e when not (e :? OperationCanceledException) ->
+            log $"  figure of {outcome.Name} not written: {e.Message}"
+    finally
+        for plot in outcome.Paper.Panels do plot.Dispose()
+
+/// Runs the experiments (see select) into ctx.Out and writes reproduction.csv, reproduction.html and each
+/// experiment's figure in figures/ as SVG and PNG (each written to a temporary name and renamed). Returns the outcomes.
 let run (ctx: Context) (selected: Experiment list) (log: string -> unit) =
     Directory.CreateDirectory ctx.Out |> ignore
     let clock = Stopwatch.StartNew()
@@ -94,6 +105,7 @@ let run (ctx: Context) (selected: Experiment list) (log: string -> unit) =
         [ for e in selected do
             let o = measure ctx e log
             for r in o.Rows do log $"  {r.Quantity}: {HtmlPage.fmt r.Value} ({r.Verdict})"
+            writeFigure ctx o log
             yield e, o ]
     let rows = outcomes |> List.collect (fun (_, o) -> o.Rows)
     TableFile.WriteCsv(rows, Path.Combine(ctx.Out, csvName))

@@ -36,12 +36,19 @@ let architectures ctx =
             let c = curves run |> Array.sortBy (fun c -> c.Epoch)
             [ TwoPointReport.measuredVsFittedChart 1500 (560, 380) "default setting: h measured and fitted" "‖dh‖²" c (fun r -> r.H2) (fun r -> r.H2Fit) ]
         | None -> []
+    let paper =
+        [ for r in runs ->
+            let f = firstFit r
+            PaperFigures.normalisedTrajectory $"{r.Variant} (R² of h {fmtValue f.R2H})" (PaperFigures.trajectoryOf (curves r) f.Pair f.Layer) ]
+        |> PaperFigures.figure 4
+        |> fun f -> { f with PanelSize = 480, 400 }
     let poor = results |> List.filter (fun (_, f) -> not (f.R2H >= 0.9)) |> List.map fst
     let poorText = if poor.IsEmpty then "every setting" else "every setting except " + String.Join(", ", poor)
     { Name = name
       Sentence = $"Each setting of the paper's table is trained and the two effective rates fitted to its tracked layer; the fitted 3-D system reaches R² ≥ 0.9 on h for {poorText}. The paper reports the same dynamics across all of them."
       Rows = rows
       Figures = bars :: defaultCurve
+      Paper = paper
       Seconds = 0.0 }
 
 /// Item 2: the initial-scale sweep.
@@ -66,11 +73,19 @@ let initScale ctx =
             let m = metrics r |> Array.sortBy (fun m -> m.Epoch) |> TwoPointReport.thin 400
             let h0 = m[0].H2
             $"gain {r.Spec.Model.Gain}", (m |> Array.map (fun x -> float x.Epoch)), (m |> Array.map (fun x -> x.H2 / h0)) ]
+    let paper =
+        PaperFigures.figure 2
+            [ StaticFigures.lines "h(t)/h(0) for each initial gain" "epoch + 1 (log10)" "h(t)/h(0) (dimensionless)" true
+                  [ for i, (label, x, y) in List.indexed traces ->
+                      { StaticFigures.measured label (x |> Array.map (fun e -> e + 1.0)) y with Color = PaperFigures.colour i } ]
+              StaticFigures.points "richness A_low/|A_high| against initial gain" "initial weight gain (xavier_normal gain)" "A_low/|A_high| (dimensionless, log10)" (false, true)
+                  [ StaticFigures.measured "fitted runs" gains (fitted |> List.map (fun (_, f) -> f.ALow / abs f.AHigh) |> List.toArray) ] ]
     let largestGrowth = traces |> List.tryLast |> Option.map (fun (_, _, y: float[]) -> y[y.Length - 1]) |> Option.defaultValue nan
     { Name = name
       Sentence = $"Measured h(t)/h(0) for each gain; in the paper, small gains plateau and then rise (rich) while large gains barely move (lazy). Spearman ρ of gain against the richness ratio is {fmtValue rho}. The fit of h is worst at gain {worstGain} (R² {fmtValue worstR2}); at gain {largest} h ends at {fmtValue largestGrowth} × its start."
       Rows = rows
       Figures = [ logTimeLines "representational distance relative to its start" "h(t)/h(0)" traces ]
+      Paper = paper
       Seconds = 0.0 }
 
 /// The rates the rich_structure and XOR notebooks use: η_h and η_y each averaged over the fitted default runs.
@@ -127,6 +142,11 @@ let finalDistance ctx =
       Sentence = $"Each grid point's h(∞) is predicted from its initial h and y with one rate ratio (averaged over {rates.Kept} fitted default runs) and set against the h the network ends at. Pearson r = {fmtValue r}, slope {fmtValue slope}."
       Rows = rows
       Figures = [ predictedVsMeasured "final distance: theory against network" measured predicted labels ]
+      Paper =
+        { PaperFigures.figure 1
+            [ PaperFigures.predictedVsMeasured $"final distance h(∞), {usable.Length} grid runs (r = {fmtValue r})"
+                  "measured h(∞) = ‖Δh‖² (squared activation units)" "predicted h(∞) (squared activation units)" measured predicted ]
+            with PanelSize = 600, 480 }
       Seconds = 0.0 }
 
 /// Item 5: the fit at every hidden layer of the default network.
@@ -156,6 +176,11 @@ let depth ctx =
       Figures =
         [ perLayer "fit error per layer" "S" true [ "S", layers, s ]
           perLayer "fitted rates per layer" "rate" true [ "η_h", layers, byLayer |> Array.map (fun f -> f.EtaH); "η_y", layers, byLayer |> Array.map (fun f -> f.EtaY) ] ]
+      Paper =
+        PaperFigures.figure 2
+            [ PaperFigures.perLayer "fit error per hidden layer" "fit error S (dimensionless, log10)" true [ "S", layers, s ]
+              PaperFigures.perLayer "fitted rates per hidden layer" "rate η (per epoch, log10)" true
+                  [ "η_h", layers, byLayer |> Array.map (fun f -> f.EtaH); "η_y", layers, byLayer |> Array.map (fun f -> f.EtaY) ] ]
       Seconds = 0.0 }
 
 /// Item 6: the true system against four altered ones on the same trajectory.
@@ -175,4 +200,12 @@ let alternativeDynamics ctx =
       Sentence = $"The default trajectory fitted with the true system and with four altered ones; the altered systems' fit error is {range} the true system's."
       Rows = rows
       Figures = [ groupedColumns "fit error relative to the true system" "S / S(true)" (altered |> List.map fst) [ "S / S(true)", altered |> List.map (fun (_, s) -> s / trueS) ] ]
+      Paper =
+        runs
+        |> List.sortBy (fun r -> if r.Spec.Fit.Dynamics = DynamicsVariant.True then 0 else 1)
+        |> List.map (fun r ->
+            let f = firstFit r
+            PaperFigures.trajectory $"{SnakeCase.Of r.Spec.Fit.Dynamics} dynamics (S = {fmtValue f.FitLoss})" PaperFigures.hAxis
+                (PaperFigures.trajectoryOf (curves r) f.Pair f.Layer) (fun c -> c.H2) (fun c -> c.H2Fit))
+        |> PaperFigures.figure 3
       Seconds = 0.0 }

@@ -6,34 +6,71 @@ using RepAlign.Core.Tables;
 namespace RepAlign.Tests.FSharp;
 
 /// <summary>
-/// The notebooks in notebooks/ run headless against freshly packed packages, and their printed frames equal the tables
-/// `repalign run` writes for the same settings. dotnet-repl (the headless notebook runner) cannot run them: its F#
-/// kernel carries FSharp.Core 10.0.0.0 while Plotly.NET 6.0.0 (and RepAlign, built against it) need FSharp.Core
-/// 10.1.0.0, so every cell using them fails to load FSharp.Core. The test therefore runs the notebook's code cells,
-/// in order and unchanged, as one script with `dotnet fsi` (the same F# and the same `#r "nuget: …"` resolution).
+/// The notebooks in notebooks/ run headless with dotnet-repl (a local dotnet tool, .config/dotnet-tools.json) against
+/// freshly packed packages, as CI runs them; the test reads the executed notebook dotnet-repl writes: no cell failed,
+/// the figure cell displayed its Plotly.NET chart inline, and the printed frames equal the tables `repalign run` writes
+/// for the same settings.
 /// </summary>
 [Collection("console")]
 public class NotebookTests
 {
-    /// <summary>The code cells of a notebook, in order, as one F# script.</summary>
-    public static string CodeCells(string notebook)
+    /// <summary>What an executed notebook shows: every code cell's printed text, inline HTML and errors, in order.</summary>
+    private sealed record Executed(string[] Printed, string[][] Html, string[] Errors)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(notebook));
-        var cells = doc.RootElement.GetProperty("cells").EnumerateArray()
-            .Where(c => c.GetProperty("cell_type").GetString() == "code")
-            .Select(c => string.Concat(c.GetProperty("source").EnumerateArray().Select(l => l.GetString())));
-        return string.Join("\n\n", cells) + "\n";
+        /// <summary>All printed text, cell after cell.</summary>
+        public string Text => string.Concat(Printed);
     }
 
-    /// <summary>Runs a notebook's code cells with dotnet fsi in the working folder; returns what they printed.</summary>
-    private static async Task<string> RunNotebookAsync(PackagedSession session, string notebook, string workingDirectory, IDictionary<string, string> environment)
+    /// <summary>The outputs of an executed notebook (.ipynb) dotnet-repl wrote.</summary>
+    private static Executed ReadOutputs(string path)
     {
-        var script = Path.Combine(workingDirectory, Path.ChangeExtension(notebook, ".fsx"));
-        File.WriteAllText(script, CodeCells(TestPaths.Repo("notebooks", notebook)));
-        var (code, output) = await session.RunAsync("dotnet", ["fsi", script], workingDirectory, TimeSpan.FromMinutes(10),
-            isolated: false, environment: environment);
-        Assert.True(code == 0, output);
-        return output;
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        static string Joined(JsonElement e) => e.ValueKind == JsonValueKind.Array ? string.Concat(e.EnumerateArray().Select(l => l.GetString())) : e.GetString() ?? "";
+        var cells = doc.RootElement.GetProperty("cells").EnumerateArray().Where(c => c.GetProperty("cell_type").GetString() == "code").ToArray();
+        var printed = new List<string>();
+        var html = new List<string[]>();
+        var errors = new List<string>();
+        foreach (var cell in cells)
+        {
+            var outputs = cell.GetProperty("outputs").EnumerateArray().ToArray();
+            printed.Add(string.Concat(outputs.Where(o => o.GetProperty("output_type").GetString() == "stream").Select(o => Joined(o.GetProperty("text")))));
+            html.Add(outputs.Where(o => o.TryGetProperty("data", out var d) && d.TryGetProperty("text/html", out _))
+                .Select(o => Joined(o.GetProperty("data").GetProperty("text/html"))).ToArray());
+            errors.AddRange(outputs.Where(o => o.GetProperty("output_type").GetString() == "error")
+                .Select(o => $"{o.GetProperty("ename").GetString()}: {o.GetProperty("evalue").GetString()}"));
+        }
+        return new Executed([.. printed], [.. html], [.. errors]);
+    }
+
+    /// <summary>
+    /// Runs a notebook headless with dotnet-repl (restored from the tool manifest) in the working folder and returns
+    /// the executed notebook's outputs; a failed cell fails the test with its error.
+    /// </summary>
+    private static async Task<Executed> RunNotebookAsync(PackagedSession session, string notebook, string workingDirectory, IDictionary<string, string> environment)
+    {
+        // The kernel resolves relative paths against the process's working folder: run the tool there, with the
+        // repository's tool manifest copied beside it so `dotnet tool run` finds the pinned dotnet-repl.
+        Directory.CreateDirectory(Path.Combine(workingDirectory, ".config"));
+        File.Copy(TestPaths.Repo(".config", "dotnet-tools.json"), Path.Combine(workingDirectory, ".config", "dotnet-tools.json"), overwrite: true);
+        var restore = await session.RunAsync("dotnet", ["tool", "restore"], workingDirectory, TimeSpan.FromMinutes(5), isolated: false);
+        Assert.True(restore.Code == 0, restore.Output);
+        var executed = Path.Combine(workingDirectory, Path.ChangeExtension(notebook, ".executed.ipynb"));
+        var (code, output) = await session.RunAsync("dotnet",
+            ["tool", "run", "dotnet-repl", "--", "--run", TestPaths.Repo("notebooks", notebook), "--exit-after-run",
+             "--output-format", "ipynb", "--output-path", executed],
+            workingDirectory, TimeSpan.FromMinutes(15), isolated: false, environment: environment);
+        Assert.True(code == 0 && File.Exists(executed), $"dotnet-repl exited {code}:\n{output}");
+        var outputs = ReadOutputs(executed);
+        Assert.True(outputs.Errors.Length == 0, string.Join("\n", outputs.Errors) + "\n" + outputs.Text);
+        return outputs;
+    }
+
+    /// <summary>The inline HTML of the cell that printed <paramref name="marker"/>: where its chart was displayed.</summary>
+    private static string HtmlOfCellPrinting(Executed outputs, string marker)
+    {
+        var cell = Array.FindIndex(outputs.Printed, p => p.Contains(marker, StringComparison.Ordinal));
+        Assert.True(cell >= 0, $"no cell printed '{marker}'");
+        return string.Concat(outputs.Html[cell]);
     }
 
     /// <summary>The CSV block a notebook printed under a header line: (header, rows of numbers).</summary>
@@ -64,8 +101,9 @@ public class NotebookTests
         File.Copy(TestPaths.Repo("pipelines", "two-points.toml"), Path.Combine(scratch.Path, "pipelines", "two-points.toml"));
         try
         {
-            var text = await RunNotebookAsync(session, "two-points.ipynb", scratch.Path,
+            var outputs = await RunNotebookAsync(session, "two-points.ipynb", scratch.Path,
                 new Dictionary<string, string> { ["REPALIGN_NOTEBOOK_OUT"] = scratch.File("notebook-run") });
+            var text = outputs.Text;
             // The same settings through the command line, into a folder of its own.
             var cli = scratch.File("cli-run");
             var code = RepAlign.Cli.Program.main(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--out", cli,
@@ -79,8 +117,12 @@ public class NotebookTests
             for (var i = 0; i < rows.Length; i++)
                 for (var c = 0; c < header.Length; c++)
                     Assert.True(Column(expected[i], header[c]).Equals(rows[i][c]), $"row {i} column {header[c]}: notebook {rows[i][c]:R}, repalign run {Column(expected[i], header[c]):R}");
-            // The two-point figure was drawn (h, y and w of 3 layers against the theory) and saved as a page.
-            Assert.Contains("two-point figure: 3 layers", text);
+            // The two-point figure was drawn inline by Plotly.NET.Interactive (h, y and w of 3 layers against the theory,
+            // one measured and one theory line each) and saved as a page.
+            var figure = HtmlOfCellPrinting(outputs, "two-point figure: 3 layers");
+            Assert.Contains("Plotly.newPlot", figure);
+            Assert.Equal(9, Regex.Matches(figure, "measured, layer ").Count);
+            Assert.Equal(9, Regex.Matches(figure, "theory, layer ").Count);
             Assert.Contains("Plotly.newPlot", File.ReadAllText(scratch.File("two-point-figure.html")));
             Assert.Equal(3, Regex.Matches(text, @"h\(∞\) predicted").Count);
         }
@@ -102,8 +144,9 @@ public class NotebookTests
         Assert.Equal(0, code);
         try
         {
-            var text = await RunNotebookAsync(session, "mnist-pairs-exploration.ipynb", scratch.Path,
+            var outputs = await RunNotebookAsync(session, "mnist-pairs-exploration.ipynb", scratch.Path,
                 new Dictionary<string, string> { ["REPALIGN_RUN"] = run });
+            var text = outputs.Text;
             var layers = TableFile.Read<RepAlign.Analysis.FitFrames.LayerSummary>(Path.Combine(run, "analyze", "layers.parquet")).ToArray();
             var (header, rows) = PrintedTable(text, "layer,pairs,converged");
             Assert.Equal(layers.Length, rows.Length);
@@ -117,6 +160,7 @@ public class NotebookTests
             var fits = TableFile.Read<FitRow>(Path.Combine(run, "fit", "fits.parquet"));
             Assert.Contains($"fits: {fits.Count} rows", text);
             Assert.Contains("Plotly.newPlot", File.ReadAllText(scratch.File("class-pairs-heatmap.html"))); // the class-pair heat map
+            Assert.Contains("\"type\":\"heatmap\"", HtmlOfCellPrinting(outputs, "fits: ")); // and inline
             Assert.Equal(layers.Length, Regex.Matches(text, @"Spearman\(dx2, R² of h\) = ").Count);
         }
         finally

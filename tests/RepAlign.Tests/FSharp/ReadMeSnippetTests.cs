@@ -24,7 +24,10 @@ public partial class ReadMeSnippetTests
     {
         var section = Section().Match(ReadMe);
         Assert.True(section.Success, "README has a section '## From F# scripts and notebooks'");
-        var blocks = Block().Matches(section.Groups[1].Value).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        // The section's code blocks by language (the bash blocks joined: packing, then the notebook runner).
+        var blocks = Block().Matches(section.Groups[1].Value).GroupBy(m => m.Groups[1].Value)
+            .ToDictionary(g => g.Key, g => string.Join("\n", g.Select(m => m.Groups[2].Value)));
+        Assert.Single(Block().Matches(section.Groups[1].Value), m => m.Groups[1].Value == "fsharp");
         var pack = Regex.Match(blocks["bash"], @"^dotnet pack RepAlign\.sln -c Release -o (\S+)$", RegexOptions.Multiline);
         Assert.True(pack.Success, "the bash block packs the solution into a folder");
         var snippet = blocks["fsharp"];

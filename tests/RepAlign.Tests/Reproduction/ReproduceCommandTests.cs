@@ -33,6 +33,7 @@ public class ReproduceCommandTests
         Assert.Equal(Experiments.Length, sections.Length);
         Assert.All(sections, s => Assert.Contains("Plotly.newPlot", s)); // every experiment draws its figure
         Assert.Contains("Profile smoke", html);
+        AssertPaperFigures(dir.Path, rows);
 
         // Running again resumes: every stage is up to date, so no run folder's stages start again.
         var manifest = Path.Combine(dir.Path, "xor", "rich_t0", "run.json");
@@ -42,6 +43,50 @@ public class ReproduceCommandTests
         Assert.Equal(started, RunManifest.Read(manifest).Stages["train"].StartedUtc);
         var xorRows = ReadCsv(Path.Combine(dir.Path, "reproduction.csv"));
         Assert.Equal(rows.Where(r => r["experiment"] == "xor").Select(r => r["value"]), xorRows.Select(r => r["value"]));
+    }
+
+    /// <summary>Per experiment: the panels of its figure (null: one per setting) and text it must show (axis labels with units, legend).</summary>
+    private static readonly Dictionary<string, (int? Panels, string[] Text)> PaperFigures = new()
+    {
+        ["architectures"] = (null, ["epoch (gradient steps over the data)", "÷ max |measured| (dimensionless)", "h theory", "w"]),
+        ["init-scale"] = (2, ["epoch + 1 (log10)", "h(t)/h(0) (dimensionless)", "initial weight gain (xavier_normal gain)", "A_low/|A_high| (dimensionless, log10)", "fitted runs", "gain 0.9"]),
+        ["mnist-pairs"] = (3, ["epoch (gradient steps over the data)", "h = ‖Δh‖² (squared activation units)", "y = ‖Δŷ‖² (squared output units)", "w (squared output units)", "theory (fitted rates)", "measured"]),
+        ["final-distance"] = (1, ["measured h(∞) = ‖Δh‖² (squared activation units)", "predicted h(∞) (squared activation units)", "identity (predicted = measured)", "runs"]),
+        ["depth"] = (2, ["hidden layer (0-based)", "fit error S (dimensionless, log10)", "rate η (per epoch, log10)", "η_h", "η_y"]),
+        ["alternative-dynamics"] = (5, ["epoch (gradient steps over the data)", "h = ‖Δh‖² (squared activation units)", "theory (fitted rates)", "measured"]),
+        ["xor"] = (8, ["XOR input", "‖Δh‖ (activation units)", "(0,1)"]),
+        ["mnist-structure"] = (2, ["image (sorted by digit)", "‖Δh‖² (squared activation units)", "P (arbitrary units)"]),
+        ["context-blobs"] = (9, ["MDS dimension 1 (activation units)", "MDS dimension 2 (activation units)", "context [1,0] (asks μ_x)", "context [0,1] (asks μ_y)"]),
+    };
+
+    /// <summary>
+    /// figures/&lt;experiment&gt;.svg and .png exist for every experiment: the PNG has PNG's signature and the SVG's size,
+    /// the SVG parses as XML with an svg root holding one nested svg per panel, and its text shows the axis labels
+    /// (with units) and legend entries of that experiment.
+    /// </summary>
+    private static void AssertPaperFigures(string folder, List<Dictionary<string, string>> rows)
+    {
+        var settings = rows.Count(r => r["experiment"] == "architectures" && r["quantity"].StartsWith("R² of h, ", StringComparison.Ordinal));
+        foreach (var experiment in Experiments)
+        {
+            var png = Path.Combine(folder, "figures", experiment + ".png");
+            var svg = Path.Combine(folder, "figures", experiment + ".svg");
+            Assert.True(File.Exists(png) && File.Exists(svg), $"no figure of {experiment}");
+            var bytes = File.ReadAllBytes(png);
+            Assert.True(bytes.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }), $"{png} is not a PNG");
+            int Big(int at) => (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
+            var (width, height) = (Big(16), Big(20)); // IHDR
+
+            var doc = System.Xml.Linq.XDocument.Load(svg);
+            var root = doc.Root!;
+            Assert.Equal("svg", root.Name.LocalName);
+            Assert.Equal(width.ToString(CultureInfo.InvariantCulture), root.Attribute("width")?.Value);
+            Assert.Equal(height.ToString(CultureInfo.InvariantCulture), root.Attribute("height")?.Value);
+            var (panels, text) = PaperFigures[experiment];
+            Assert.Equal(panels ?? settings, root.Elements().Count(e => e.Name.LocalName == "svg"));
+            var shown = doc.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()).ToHashSet();
+            foreach (var t in text) Assert.True(shown.Contains(t), $"{experiment}.svg does not show '{t}'; it shows: {string.Join(" | ", shown.Take(60))}");
+        }
     }
 
     [Theory]
