@@ -317,10 +317,10 @@ public static class ExtractMemoryProbe
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var checkpoints = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 100;
-        var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
-        var batch = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1024;
-        var workers = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : Environment.ProcessorCount;
+        var checkpoints = ProbeArgs.Int(args, 0, 100);
+        var pairs = ProbeArgs.Int(args, 1, 10_000);
+        var batch = ProbeArgs.Int(args, 2, 1024);
+        var workers = ProbeArgs.Int(args, 3, Environment.ProcessorCount);
         var folder = Directory.CreateTempSubdirectory("repalign-extract-memory-").FullName;
         try
         {
@@ -358,7 +358,7 @@ public static class ExtractPeakProbe
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var repetitions = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 21;
+        var repetitions = ProbeArgs.Int(args, 0, 21);
         if (args.Length > 1) ExtractBenchmarkData.Threads = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
         Console.WriteLine($"threads={ExtractBenchmarkData.Threads} repetitions={repetitions}");
         var peak = new MatMulPeakBenchmarks();

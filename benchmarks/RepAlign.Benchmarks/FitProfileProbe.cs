@@ -26,7 +26,7 @@ public static class FitProfileProbe
         }
 
         var inputs = BulkFit.FromPairs(TableFile.Read<PairRow>(args[0]));
-        var limit = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : inputs.Count;
+        var limit = ProbeArgs.Int(args, 1, inputs.Count);
         inputs = inputs.Take(limit).ToArray();
         var baseline = FitOptions.Reference with { FitLoss = false };
         var fast = FitOptions.Default with { FitLoss = false };

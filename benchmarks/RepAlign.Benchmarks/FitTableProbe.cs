@@ -22,9 +22,9 @@ public static class FitTableProbe
     /// <summary>Runs the probe.</summary>
     public static int Run(string[] args)
     {
-        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
-        var epochs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60;
-        var repeats = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
+        var count = ProbeArgs.Int(args, 0, 10_000);
+        var epochs = ProbeArgs.Int(args, 1, 60);
+        var repeats = ProbeArgs.Int(args, 2, 3);
         var root = Path.Combine(Path.GetTempPath(), $"repalign-fit-table-{Guid.NewGuid():N}");
         try
         {

@@ -17,7 +17,7 @@ public static class HashCacheProbe
     /// <summary>Runs the probe.</summary>
     public static int Run(string[] args)
     {
-        var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 11;
+        var repeats = ProbeArgs.Int(args, 1, 11);
         var root = Path.Combine(Path.GetTempPath(), $"repalign-hash-cache-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
         try

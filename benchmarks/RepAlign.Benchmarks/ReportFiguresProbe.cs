@@ -20,9 +20,9 @@ public static class ReportFiguresProbe
     /// <summary>Runs the probe.</summary>
     public static int Run(string[] args)
     {
-        var layers = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
-        var epochs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3000;
-        var repeats = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 7;
+        var layers = ProbeArgs.Int(args, 0, 3);
+        var epochs = ProbeArgs.Int(args, 1, 3000);
+        var repeats = ProbeArgs.Int(args, 2, 7);
         var root = Path.Combine(Path.GetTempPath(), $"repalign-report-figures-{Guid.NewGuid():N}");
         try
         {
