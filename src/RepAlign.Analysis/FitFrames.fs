@@ -121,16 +121,12 @@ type SummaryRow =
       HInfRelErr: float; Well: float
       Status: string; Regime: string }
 
-let private etaRatio (r: FitRow) = r.EtaH / r.EtaY
-let private hInfRelErr (r: FitRow) = abs (r.HInfPred - r.HInfObs) / r.HInfObs
-let private well (r: FitRow) = if describedWell r then 1.0 else 0.0
-
 /// A fit's summary row (status and regime strings interned: a handful of distinct values over all fits).
 let summaryRow (r: FitRow) =
     { Layer = r.Layer; LabelLow = min r.LabelA r.LabelB; LabelHigh = max r.LabelA r.LabelB
-      EtaH = r.EtaH; EtaY = r.EtaY; EtaRatio = etaRatio r
+      EtaH = r.EtaH; EtaY = r.EtaY; EtaRatio = r.EtaH / r.EtaY
       R2H = r.R2H; R2Y = r.R2Y; R2W = r.R2W
-      HInfRelErr = hInfRelErr r; Well = well r
+      HInfRelErr = abs (r.HInfPred - r.HInfObs) / r.HInfObs; Well = (if describedWell r then 1.0 else 0.0)
       Status = String.Intern r.Status; Regime = String.Intern r.Regime }
 
 /// The summaries' frame of fits (<see cref="SummaryRow"/> columns); byLayer and byClassPair read it like a fitFrame.
@@ -143,13 +139,14 @@ let summaryFrame (fits: FitRow seq) : Frame<int, string> =
 /// LabelLow and LabelHigh (the unordered class pair).
 let fitFrame (fits: FitRow seq) : Frame<int, string> =
     let fits = Seq.toArray fits
-    let derived (f: FitRow -> 'T) = fits |> Array.map f |> Series.ofValues
+    let summaries = fits |> Array.map summaryRow
+    let derived (f: SummaryRow -> 'T) = summaries |> Array.map f |> Series.ofValues
     Frame.ofRecords fits
-    |> Frame.addCol "EtaRatio" (derived etaRatio)
-    |> Frame.addCol "HInfRelErr" (derived hInfRelErr)
-    |> Frame.addCol "Well" (derived well)
-    |> Frame.addCol "LabelLow" (derived (fun r -> min r.LabelA r.LabelB))
-    |> Frame.addCol "LabelHigh" (derived (fun r -> max r.LabelA r.LabelB))
+    |> Frame.addCol "EtaRatio" (derived _.EtaRatio)
+    |> Frame.addCol "HInfRelErr" (derived _.HInfRelErr)
+    |> Frame.addCol "Well" (derived _.Well)
+    |> Frame.addCol "LabelLow" (derived _.LabelLow)
+    |> Frame.addCol "LabelHigh" (derived _.LabelHigh)
 
 /// The present values of a float column (Deedle drops missing values; NaN counts as missing).
 let private floats (column: string) (frame: Frame<int, string>) =

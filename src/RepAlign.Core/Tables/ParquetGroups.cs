@@ -60,9 +60,9 @@ public static class ParquetGroups
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
                 var group = g;
-                yield return plan is null
-                    ? Guard(parquetPath, typeof(T).Name, $"row group {group}", () => Deserialize<T>(parquetPath, group))
-                    : Guard(parquetPath, typeof(T).Name, $"row group {group}", () => ReadGroup(reader, group, plan));
+                // The column buffers are reused from group to group and dropped with this enumerator.
+                yield return Guard(parquetPath, typeof(T).Name, $"row group {group}",
+                    () => plan is null ? Deserialize<T>(parquetPath, group) : ReadGroup(reader, group, plan));
             }
         }
         finally
@@ -105,11 +105,7 @@ public static class ParquetGroups
         using var rowGroup = reader.OpenRowGroupReader(group);
         var rows = new T[checked((int)rowGroup.RowCount)];
         for (var i = 0; i < rows.Length; i++) rows[i] = new T();
-        foreach (var (column, file) in plan)
-        {
-            column.ScatterAsync(rowGroup, file, rows).GetAwaiter().GetResult();
-            column.Release();
-        }
+        foreach (var (column, file) in plan) column.ScatterAsync(rowGroup, file, rows).GetAwaiter().GetResult();
         return rows;
     }
 

@@ -7,28 +7,10 @@ namespace RepAlign.Tests.Faults;
 /// <summary>The stage contract: content-hashed inputs in cache keys and run.json, no undeclared reads, any exception marks its stage failed.</summary>
 public class StageContractTests
 {
-    private sealed class Recorder : IRunObserver
-    {
-        public List<string> Events { get; } = [];
-        public void StageSkipped(string stage, string reason) => Events.Add($"skip {stage}");
-        public void StageStarted(string stage) => Events.Add($"start {stage}");
-        public void StageFinished(string stage, StageRecord record) => Events.Add($"{record.State.ToString().ToLowerInvariant()} {stage}");
-        public IProgress<long> Progress(string label, long total) => new Progress<long>();
-        public void Waiting(string message) => Events.Add($"waiting {message}");
-    }
+    private static IStage[] Stages() => TinyRuns.Stages();
 
-    private static IStage[] Stages() => RepAlign.Cli.Commands.stages().ToArray();
-
-    private static RunResult Run(string outDir, string data, Recorder recorder, string? from = null, string? to = null) =>
-        PipelineRunner.Run(new RunRequest
-        {
-            Pipeline = TestPaths.Repo("pipelines", "mnist-pairs.toml"),
-            Overrides = TinyRuns.MnistSettings(data),
-            Out = outDir,
-            From = from,
-            To = to,
-            Csv = true,
-        }, Stages(), recorder);
+    private static RunResult Run(string outDir, string data, StageRecorder recorder, string? from = null, string? to = null) =>
+        TinyRuns.InProcess("mnist-pairs.toml", TinyRuns.MnistSettings(data), outDir, recorder, from, to);
 
     [Fact]
     public void DataReplacedBehindTheSamePathIsNoticedAndEveryStageReadsOnlyWhatItDeclares()
@@ -36,7 +18,7 @@ public class StageContractTests
         using var scratch = new ScratchFolder();
         var data = TinyRuns.MnistFolder(scratch.File("mnist"));
         var run = scratch.File("run");
-        var first = Run(run, data, new Recorder());
+        var first = Run(run, data, new StageRecorder());
         Assert.True(first.Succeeded, first.Message);
         var manifest = RunManifest.Read(first.Layout.Manifest);
 
@@ -62,7 +44,7 @@ public class StageContractTests
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(sandbox, input))!);
                 File.Copy(from, Path.Combine(sandbox, input));
             }
-            var alone = Run(sandbox, data, new Recorder(), from: stage.Name, to: stage.Name);
+            var alone = Run(sandbox, data, new StageRecorder(), from: stage.Name, to: stage.Name);
             Assert.True(alone.Succeeded, $"{stage.Name} with only its declared inputs: {alone.Message}");
             // Tables are compared without their timing columns (through the CSV beside each Parquet file), other files byte for byte.
             var rerun = RunManifest.Read(alone.Layout.Manifest).Stages[stage.Name];
@@ -82,13 +64,13 @@ public class StageContractTests
         }
 
         // Unchanged: every stage skipped. New pixels behind the same path: every stage runs again.
-        var unchanged = new Recorder();
+        var unchanged = new StageRecorder();
         Assert.True(Run(run, data, unchanged).Succeeded);
         Assert.All(Stages(), s => Assert.Contains($"skip {s.Name}", unchanged.Events));
         var pixels = File.ReadAllBytes(images);
         for (var i = 16; i < 16 + 784; i++) pixels[i] = (byte)(255 - pixels[i]);
         File.WriteAllBytes(images, pixels);
-        var replaced = new Recorder();
+        var replaced = new StageRecorder();
         Assert.True(Run(run, data, replaced).Succeeded);
         Assert.All(Stages(), s => Assert.Contains($"done {s.Name}", replaced.Events));
         Assert.Equal(Hashing.File(images), RunManifest.Read(first.Layout.Manifest).Stages["train"].Inputs[images]);
@@ -113,7 +95,7 @@ public class StageContractTests
     {
         using var scratch = new ScratchFolder();
         var request = new RunRequest { Pipeline = TestPaths.Repo("pipelines", "two-points.toml"), Out = scratch.Path };
-        var result = PipelineRunner.Run(request, [new Throwing("boom", new InvalidOperationException("the disk said no"))], new Recorder());
+        var result = PipelineRunner.Run(request, [new Throwing("boom", new InvalidOperationException("the disk said no"))], new StageRecorder());
         Assert.False(result.Succeeded);
         Assert.Equal("boom", result.FailedStage);
         Assert.IsType<InvalidOperationException>(result.Error);
@@ -122,7 +104,7 @@ public class StageContractTests
         Assert.Equal("InvalidOperationException: the disk said no", record.Message);
 
         // Bad input during a stage is recorded too, and still reaches the caller (exit code 2).
-        var bad = Assert.Throws<BadInputException>(() => PipelineRunner.Run(request, [new Throwing("bad", new BadInputException("x.csv:3: found y"))], new Recorder()));
+        var bad = Assert.Throws<BadInputException>(() => PipelineRunner.Run(request, [new Throwing("bad", new BadInputException("x.csv:3: found y"))], new StageRecorder()));
         Assert.Equal("x.csv:3: found y", bad.Message);
         Assert.Equal(StageState.Failed, RunManifest.Read(result.Layout.Manifest).Stages["bad"].State);
     }

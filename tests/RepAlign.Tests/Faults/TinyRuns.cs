@@ -1,12 +1,29 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using RepAlign.Core.Data;
+using RepAlign.Core.Runs;
+using RepAlign.Pipelines.Runner;
 
 namespace RepAlign.Tests.Faults;
 
 /// <summary>Tiny runs for the fault, lock and concurrency tests: a 300-image MNIST folder, settings that train in seconds, the real command line.</summary>
 public static class TinyRuns
 {
+    /// <summary>Runs a shipped pipeline in this process with every stage of the command line, CSV on.</summary>
+    public static RunResult InProcess(string pipeline, string[] overrides, string outDir, IRunObserver observer, string? from = null, string? to = null) =>
+        PipelineRunner.Run(new RunRequest
+        {
+            Pipeline = TestPaths.Repo("pipelines", pipeline),
+            Overrides = overrides,
+            Out = outDir,
+            From = from,
+            To = to,
+            Csv = true,
+        }, Stages(), observer);
+
+    /// <summary>The command line's stages.</summary>
+    public static IStage[] Stages() => RepAlign.Cli.Commands.stages().ToArray();
+
     /// <summary>Writes the first <paramref name="count"/> images of the shipped MNIST set as plain IDX files into <paramref name="folder"/> (nothing else there).</summary>
     public static string MnistFolder(string folder, int count = 300)
     {
@@ -103,4 +120,26 @@ public static class TinyRuns
         var diffs = expected.Keys.Union(actual.Keys).Where(k => !expected.TryGetValue(k, out var e) || !actual.TryGetValue(k, out var a) || e != a).ToArray();
         return string.Join(", ", diffs);
     }
+}
+
+/// <summary>Records what a run tells its observer, one short line per event ("skip fit", "start train", "done train", "waiting …").</summary>
+public sealed class StageRecorder : IRunObserver
+{
+    /// <summary>The events in order.</summary>
+    public List<string> Events { get; } = [];
+
+    /// <inheritdoc />
+    public void StageSkipped(string stage, string reason) => Events.Add($"skip {stage}");
+
+    /// <inheritdoc />
+    public void StageStarted(string stage) => Events.Add($"start {stage}");
+
+    /// <inheritdoc />
+    public void StageFinished(string stage, StageRecord record) => Events.Add($"{record.State.ToString().ToLowerInvariant()} {stage}");
+
+    /// <inheritdoc />
+    public IProgress<long> Progress(string label, long total) => new Progress<long>();
+
+    /// <inheritdoc />
+    public void Waiting(string message) => Events.Add($"waiting {message}");
 }

@@ -14,33 +14,16 @@ public class RunnerTests
         "checkpoints.count=6", "fit.grid_points=40",
     ];
 
-    private sealed class Recorder : IRunObserver
-    {
-        public List<string> Events { get; } = [];
-        public void StageSkipped(string stage, string reason) => Events.Add($"skip {stage}");
-        public void StageStarted(string stage) => Events.Add($"start {stage}");
-        public void StageFinished(string stage, StageRecord record) => Events.Add($"{record.State.ToString().ToLowerInvariant()} {stage}");
-        public IProgress<long> Progress(string label, long total) => new Progress<long>();
-    }
+    private static IStage[] Stages() => Faults.TinyRuns.Stages();
 
-    private static IStage[] Stages() => RepAlign.Cli.Commands.stages().ToArray();
-
-    private static RunResult Run(string outDir, Recorder recorder, string? from = null, string? to = null, params string[] extra) =>
-        PipelineRunner.Run(new RunRequest
-        {
-            Pipeline = TestPaths.Repo("pipelines", "two-points.toml"),
-            Overrides = [.. Tiny, .. extra],
-            Out = outDir,
-            From = from,
-            To = to,
-            Csv = true,
-        }, Stages(), recorder);
+    private static RunResult Run(string outDir, Faults.StageRecorder recorder, string? from = null, string? to = null, params string[] extra) =>
+        Faults.TinyRuns.InProcess("two-points.toml", [.. Tiny, .. extra], outDir, recorder, from, to);
 
     [Fact]
     public void WholePipelineWritesTheRunStoreThenSkipsWhatIsUpToDate()
     {
         using var scratch = new ScratchFolder();
-        var first = new Recorder();
+        var first = new Faults.StageRecorder();
         var result = Run(scratch.Path, first);
         Assert.True(result.Succeeded, result.Message);
         var layout = result.Layout;
@@ -67,17 +50,17 @@ public class RunnerTests
         Assert.DoesNotContain("<script src=", html); // plotly.js is embedded: the report opens offline
         Assert.True(html.Length > 1_000_000, "plotly.js inlined");
 
-        var second = new Recorder();
+        var second = new Faults.StageRecorder();
         Assert.True(Run(scratch.Path, second).Succeeded);
         Assert.All(Stages(), s => Assert.Contains($"skip {s.Name}", second.Events));
 
-        var fromFit = new Recorder();
+        var fromFit = new Faults.StageRecorder();
         Assert.True(Run(scratch.Path, fromFit, from: "fit").Succeeded);
         Assert.Contains("skip train", fromFit.Events);
         Assert.Contains("done fit", fromFit.Events);
         Assert.Contains("done report", fromFit.Events);
 
-        var changedFit = new Recorder();
+        var changedFit = new Faults.StageRecorder();
         Assert.True(Run(scratch.Path, changedFit, null, null, "fit.weighting=normalized").Succeeded);
         Assert.Contains("skip train", changedFit.Events);
         Assert.Contains("done fit", changedFit.Events);
@@ -87,7 +70,7 @@ public class RunnerTests
     public void ToStopsAfterTheNamedStage()
     {
         using var scratch = new ScratchFolder();
-        var recorder = new Recorder();
+        var recorder = new Faults.StageRecorder();
         var result = Run(scratch.Path, recorder, to: "train");
         Assert.True(result.Succeeded);
         Assert.Contains("done train", recorder.Events);
@@ -99,7 +82,7 @@ public class RunnerTests
     public void DivergingTrainingFailsTheRunNamesTheEpochAndIsNeverFitted()
     {
         using var scratch = new ScratchFolder();
-        var recorder = new Recorder();
+        var recorder = new Faults.StageRecorder();
         var result = Run(scratch.Path, recorder, null, null, "train.lr=1e4", "model.gain=3");
         Assert.False(result.Succeeded);
         Assert.Equal("train", result.FailedStage);
@@ -115,7 +98,7 @@ public class RunnerTests
     public void UnknownStageInFromIsBadInput()
     {
         using var scratch = new ScratchFolder();
-        var e = Assert.Throws<BadInputException>(() => Run(scratch.Path, new Recorder(), from: "fitt"));
+        var e = Assert.Throws<BadInputException>(() => Run(scratch.Path, new Faults.StageRecorder(), from: "fitt"));
         Assert.Contains("did you mean 'fit'", e.Message);
     }
 }
