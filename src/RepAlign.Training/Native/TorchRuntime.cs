@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Loader;
 using RepAlign.Core;
 using TorchSharp;
 
@@ -16,13 +18,41 @@ public sealed record TorchRuntimeInfo(NativePatchDecision Decision, string Libra
 /// first; it is idempotent and thread-safe. On Linux it checks whether the system libstdc++ defines
 /// every version TorchSharp's library needs and, where only <c>GLIBCXX_3.4.32</c> is missing, loads a
 /// patched copy (see <see cref="LibStdCxxCompat"/>) after preloading libtorch's own libraries.
+/// Code that touches <c>torch</c> before <see cref="EnsureLoaded"/> (a static Scalar, a test's first tensor) is covered
+/// too: this assembly handles TorchSharp's failed native loads (its load context's ResolvingUnmanagedDll), so TorchSharp's own first load of
+/// <c>LibTorchSharp</c> gets the patched copy. Without it, one early touch fails torch's type initialiser for the
+/// whole process.
 /// </summary>
 public static class TorchRuntime
 {
     private const string LibraryFile = "libLibTorchSharp.so";
+    private const string ImportName = "LibTorchSharp";
     private static readonly string[] Preloads = ["libc10.so", "libtorch_cpu.so", "libtorch.so"];
     private static readonly Lock Gate = new();
+    private static readonly Lazy<TorchRuntimeInfo> Native = new(LoadNative, LazyThreadSafetyMode.ExecutionAndPublication);
     private static TorchRuntimeInfo? info;
+
+#pragma warning disable CA2255 // the library must make TorchSharp loadable before any of its types run; registration only, no loading
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void RegisterResolver()
+    {
+        var torchSharp = typeof(torch).Assembly;
+        (AssemblyLoadContext.GetLoadContext(torchSharp) ?? AssemblyLoadContext.Default).ResolvingUnmanagedDll += (assembly, name) =>
+            assembly == torchSharp ? Resolve(name) : IntPtr.Zero;
+    }
+
+    /// <summary>
+    /// TorchSharp's load of LibTorchSharp, once the usual search has failed (its own <c>NativeLibrary.TryLoad</c> in
+    /// torch's type initialiser, or a P/Invoke), gets the patched copy where one is needed; any other name, or a system
+    /// that needs no patch, is left to fail as it would have.
+    /// </summary>
+    private static IntPtr Resolve(string name)
+    {
+        if (name != ImportName || !OperatingSystem.IsLinux()) return IntPtr.Zero;
+        var loaded = Native.Value;
+        return loaded.Decision == NativePatchDecision.PatchWeak ? NativeLibrary.Load(loaded.LoadedPath) : IntPtr.Zero;
+    }
 
     /// <summary>Loads TorchSharp's native libraries (patched where needed) and initialises torch once; returns how it was done.</summary>
     public static TorchRuntimeInfo EnsureLoaded()
@@ -31,7 +61,7 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (info is not null) return info;
-            var result = OperatingSystem.IsLinux() ? LoadLinux() : new TorchRuntimeInfo(NativePatchDecision.UseAsShipped, "", "", "");
+            var result = Native.Value;
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
@@ -121,6 +151,9 @@ public static class TorchRuntime
         Throw.WorkFailed($"Loaded {LibStdCxxCompat.LibStdCxxName} but found no libstdc++ in /proc/self/maps");
         return "";
     }
+
+    private static TorchRuntimeInfo LoadNative() =>
+        OperatingSystem.IsLinux() ? LoadLinux() : new TorchRuntimeInfo(NativePatchDecision.UseAsShipped, "", "", "");
 
     private static TorchRuntimeInfo LoadLinux()
     {
