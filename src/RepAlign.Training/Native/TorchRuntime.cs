@@ -19,9 +19,9 @@ public sealed record TorchRuntimeInfo(NativePatchDecision Decision, string Libra
 /// every version TorchSharp's library needs and, where only <c>GLIBCXX_3.4.32</c> is missing, loads a
 /// patched copy (see <see cref="LibStdCxxCompat"/>) after preloading libtorch's own libraries.
 /// Code that touches <c>torch</c> before <see cref="EnsureLoaded"/> (a static Scalar, a test's first tensor) is covered
-/// too: this assembly handles TorchSharp's failed native loads (its load context's ResolvingUnmanagedDll), so TorchSharp's own first load of
-/// <c>LibTorchSharp</c> gets the patched copy. Without it, one early touch fails torch's type initialiser for the
-/// whole process.
+/// too: this assembly's module initialiser handles TorchSharp's failed native loads (its load context's
+/// ResolvingUnmanagedDll), so TorchSharp's own first load of <c>LibTorchSharp</c> gets the patched copy. Without it,
+/// one early touch fails torch's type initialiser for the whole process.
 /// </summary>
 public static class TorchRuntime
 {
