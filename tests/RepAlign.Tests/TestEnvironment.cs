@@ -7,8 +7,9 @@ internal static class TestEnvironment
 {
     /// <summary>
     /// RepAlign.Training's module initialiser runs first, so a test touching <c>torch</c> before any RepAlign type still
-    /// gets the patched native library (TorchRuntime's resolver). The content-hash cache file goes to a temporary folder of this test run (REPALIGN_HASH_CACHE), so tests neither
-    /// read nor grow the user's ~/.cache/repalign/content-hashes.tsv. A value already set is kept.
+    /// gets the patched native library (TorchRuntime's resolver). The content-hash cache file goes to a temporary
+    /// folder of this test run (REPALIGN_HASH_CACHE), so tests neither read nor grow the user's
+    /// ~/.cache/repalign/content-hashes.tsv. A value already set is kept.
     /// </summary>
 #pragma warning disable CA2255 // a test assembly's own set-up, not a library's
     [ModuleInitializer]
