@@ -66,7 +66,8 @@ public static class TorchRuntime
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
                 using var probe = torch.ones(2, 2);
-                if (probe.sum().item<float>() != 4f) Throw.WorkFailed("TorchSharp initialised but computed a wrong sum of ones(2, 2)");
+                using var sum = probe.sum(); // named, so the finaliser cannot free it during item()
+                if (sum.item<float>() != 4f) Throw.WorkFailed("TorchSharp initialised but computed a wrong sum of ones(2, 2)");
             }
             catch (Exception e) when (e is not RepAlignException)
             {

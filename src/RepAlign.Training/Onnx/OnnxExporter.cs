@@ -47,7 +47,9 @@ public static class OnnxExporter
         ArgumentNullException.ThrowIfNull(info);
         var graph = new OnnxGraphBuilder();
         graph.Input(OnnxNames.Input, network.InputDim);
-        NetworkGraph.Emit(network, graph);
+        // The weights' detached CPU copies live in a scope: a temporary that only the stack references can be
+        // finalised by the GC while libtorch still reads it (suspected in a test host that died in THSTensor_numel).
+        using (TorchSharp.torch.NewDisposeScope()) NetworkGraph.Emit(network, graph);
         for (var k = 0; k < network.Depth; k++) graph.Output(OnnxNames.Hidden(k), network.HiddenWidths[k]);
         graph.Output(OnnxNames.Output, network.OutputDim);
 

@@ -119,7 +119,8 @@ public class ArchitectureExportTests
         using var weight = empty(64, 48, 11);
         Initialise.XavierNormal(weight, null, 0.7, generator);
         var expected = 0.7 * Math.Sqrt(2.0 / (48 * 11 + 64 * 11));
-        Assert.InRange(weight.std().item<float>(), 0.97 * expected, 1.03 * expected);
+        using var std = weight.std();
+        Assert.InRange(std.item<float>(), 0.97 * expected, 1.03 * expected);
     }
 
     private static void AssertForwardAgrees(ModelSpec model)

@@ -114,6 +114,7 @@ public class ModelBehaviourTests
     {
         using var with = Create(SmallModel(kind));
         using var without = Create(SmallModel(kind, bias: false));
+        using var scope = NewDisposeScope(); // roots abs() and max() while item() reads them
         var biases = with.named_parameters().Where(p => p.name.EndsWith("bias", StringComparison.Ordinal)).ToArray();
         Assert.Equal(with.named_parameters().Count(p => p.name.EndsWith("weight", StringComparison.Ordinal)), biases.Length);
         Assert.All(biases, p => Assert.Equal(0f, p.parameter.abs().max().item<float>()));
