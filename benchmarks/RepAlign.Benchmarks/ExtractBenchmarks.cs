@@ -398,10 +398,10 @@ public static class ExtractPeakProbe
                     intra.Add(Time(OneSession));
                     parallel.Add(Time(Sessions));
                 }
-                var peakGflops = ExtractBenchmarkData.MatMulFlops / Median(matmul) / 1e9;
+                var peakGflops = ExtractBenchmarkData.MatMulFlops / ProbeArgs.Median(matmul) / 1e9;
                 string Figures(List<double> seconds)
                 {
-                    var imagesPerSecond = images.Length / Median(seconds);
+                    var imagesPerSecond = images.Length / ProbeArgs.Median(seconds);
                     var gflops = imagesPerSecond * ExtractBenchmarkData.FlopsPerImage / 1e9;
                     return $"{gflops:F1}, {imagesPerSecond:F0}, {100 * gflops / peakGflops:F0}%";
                 }
@@ -423,9 +423,4 @@ public static class ExtractPeakProbe
         return sw.Elapsed.TotalSeconds;
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 }

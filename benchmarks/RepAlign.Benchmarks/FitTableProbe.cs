@@ -25,44 +25,38 @@ public static class FitTableProbe
         var count = ProbeArgs.Int(args, 0, 10_000);
         var epochs = ProbeArgs.Int(args, 1, 60);
         var repeats = ProbeArgs.Int(args, 2, 3);
-        var root = Path.Combine(Path.GetTempPath(), $"repalign-fit-table-{Guid.NewGuid():N}");
-        try
-        {
-            var rows = Generate(count, epochs, seed: 1);
-            var csv = Path.Combine(root, "trajectories.csv");
-            WriteCsv(rows, csv);
-            var layout = new RunLayout(Path.Combine(root, "run"));
-            TableFile.Write(rows, layout.Pairs, csv: false);
-            var spec = new ExperimentSpec { Data = new DataSpec { Kind = DataKind.Mnist } };
-            Console.WriteLine($"{count:N0} trajectories × {epochs} epochs ({rows.Length:N0} rows; CSV {new FileInfo(csv).Length / 1e6:F1} MB); {Environment.ProcessorCount} cores");
+        using var scratch = ProbeArgs.Folder("fit-table");
+        var root = scratch.Path;
+        var rows = Generate(count, epochs, seed: 1);
+        var csv = Path.Combine(root, "trajectories.csv");
+        WriteCsv(rows, csv);
+        var layout = new RunLayout(Path.Combine(root, "run"));
+        TableFile.Write(rows, layout.Pairs, csv: false);
+        var spec = new ExperimentSpec { Data = new DataSpec { Kind = DataKind.Mnist } };
+        Console.WriteLine($"{count:N0} trajectories × {epochs} epochs ({rows.Length:N0} rows; CSV {new FileInfo(csv).Length / 1e6:F1} MB); {Environment.ProcessorCount} cores");
 
-            var table = new List<double>();
-            var stage = new List<double>();
-            FitRow[] fromTable = [], fromStage = [];
-            for (var r = 0; r < repeats; r++)
-            {
-                var clock = Stopwatch.StartNew();
-                fromTable = FitTable(csv, Path.Combine(root, "fit-out"), spec.Fit);
-                table.Add(count / clock.Elapsed.TotalSeconds);
-                clock.Restart();
-                new FitStage().Run(new StageContext { Spec = spec, Layout = layout, Observer = SilentObserver.Instance });
-                stage.Add(count / clock.Elapsed.TotalSeconds);
-                fromStage = TableFile.Read<FitRow>(layout.Fits).ToArray();
-                Console.WriteLine($"repeat {r + 1}: fit --trajectory {table[^1]:F0} fits/s, fit stage {stage[^1]:F0} fits/s");
-            }
-            var same = fromTable.Length == fromStage.Length
-                       && fromTable.Zip(fromStage).All(p => p.First.Pair == p.Second.Pair && p.First.Layer == p.Second.Layer
-                                                            && p.First.EtaH.Equals(p.Second.EtaH) && p.First.EtaY.Equals(p.Second.EtaY));
-            var converged = fromTable.Count(f => f.Status == "converged");
-            var (mt, ms) = (Median(table), Median(stage));
-            Console.WriteLine($"median: fit --trajectory {mt:F0} fits/s, fit stage {ms:F0} fits/s, ratio {mt / ms:F3}; " +
-                              $"same rates from both paths: {same}; converged {converged}/{count}");
-            return same ? 0 : 1;
-        }
-        finally
+        var table = new List<double>();
+        var stage = new List<double>();
+        FitRow[] fromTable = [], fromStage = [];
+        for (var r = 0; r < repeats; r++)
         {
-            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+            var clock = Stopwatch.StartNew();
+            fromTable = FitTable(csv, Path.Combine(root, "fit-out"), spec.Fit);
+            table.Add(count / clock.Elapsed.TotalSeconds);
+            clock.Restart();
+            new FitStage().Run(new StageContext { Spec = spec, Layout = layout, Observer = SilentObserver.Instance });
+            stage.Add(count / clock.Elapsed.TotalSeconds);
+            fromStage = TableFile.Read<FitRow>(layout.Fits).ToArray();
+            Console.WriteLine($"repeat {r + 1}: fit --trajectory {table[^1]:F0} fits/s, fit stage {stage[^1]:F0} fits/s");
         }
+        var same = fromTable.Length == fromStage.Length
+                   && fromTable.Zip(fromStage).All(p => p.First.Pair == p.Second.Pair && p.First.Layer == p.Second.Layer
+                                                        && p.First.EtaH.Equals(p.Second.EtaH) && p.First.EtaY.Equals(p.Second.EtaY));
+        var converged = fromTable.Count(f => f.Status == "converged");
+        var (mt, ms) = (ProbeArgs.Median(table), ProbeArgs.Median(stage));
+        Console.WriteLine($"median: fit --trajectory {mt:F0} fits/s, fit stage {ms:F0} fits/s, ratio {mt / ms:F3}; " +
+                          $"same rates from both paths: {same}; converged {converged}/{count}");
+        return same ? 0 : 1;
     }
 
     /// <summary>What <c>repalign fit --trajectory FILE.csv</c> does with a long table.</summary>
@@ -75,11 +69,6 @@ public static class FitTableProbe
         return fits;
     }
 
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
 
     /// <summary>Seeded trajectories of the 3-D system (pair p, layer p % 4), rows epoch-major as extraction writes them.</summary>
     private static PairRow[] Generate(int count, int epochs, int seed)

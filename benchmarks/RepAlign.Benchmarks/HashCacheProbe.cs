@@ -18,51 +18,44 @@ public static class HashCacheProbe
     public static int Run(string[] args)
     {
         var repeats = ProbeArgs.Int(args, 1, 11);
-        var root = Path.Combine(Path.GetTempPath(), $"repalign-hash-cache-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
-        try
+        using var scratch = ProbeArgs.Folder("hash-cache");
+        var root = scratch.Path;
+        var file = args.Length > 0 && args[0] is not ("" or "-") ? Path.GetFullPath(args[0]) : Generate(Path.Combine(root, "data.bin"), 50_000_000);
+        var size = new FileInfo(file).Length;
+        var expected = Hashing.File(file); // also brings the file into the OS page cache for both paths
+        Console.WriteLine($"{file}: {size / 1e6:F1} MB; {Environment.ProcessorCount} cores; {repeats} repeats");
+
+        var plain = new List<double>();
+        var cold = new List<double>();
+        var warm = new List<double>();
+        var coldFile = Path.Combine(root, "cold.tsv");
+        var warmFile = Path.Combine(root, "warm.tsv");
+        if (new ContentHashCache(warmFile).Of(file) != expected) return Fail("the warm cache's first hash");
+        for (var r = 0; r < repeats; r++)
         {
-            var file = args.Length > 0 && args[0] is not ("" or "-") ? Path.GetFullPath(args[0]) : Generate(Path.Combine(root, "data.bin"), 50_000_000);
-            var size = new FileInfo(file).Length;
-            var expected = Hashing.File(file); // also brings the file into the OS page cache for both paths
-            Console.WriteLine($"{file}: {size / 1e6:F1} MB; {Environment.ProcessorCount} cores; {repeats} repeats");
+            var clock = Stopwatch.StartNew();
+            var p = Hashing.File(file);
+            plain.Add(clock.Elapsed.TotalMilliseconds);
 
-            var plain = new List<double>();
-            var cold = new List<double>();
-            var warm = new List<double>();
-            var coldFile = Path.Combine(root, "cold.tsv");
-            var warmFile = Path.Combine(root, "warm.tsv");
-            if (new ContentHashCache(warmFile).Of(file) != expected) return Fail("the warm cache's first hash");
-            for (var r = 0; r < repeats; r++)
-            {
-                var clock = Stopwatch.StartNew();
-                var p = Hashing.File(file);
-                plain.Add(clock.Elapsed.TotalMilliseconds);
+            File.Delete(coldFile);
+            var coldCache = new ContentHashCache(coldFile);
+            clock.Restart();
+            var a = coldCache.Of(file);
+            cold.Add(clock.Elapsed.TotalMilliseconds);
 
-                File.Delete(coldFile);
-                var coldCache = new ContentHashCache(coldFile);
-                clock.Restart();
-                var a = coldCache.Of(file);
-                cold.Add(clock.Elapsed.TotalMilliseconds);
+            var warmCache = new ContentHashCache(warmFile);
+            clock.Restart();
+            var b = warmCache.Of(file);
+            warm.Add(clock.Elapsed.TotalMilliseconds);
 
-                var warmCache = new ContentHashCache(warmFile);
-                clock.Restart();
-                var b = warmCache.Of(file);
-                warm.Add(clock.Elapsed.TotalMilliseconds);
-
-                if (p != expected || a != expected || b != expected) return Fail("a hash");
-                if (coldCache.FilesHashed != 1 || warmCache.FilesHashed != 0) return Fail("the cold cache must hash, the warm one must not");
-                Console.WriteLine($"repeat {r + 1}: SHA-256 alone {plain[^1]:F2} ms, cold {cold[^1]:F2} ms, from the cache file {warm[^1]:F3} ms");
-            }
-            var (mp, mc, mw) = (Median(plain), Median(cold), Median(warm));
-            Console.WriteLine($"median: SHA-256 alone {mp:F2} ms, cold {mc:F2} ms, from the cache file {mw:F3} ms; ratio cold/cached {mc / mw:F0}; " +
-                              $"cache file {new FileInfo(warmFile).Length} bytes");
-            return 0;
+            if (p != expected || a != expected || b != expected) return Fail("a hash");
+            if (coldCache.FilesHashed != 1 || warmCache.FilesHashed != 0) return Fail("the cold cache must hash, the warm one must not");
+            Console.WriteLine($"repeat {r + 1}: SHA-256 alone {plain[^1]:F2} ms, cold {cold[^1]:F2} ms, from the cache file {warm[^1]:F3} ms");
         }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        var (mp, mc, mw) = (ProbeArgs.Median(plain), ProbeArgs.Median(cold), ProbeArgs.Median(warm));
+        Console.WriteLine($"median: SHA-256 alone {mp:F2} ms, cold {mc:F2} ms, from the cache file {mw:F3} ms; ratio cold/cached {mc / mw:F0}; " +
+                          $"cache file {new FileInfo(warmFile).Length} bytes");
+        return 0;
     }
 
     private static int Fail(string what)
@@ -81,9 +74,4 @@ public static class HashCacheProbe
         return path;
     }
 
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
 }

@@ -23,55 +23,44 @@ public static class ReportFiguresProbe
         var layers = ProbeArgs.Int(args, 0, 3);
         var epochs = ProbeArgs.Int(args, 1, 3000);
         var repeats = ProbeArgs.Int(args, 2, 7);
-        var root = Path.Combine(Path.GetTempPath(), $"repalign-report-figures-{Guid.NewGuid():N}");
-        try
+        using var scratch = ProbeArgs.Folder("report-figures");
+        var root = scratch.Path;
+        var (fits, curves) = Generate(layers, epochs);
+        var spec = new ExperimentSpec { Name = "two-points" };
+        Console.WriteLine($"{layers} layers × {epochs + 1} epochs ({curves.Length:N0} curve rows); {Environment.ProcessorCount} cores; {repeats} repeats after one warm-up");
+        var page = new List<double>();
+        var perFigure = new List<double>();
+        var all = new List<double>();
+        var count = 0;
+        for (var r = 0; r <= repeats; r++)
         {
-            var (fits, curves) = Generate(layers, epochs);
-            var spec = new ExperimentSpec { Name = "two-points" };
-            Console.WriteLine($"{layers} layers × {epochs + 1} epochs ({curves.Length:N0} curve rows); {Environment.ProcessorCount} cores; {repeats} repeats after one warm-up");
-            var page = new List<double>();
-            var perFigure = new List<double>();
-            var all = new List<double>();
-            var count = 0;
-            for (var r = 0; r <= repeats; r++)
+            var folder = Path.Combine(root, $"repeat-{r}");
+            Directory.CreateDirectory(folder);
+            var clock = Stopwatch.StartNew();
+            File.WriteAllText(Path.Combine(folder, "report.html"), TwoPointReport.render(spec, fits, curves));
+            var pageSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var files = ReportFigures.twoPoint(Path.Combine(folder, "figures"), curves).ToArray();
+            var figureSeconds = clock.Elapsed.TotalSeconds;
+            count = files.Length / 2; // one SVG and one PNG per figure
+            if (files.Any(f => !File.Exists(f)) || count == 0) throw new InvalidOperationException("figures missing");
+            if (r == 0)
             {
-                var folder = Path.Combine(root, $"repeat-{r}");
-                Directory.CreateDirectory(folder);
-                var clock = Stopwatch.StartNew();
-                File.WriteAllText(Path.Combine(folder, "report.html"), TwoPointReport.render(spec, fits, curves));
-                var pageSeconds = clock.Elapsed.TotalSeconds;
-                clock.Restart();
-                var files = ReportFigures.twoPoint(Path.Combine(folder, "figures"), curves).ToArray();
-                var figureSeconds = clock.Elapsed.TotalSeconds;
-                count = files.Length / 2; // one SVG and one PNG per figure
-                if (files.Any(f => !File.Exists(f)) || count == 0) throw new InvalidOperationException("figures missing");
-                if (r == 0)
-                {
-                    Console.WriteLine($"warm-up: page {pageSeconds:F3} s, {count} figures {figureSeconds:F3} s (first call: JIT and font loading)");
-                    continue;
-                }
-                page.Add(pageSeconds);
-                all.Add(figureSeconds);
-                perFigure.Add(figureSeconds / count);
-                Console.WriteLine($"repeat {r}: HTML page {pageSeconds:F3} s; {count} figures (SVG + PNG) {figureSeconds:F3} s = {figureSeconds / count:F4} s per figure");
-                Directory.Delete(folder, recursive: true);
+                Console.WriteLine($"warm-up: page {pageSeconds:F3} s, {count} figures {figureSeconds:F3} s (first call: JIT and font loading)");
+                continue;
             }
-            var (mp, mf, ma) = (Median(page), Median(perFigure), Median(all));
-            Console.WriteLine($"median: HTML page {mp:F3} s; {count} figures {ma:F3} s; {mf:F4} s per figure (SVG + PNG); " +
-                              $"all figures / page = {ma / mp:F2}; one figure / page = {mf / mp:F3}");
-            return 0;
+            page.Add(pageSeconds);
+            all.Add(figureSeconds);
+            perFigure.Add(figureSeconds / count);
+            Console.WriteLine($"repeat {r}: HTML page {pageSeconds:F3} s; {count} figures (SVG + PNG) {figureSeconds:F3} s = {figureSeconds / count:F4} s per figure");
+            Directory.Delete(folder, recursive: true);
         }
-        finally
-        {
-            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
-        }
+        var (mp, mf, ma) = (ProbeArgs.Median(page), ProbeArgs.Median(perFigure), ProbeArgs.Median(all));
+        Console.WriteLine($"median: HTML page {mp:F3} s; {count} figures {ma:F3} s; {mf:F4} s per figure (SVG + PNG); " +
+                          $"all figures / page = {ma / mp:F2}; one figure / page = {mf / mp:F3}");
+        return 0;
     }
 
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
 
     /// <summary>One pair per layer: the 3-D system at layer-dependent rates as "measured", the same at 5% other rates as "fitted".</summary>
     private static (FitRow[] Fits, CurveRow[] Curves) Generate(int layers, int epochs)

@@ -114,9 +114,9 @@ public static class ScaleBenchmark
             ["trajectories"] = inputs.Length,
             ["epochs_per_trajectory"] = inputs.Length > 0 ? inputs[0].Trajectory.Count : 0,
             ["reps"] = reps,
-            ["reference_fits_per_s"] = Median(reference),
-            ["fast_fits_per_s"] = Median(fast),
-            ["ratio"] = Median(reference.Zip(fast, (a, b) => b / a).ToList()),
+            ["reference_fits_per_s"] = ProbeArgs.Median(reference),
+            ["fast_fits_per_s"] = ProbeArgs.Median(fast),
+            ["ratio"] = ProbeArgs.Median(reference.Zip(fast, (a, b) => b / a).ToList()),
         };
     }
 
@@ -127,11 +127,6 @@ public static class ScaleBenchmark
         return inputs.Count / clock.Elapsed.TotalSeconds;
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
-    }
 
     private static string Markdown(JsonObject current, JsonNode? previous)
     {
