@@ -1,3 +1,4 @@
+using RepAlign.Core.Checkpoints;
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using Google.Protobuf;

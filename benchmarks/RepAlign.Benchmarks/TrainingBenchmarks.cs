@@ -1,3 +1,4 @@
+using RepAlign.Core.Checkpoints;
 using BenchmarkDotNet.Attributes;
 using RepAlign.Core.Specs;
 using RepAlign.Training;

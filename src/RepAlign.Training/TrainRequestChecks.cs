@@ -1,7 +1,6 @@
 using System.Globalization;
 using RepAlign.Core;
 using RepAlign.Core.Specs;
-using RepAlign.Training.Models;
 
 namespace RepAlign.Training;
 
@@ -25,8 +24,8 @@ internal static class TrainRequestChecks
         IReadOnlyList<int> checkpointEpochs, string checkpointDirectory)
     {
         var inv = CultureInfo.InvariantCulture;
-        NetworkFactory.Validate(model, inputDim, outputDim);
-        var hiddenCount = NetworkFactory.HiddenLayerCount(model);
+        Architecture.Validate(model, inputDim, outputDim);
+        var hiddenCount = Architecture.HiddenLayerCount(model);
         foreach (var layer in trackLayers)
             if (layer < 0 || layer >= hiddenCount)
                 Throw.BadValue("track.layers", layer.ToString(inv), $"a hidden-layer index in [0, {hiddenCount - 1}] ({hiddenCount} hidden outputs for model.kind {model.Kind} of model.depth {model.Depth})");

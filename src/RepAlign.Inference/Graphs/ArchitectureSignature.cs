@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Onnx;
+using RepAlign.Core.Runs;
 
 namespace RepAlign.Inference.Graphs;
 
@@ -180,7 +179,7 @@ public sealed class ArchitectureSignature
                 return t.Int32Data.Count > 0 ? t.Int32Data.Select(v => v.ToString(CultureInfo.InvariantCulture))
                     : Enumerable.Range(0, raw.Length / 4).Select(i => BitConverter.ToInt32(t.RawData.Span.Slice(i * 4, 4)).ToString(CultureInfo.InvariantCulture)).ToArray();
             default:
-                return [$"{raw.Length} bytes {Hash(Convert.ToHexString(raw))}"];
+                return [$"{raw.Length} bytes {Hashing.Bytes(raw)[..24]}"];
         }
         static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
     }
@@ -199,5 +198,5 @@ public sealed class ArchitectureSignature
         _ => $"{a.Name}={a.Type}",
     }));
 
-    private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..24];
+    private static string Hash(string text) => Hashing.Text(text)[..24];
 }

@@ -37,7 +37,7 @@ public sealed class MergedExtractStage(IStage extract, int shards) : IStage
         var (spec, layout) = (context.Spec, context.Layout);
         var folders = ShardTasks.RequireDone(context, extract, shards);
         var data = MnistData.Load(spec.Data);
-        var selection = PairSelection.Select(spec.Extract.Pairs, data.Train.Labels, (ulong)spec.Train.Seed);
+        var selection = data.Pairs(spec);
         var metadata = ExtractRequests.Mnist(context, data, selection, []).Metadata;
         var checkpoints = MergePairs(folders, layout.Pairs, context.Csv, metadata);
         var outputs = new List<string> { layout.Pairs, layout.Accuracy };

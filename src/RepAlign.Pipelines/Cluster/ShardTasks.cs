@@ -7,7 +7,8 @@ using RepAlign.Pipelines.Fitting;
 using RepAlign.Pipelines.Runner;
 using RepAlign.Pipelines.Spec;
 using RepAlign.Pipelines.Stages;
-using RepAlign.Training.Onnx;
+using RepAlign.Inference.Graphs;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Pipelines.Cluster;
 
@@ -36,7 +37,7 @@ public static class ShardTasks
         if (checkpoints.Length > 0)
         {
             var data = MnistData.Load(spec.Data);
-            var selection = PairSelection.Select(spec.Extract.Pairs, data.Train.Labels, (ulong)spec.Train.Seed);
+            var selection = data.Pairs(spec);
             var request = ExtractRequests.Mnist(context with { Csv = false }, data, selection, checkpoints) with
             {
                 Layers = TrackedLayers.Of(spec),
@@ -62,7 +63,7 @@ public static class ShardTasks
         if (ShardPlan.ReadMarker(folder) is { } m && m.Key == key) return $"fit shard {k} of {n}: up to date";
         // The pair count comes from the run's pair selection (the extract tables hold exactly its pairs), not from the tables.
         var data = MnistData.Load(spec.Data);
-        var pairs = PairSelection.Select(spec.Extract.Pairs, data.Train.Labels, (ulong)spec.Train.Seed).Count;
+        var pairs = data.Pairs(spec).Count;
         var (start, end) = ShardPlan.Range(pairs, k, n);
         var rows = new List<PairRow>();
         foreach (var f in RequireDone(context, extract, n))

@@ -39,7 +39,7 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<CheckpointFile> checkpoi
         var spec = context.Spec;
         var layout = context.Layout;
         var data = MnistData.Load(spec.Data);
-        var selection = PairSelection.Select(spec.Extract.Pairs, data.Train.Labels, (ulong)spec.Train.Seed);
+        var selection = data.Pairs(spec);
         var exposedDir = Path.Combine(layout.Root, "extract", ".exposed");
         Directory.CreateDirectory(exposedDir);
         try

@@ -147,13 +147,13 @@ public static class PipelineFile
             : (points.InputDim, points.OutputDim);
         try
         {
-            Training.Models.NetworkFactory.Validate(spec.Model, inputs, outputs); // unsupported architectures stop before training
+            Architecture.Validate(spec.Model, inputs, outputs); // unsupported architectures stop before training
         }
         catch (BadInputException e)
         {
             Throw.BadInput($"{fileName}: {e.Message}");
         }
-        var depth = Training.Models.NetworkFactory.HiddenLayerCount(spec.Model);
+        var depth = Architecture.HiddenLayerCount(spec.Model);
         if (TrackedLayers.Of(spec).FirstOrDefault(l => l >= depth, -1) is var bad && bad >= 0)
             Throw.BadInput($"{fileName}: track.layers: found layer {bad}, expected indices below {depth}, the number of hidden layers of this {SnakeCase.Of(spec.Model.Kind)} with model.depth = {spec.Model.Depth} (hidden layers are 0..{depth - 1})");
         if (spec.Fit.WindowStart is { } ws && spec.Fit.WindowEnd is { } we && we <= ws)

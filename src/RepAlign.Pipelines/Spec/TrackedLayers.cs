@@ -1,5 +1,4 @@
 using RepAlign.Core.Specs;
-using RepAlign.Training.Models;
 
 namespace RepAlign.Pipelines.Spec;
 
@@ -12,7 +11,7 @@ public static class TrackedLayers
     /// </summary>
     public static IReadOnlyList<int> Of(ExperimentSpec spec) => spec.Track.Selection switch
     {
-        TrackSelection.All => Enumerable.Range(0, NetworkFactory.HiddenLayerCount(spec.Model)).ToArray(),
+        TrackSelection.All => Enumerable.Range(0, Architecture.HiddenLayerCount(spec.Model)).ToArray(),
         TrackSelection.Middle => [spec.Model.Depth / 2],
         _ => spec.Track.Layers,
     };

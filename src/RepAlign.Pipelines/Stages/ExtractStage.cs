@@ -2,7 +2,7 @@ using RepAlign.Pipelines.Spec;
 using RepAlign.Core.Data;
 using RepAlign.Core.Tables;
 using RepAlign.Inference.Bulk;
-using RepAlign.Training.Onnx;
+using RepAlign.Inference.Graphs;
 using RepAlign.Inference;
 using RepAlign.Pipelines.Runner;
 using RepAlign.Core.Checkpoints;
@@ -66,7 +66,7 @@ public sealed class ExtractStage : IStage
         var layout = context.Layout;
         var index = CheckpointIndex.Read(layout.CheckpointIndex);
         var data = MnistData.Load(spec.Data);
-        var selection = PairSelection.Select(spec.Extract.Pairs, data.Train.Labels, (ulong)spec.Train.Seed);
+        var selection = data.Pairs(spec);
         var layers = TrackedLayers.Of(spec);
         var checkpoints = index.Select(e => (e.Epoch, Path.Combine(layout.Checkpoints, e.File))).ToArray();
         var progress = context.Observer.Progress($"extracting {selection.Count} pairs", checkpoints.Length);

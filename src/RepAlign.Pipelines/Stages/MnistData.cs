@@ -51,6 +51,12 @@ public sealed record MnistData(MnistDataset Train, MnistDataset HeldOut)
         return new MnistData(train, heldOut);
     }
 
+    /// <summary>
+    /// The pairs <c>extract.pairs</c> selects among the training images, seeded by <c>train.seed</c>: the one selection
+    /// that the extract stage, its shards, their merge and the fit shards all use.
+    /// </summary>
+    public PairSet Pairs(ExperimentSpec spec) => PairSelection.Select(spec.Extract.Pairs, Train.Labels, (ulong)spec.Train.Seed);
+
     /// <summary>Whether a folder holds the official test files (t10k images and labels, plain or .gz).</summary>
     public static bool HasTestFiles(string folder) =>
         new[] { "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" }.All(f => File.Exists(Path.Combine(folder, f)) || File.Exists(Path.Combine(folder, f + ".gz")));

@@ -5,6 +5,7 @@ using RepAlign.Training.Native;
 using RepAlign.Training.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Training.Loop;
 

@@ -24,10 +24,10 @@ namespace RepAlign.Training.Models;
 public sealed class Cnn : RepNetwork
 {
     /// <summary>Kernel size of every convolution.</summary>
-    public const int Kernel = 11;
+    public const int Kernel = Architecture.CnnKernel;
 
     /// <summary>Channels of the inner convolutions.</summary>
-    public const int Channels = 20;
+    public const int Channels = Architecture.CnnChannels;
 
     private readonly Linear inputLayer;
     private readonly ModuleList<Conv1d> convolutions = new();
@@ -42,7 +42,7 @@ public sealed class Cnn : RepNetwork
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(generator);
         if (spec.Kind != ModelKind.Cnn) Throw.Argument(nameof(spec), $"Cnn builds kind cnn, not {spec.Kind}");
-        if (spec.Width < MinimumWidth(spec.Depth)) Throw.Argument(nameof(spec), $"width {spec.Width} is below {MinimumWidth(spec.Depth)} for depth {spec.Depth}");
+        if (spec.Width < Architecture.CnnMinimumWidth(spec.Depth)) Throw.Argument(nameof(spec), $"width {spec.Width} is below {Architecture.CnnMinimumWidth(spec.Depth)} for depth {spec.Depth}");
         activation = spec.Activation;
         width = spec.Width;
         InputDim = inputDim;
@@ -67,12 +67,6 @@ public sealed class Cnn : RepNetwork
             Initialise.XavierNormal(readout, spec.Gain, generator);
         }
     }
-
-    /// <summary>The smallest width a cnn of <paramref name="depth"/> accepts: 10·(depth + 1) + 1.</summary>
-    public static int MinimumWidth(int depth) => (Kernel - 1) * (depth + 1) + 1;
-
-    /// <summary>Number of hidden outputs of a cnn of <paramref name="depth"/>: depth + 2.</summary>
-    public static int HiddenCount(int depth) => depth + 2;
 
     /// <inheritdoc />
     public override int InputDim { get; }

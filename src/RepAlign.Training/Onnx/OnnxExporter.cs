@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.Json;
 using RepAlign.Core.Runs;
 using Google.Protobuf;
 using Onnx;
@@ -8,13 +7,6 @@ using RepAlign.Training.Models;
 using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Training.Onnx;
-
-/// <summary>Provenance written into every checkpoint's metadata.</summary>
-/// <param name="Model">The model spec.</param>
-/// <param name="Data">The data spec.</param>
-/// <param name="Train">The training spec (its seed is also written on its own).</param>
-/// <param name="Epoch">The epoch whose update had not yet been applied to these weights.</param>
-public sealed record CheckpointInfo(ModelSpec Model, DataSpec Data, TrainSpec Train, int Epoch);
 
 /// <summary>Writes a <see cref="RepNetwork"/> as an ONNX model (opset 17, IR 8, standard operators only).</summary>
 public static class OnnxExporter
@@ -32,13 +24,6 @@ public static class OnnxExporter
     public static string Version { get; } =
         typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "unknown";
-
-    /// <summary>The spec JSON written under <see cref="OnnxNames.SpecKey"/>: {"model": …, "data": …, "train": …}.</summary>
-    public static string SpecJsonOf(CheckpointInfo info)
-    {
-        ArgumentNullException.ThrowIfNull(info);
-        return JsonSerializer.Serialize(new { model = info.Model, data = info.Data, train = info.Train }, RepAlignJson.Compact);
-    }
 
     /// <summary>Builds the model: input <c>input</c> [batch, d_in]; outputs <c>hidden_0</c> … <c>hidden_{L−1}</c> then <c>output</c>.</summary>
     public static ModelProto Build(RepNetwork network, CheckpointInfo info)
@@ -62,7 +47,7 @@ public static class OnnxExporter
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxNames.SpecKey, Value = SpecJsonOf(info) });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxNames.SpecKey, Value = info.SpecJson });
         model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxNames.EpochKey, Value = info.Epoch.ToString(inv) });
         model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxNames.SeedKey, Value = info.Train.Seed.ToString(inv) });
         model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxNames.VersionKey, Value = Version });

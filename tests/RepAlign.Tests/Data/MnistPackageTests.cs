@@ -27,7 +27,7 @@ public class MnistPackageTests
                 var bytes = content(name);
                 var temp = dir.File(name + ".src");
                 File.WriteAllBytes(temp, bytes);
-                hashes[name] = MnistPackage.Sha256(temp);
+                hashes[name] = RepAlign.Core.Runs.Hashing.File(temp);
                 tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, MnistPackage.DataFolder + name) { DataStream = new MemoryStream(bytes) });
             }
         }

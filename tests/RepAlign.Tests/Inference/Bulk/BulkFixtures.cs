@@ -3,6 +3,7 @@ using RepAlign.Training.Models;
 using RepAlign.Training.Native;
 using RepAlign.Training.Onnx;
 using static TorchSharp.torch;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Tests.Inference.Bulk;
 

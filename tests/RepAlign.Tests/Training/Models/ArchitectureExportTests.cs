@@ -7,6 +7,7 @@ using RepAlign.Training.Onnx;
 using Xunit;
 using static RepAlign.Tests.Training.TrainingFixtures;
 using static TorchSharp.torch;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Tests.Training.Models;
 
@@ -106,7 +107,7 @@ public class ArchitectureExportTests
         var shapes = net.named_parameters().Where(p => p.name.EndsWith("weight", StringComparison.Ordinal)).Select(p => string.Join("x", p.parameter.shape)).ToArray();
         Assert.Equal(["500x1", "20x1x11", .. Enumerable.Repeat("20x20x11", 9), "1x20x11", "1x390"], shapes);
         Assert.Equal(12, net.Depth);
-        Assert.Equal(12, NetworkFactory.HiddenLayerCount(new ModelSpec { Kind = ModelKind.Cnn, Depth = 10 }));
+        Assert.Equal(12, Architecture.HiddenLayerCount(new ModelSpec { Kind = ModelKind.Cnn, Depth = 10 }));
         Assert.Equal([500, 20 * 490, 20 * 480], net.HiddenWidths.Take(3));
         Assert.Equal(390, net.HiddenWidths[^1]);
     }

@@ -124,11 +124,11 @@ public class ModelBehaviourTests
     [Fact]
     public void Unsupported_specs_are_rejected_with_the_reason()
     {
-        static string Reject(ModelSpec spec) => Assert.Throws<BadInputException>(() => NetworkFactory.Validate(spec, 1, 1)).Message;
+        static string Reject(ModelSpec spec) => Assert.Throws<BadInputException>(() => Architecture.Validate(spec, 1, 1)).Message;
 
         var cnn = new ModelSpec { Kind = ModelKind.Cnn, Width = 500, Depth = 10 };
-        NetworkFactory.Validate(cnn, 1, 1);
-        NetworkFactory.Validate(cnn with { Width = 41, Depth = 3 }, 1, 1);
+        Architecture.Validate(cnn, 1, 1);
+        Architecture.Validate(cnn with { Width = 41, Depth = 3 }, 1, 1);
         Assert.Contains("model.depth: found 0", Reject(cnn with { Depth = 0 }));
         var narrow = Reject(cnn with { Width = 40, Depth = 3 });
         Assert.Contains("model.width: found 40", narrow);

@@ -3,6 +3,8 @@ using RepAlign.Training;
 using RepAlign.Training.Onnx;
 using Xunit;
 using static RepAlign.Tests.Training.TrainingFixtures;
+using RepAlign.Core.Checkpoints;
+using RepAlign.Inference.Graphs;
 
 namespace RepAlign.Tests.Training.Onnx;
 
@@ -18,7 +20,7 @@ public class CheckpointMetadataTests
 
         var metadata = CheckpointMetadata.EnsureMatches(path, info);
         Assert.Equal((3, 7), (metadata.Epoch, metadata.Seed));
-        Assert.Equal(OnnxExporter.SpecJsonOf(info), metadata.SpecJson);
+        Assert.Equal(info.SpecJson, metadata.SpecJson);
 
         var wider = info with { Model = request.Model with { Width = 64 } };
         var message = Assert.Throws<BadInputException>(() => CheckpointMetadata.EnsureMatches(path, wider)).Message;

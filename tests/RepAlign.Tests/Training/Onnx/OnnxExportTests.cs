@@ -9,6 +9,7 @@ using TorchSharp;
 using Xunit;
 using static RepAlign.Tests.Training.TrainingFixtures;
 using static TorchSharp.torch;
+using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Tests.Training.Onnx;
 

@@ -1,16 +1,14 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Onnx;
 using RepAlign.Core;
 using RepAlign.Core.Checkpoints;
 
-namespace RepAlign.Training.Onnx;
+namespace RepAlign.Inference.Graphs;
 
 /// <summary>The provenance a RepAlign checkpoint carries in its metadata_props.</summary>
 /// <param name="Path">The file.</param>
-/// <param name="SpecJson">{"model": …, "data": …, "train": …} as written by <see cref="OnnxExporter.SpecJsonOf"/>.</param>
+/// <param name="SpecJson">{"model": …, "data": …, "train": …} as <see cref="CheckpointInfo.SpecJson"/> writes it.</param>
 /// <param name="Epoch">The epoch whose update had not yet been applied.</param>
 /// <param name="Seed">The training seed.</param>
 /// <param name="Version">The RepAlign version that wrote the file.</param>
@@ -55,58 +53,13 @@ public sealed record CheckpointMetadata(string Path, string SpecJson, int Epoch,
         return new CheckpointMetadata(path, Get(OnnxNames.SpecKey), Int(OnnxNames.EpochKey), Int(OnnxNames.SeedKey), props.GetValueOrDefault(OnnxNames.VersionKey, ""));
     }
 
-    /// <summary>
-    /// The spec fields (dotted keys such as <c>model.width</c>) whose values differ between this
-    /// checkpoint and <paramref name="expected"/>, each as "key: checkpoint has X, run has Y"; empty when
-    /// they agree. Keys in <paramref name="ignore"/> (e.g. <c>train.epochs</c>) are not compared.
-    /// </summary>
-    public IReadOnlyList<string> Differences(CheckpointInfo expected, IReadOnlyCollection<string>? ignore = null)
-    {
-        ArgumentNullException.ThrowIfNull(expected);
-        var mine = Flatten(SpecJson);
-        var theirs = Flatten(OnnxExporter.SpecJsonOf(expected));
-        var differences = new List<string>();
-        foreach (var key in mine.Keys.Union(theirs.Keys).Order(StringComparer.Ordinal))
-        {
-            if (ignore?.Contains(key) == true) continue;
-            var a = mine.GetValueOrDefault(key, "(absent)");
-            var b = theirs.GetValueOrDefault(key, "(absent)");
-            if (a != b) differences.Add($"{key}: checkpoint has {a}, run has {b}");
-        }
-        if (Epoch != expected.Epoch) differences.Add($"epoch: checkpoint has {Epoch}, run expects {expected.Epoch}");
-        return differences;
-    }
-
     /// <summary>Throws <see cref="BadInputException"/> naming the file and every mismatch when the checkpoint was not written by a run of <paramref name="expected"/>.</summary>
     public static CheckpointMetadata EnsureMatches(string path, CheckpointInfo expected, IReadOnlyCollection<string>? ignore = null)
     {
         var metadata = Read(path);
-        var differences = metadata.Differences(expected, ignore);
+        var differences = expected.Differences(path, metadata.SpecJson, metadata.Epoch, ignore);
         if (differences.Count > 0)
             Throw.BadInput($"{path}: the checkpoint does not match the run's spec: {string.Join("; ", differences)}");
         return metadata;
-    }
-
-    private Dictionary<string, string> Flatten(string json)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            return Throw.BadInput<Dictionary<string, string>>($"{Path}: metadata {OnnxNames.SpecKey} is not JSON ({e.Message})");
-        }
-        void Walk(JsonNode? node, string prefix)
-        {
-            if (node is JsonObject obj)
-                foreach (var (key, child) in obj) Walk(child, prefix.Length == 0 ? key : $"{prefix}.{key}");
-            else
-                result[prefix] = node?.ToJsonString() ?? "null";
-        }
-        Walk(root, "");
-        return result;
     }
 }
