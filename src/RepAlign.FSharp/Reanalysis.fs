@@ -49,4 +49,4 @@ module Reanalysis =
     /// Runs extract, fit, analyze and report on the checkpoints; progress goes to the callback when given.
     let run (onProgress: (Progress -> unit) option) (r: Reanalysis) : Run =
         let observer = onProgress |> Option.map Progress.observer |> Option.defaultValue Progress.silent
-        Reanalyzer.Run(request r, List.toArray (Pipeline.laterStages ()), observer) |> Run.ofResult
+        Reanalyzer.Run(request r, Stages.set, observer) |> Run.ofResult

@@ -22,8 +22,8 @@ type Context =
       Pipelines: string
       /// MNIST folder for the MNIST experiments; None = each pipeline's data.path.
       Mnist: string option
-      /// The stages of a pipeline, in order.
-      Stages: IStage[]
+      /// The stages of this build, from which each pipeline's graph is built (StageGraph.For).
+      Stages: StageSet
       Observer: IRunObserver }
 
 /// One finished run: its folder, resolved spec, and the variant and trial it belongs to.

@@ -1,7 +1,6 @@
 namespace RepAlign.Tests;
 
 /// <summary>The F# scripts in examples/ run on a finished run, so they cannot rot.</summary>
-[Collection("console")]
 public class ExamplesTests
 {
     [Fact]
@@ -9,9 +8,9 @@ public class ExamplesTests
     {
         using var scratch = new ScratchFolder();
         var run = scratch.File("run");
-        var code = RepAlign.Cli.Program.main(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--out", run,
+        var code = RepAlign.Tests.Cli.CliRunner.Run(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--out", run,
             "--set", "model.depth=3", "--set", "model.width=16", "--set", "train.epochs=120", "--set", "train.lr=0.05",
-            "--set", "track.layers=all", "--set", "fit.grid_points=30", "--set", "checkpoints.count=3"]);
+            "--set", "track.layers=all", "--set", "fit.grid_points=30", "--set", "checkpoints.count=3"]).Code;
         Assert.Equal(0, code);
 
         var html = scratch.File("plot.html");

@@ -5,7 +5,6 @@ using RepAlign.Core.Tables;
 namespace RepAlign.Tests;
 
 /// <summary>README's promises, executed: its opening commands and its small-run example.</summary>
-[Collection("console")]
 public partial class ReadMeTests
 {
     private static readonly string ReadMe = File.ReadAllText(TestPaths.Repo("README.md"));
@@ -34,7 +33,7 @@ public partial class ReadMeTests
         var args = new List<string> { "run", TestPaths.Repo(m.Groups[1].Value) };
         args.AddRange(m.Groups[2].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         args.AddRange(["--set", "fit.grid_points=40", "--out", scratch.Path]);
-        Assert.Equal(0, RepAlign.Cli.Program.main(args.ToArray()));
+        Assert.Equal(0, RepAlign.Tests.Cli.CliRunner.Run(args.ToArray()).Code);
         var manifest = RunManifest.Read(Path.Combine(scratch.Path, "run.json"));
         Assert.Equal(["analyze", "extract", "fit", "report", "train"], manifest.Stages.Keys);
         Assert.All(manifest.Stages.Values, s => Assert.Equal(StageState.Done, s.State));

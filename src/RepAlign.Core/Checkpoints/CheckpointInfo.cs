@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using RepAlign.Core.Runs;
 using RepAlign.Core.Specs;
 
@@ -31,38 +30,22 @@ public sealed record CheckpointInfo(ModelSpec Model, DataSpec Data, TrainSpec Tr
     {
         var mine = Flatten(path, specJson);
         var theirs = Flatten(path, SpecJson);
-        var differences = new List<string>();
-        foreach (var key in mine.Keys.Union(theirs.Keys).Order(StringComparer.Ordinal))
-        {
-            if (ignore?.Contains(key) == true) continue;
-            var a = mine.GetValueOrDefault(key, "(absent)");
-            var b = theirs.GetValueOrDefault(key, "(absent)");
-            if (a != b) differences.Add($"{key}: checkpoint has {a}, run has {b}");
-        }
+        if (ignore is not null)
+            foreach (var key in ignore) { mine.Remove(key); theirs.Remove(key); }
+        var differences = JsonFlatten.Changes(mine, theirs).Select(c => $"{c.Key}: checkpoint has {c.Before}, run has {c.After}").ToList();
         if (epoch != Epoch) differences.Add($"epoch: checkpoint has {epoch}, run expects {Epoch}");
         return differences;
     }
 
-    private static Dictionary<string, string> Flatten(string path, string json)
+    private static SortedDictionary<string, string> Flatten(string path, string json)
     {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json);
+            return JsonFlatten.Of(json);
         }
         catch (JsonException e)
         {
-            return Throw.BadInput<Dictionary<string, string>>($"{path}: metadata {OnnxNames.SpecKey} is not JSON ({e.Message})");
+            return Throw.BadInput<SortedDictionary<string, string>>($"{path}: metadata {OnnxNames.SpecKey} is not JSON ({e.Message})");
         }
-        void Walk(JsonNode? node, string prefix)
-        {
-            if (node is JsonObject obj)
-                foreach (var (key, child) in obj) Walk(child, prefix.Length == 0 ? key : $"{prefix}.{key}");
-            else
-                result[prefix] = node?.ToJsonString() ?? "null";
-        }
-        Walk(root, "");
-        return result;
     }
 }

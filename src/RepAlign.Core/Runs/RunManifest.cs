@@ -25,6 +25,9 @@ public sealed record StageRecord
     /// <summary>Hash of the stage's parameters and its inputs' hashes.</summary>
     public string CacheKey { get; init; } = "";
 
+    /// <summary>The stage's typed parameters as hashed into <see cref="CacheKey"/>, so a later plan can name the setting that changed.</summary>
+    public JsonElement? Parameters { get; init; }
+
     /// <summary>When the stage last started (UTC).</summary>
     public DateTime? StartedUtc { get; init; }
 

@@ -31,7 +31,7 @@ public sealed record ClusterTask(string Kind, int Index)
     }
 
     /// <summary>Runs the task; the result fails when its work failed (the job then exits 1 and Slurm marks it FAILED).</summary>
-    public RunResult Run(RunRequest request, int shards, IReadOnlyList<IStage> stages, IRunObserver observer, CancellationToken cancellation = default)
+    public RunResult Run(RunRequest request, int shards, StageSet set, IRunObserver observer, CancellationToken cancellation = default)
     {
         var document = PipelineFile.LoadDocument(request.Pipeline, request.Overrides);
         var sweepTask = Kind is "point" or "gather";
@@ -43,20 +43,22 @@ public sealed record ClusterTask(string Kind, int Index)
             if (Kind == "point")
             {
                 if (Index >= points.Count) Throw.BadValue("--task point", Index.ToString(CultureInfo.InvariantCulture), $"a point index from 0 to {points.Count - 1}");
-                return SweepRunner.RunPoint(request, points[Index], root, stages, observer, cancellation);
+                return SweepRunner.RunPoint(request, points[Index], root, set, observer, cancellation);
             }
-            var names = stages.Select(s => s.Name).ToArray();
-            var results = points.Select(p => PointResult(new RunLayout(Path.Combine(root, p.Label)), p, names)).ToArray();
+            var results = points.Select(p => PointResult(SweepRunner.LayoutOf(p, root), p, StageGraph.For(p.Spec, set).Names)).ToArray();
             return SweepRunner.Gather(document, points, results, root);
         }
 
         var spec = PipelineFile.Validate(PipelineRunner.ApplyCommandLine(document.Base, request), request.Pipeline);
-        var layout = new RunLayout(Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, spec.Name, PipelineRunner.RunId(spec))));
-        var extract = Stage(stages, "extract");
-        var fit = Stage(stages, "fit");
+        var layout = PipelineRunner.LayoutOf(request, spec);
+        var graph = StageGraph.For(spec, set);
+        if (graph.Family != ExperimentFamily.Dataset)
+            Throw.BadInput($"--task: shards split data-set runs only; data.kind is {SnakeCase.Of(spec.Data.Kind)} (run it whole, without --task)");
+        var extract = Stage(graph, "extract");
+        var fit = Stage(graph, "fit");
         if (Kind == "merge")
         {
-            var merged = stages.Select(s => s == extract ? new MergedExtractStage(extract, shards) : s == fit ? new MergedFitStage(fit, extract, shards) : s).ToArray();
+            var merged = graph with { Stages = graph.Stages.Select(s => s == extract ? new MergedExtractStage(extract, shards) : s == fit ? new MergedFitStage(fit, extract, shards) : s).ToArray() };
             return PipelineRunner.RunOne(request, spec, layout, merged, observer, cancellation);
         }
         var context = new StageContext { Spec = spec, Layout = layout, Csv = request.Csv, Observer = observer, Cancellation = cancellation };
@@ -71,17 +73,17 @@ public sealed record ClusterTask(string Kind, int Index)
         }
     }
 
-    /// <summary>A sweep point's outcome from its run.json: succeeded when every stage is done.</summary>
+    /// <summary>A sweep point's outcome from its run.json: succeeded when every stage of its graph is done.</summary>
     public static RunResult PointResult(RunLayout layout, RunPoint point, IReadOnlyList<string> stageNames)
     {
         if (!File.Exists(layout.Manifest)) return new RunResult(layout, point.Spec, false, null, "not run");
         var manifest = RunManifest.Read(layout.Manifest);
         var failed = stageNames.FirstOrDefault(n => !manifest.Stages.TryGetValue(n, out var r) || r.State != StageState.Done);
         if (failed is null) return new RunResult(layout, point.Spec, true, null, $"run folder {layout.Root}");
-        var message = manifest.Stages.TryGetValue(failed, out var record) ? $"{failed}: {record.State}{(record.Message.Length > 0 ? " — " + record.Message : "")}" : $"{failed}: not run";
+        var message = manifest.Stages.TryGetValue(failed, out var record) ? $"{failed}: {SnakeCase.Of(record.State)}{(record.Message.Length > 0 ? " — " + record.Message : "")}" : $"{failed}: not run";
         return new RunResult(layout, point.Spec, false, failed, message);
     }
 
-    private static IStage Stage(IReadOnlyList<IStage> stages, string name) =>
-        stages.FirstOrDefault(s => s.Name == name) ?? Throw.BadInput<IStage>($"--task: the pipeline has no '{name}' stage");
+    private static IStage Stage(StageGraph graph, string name) =>
+        graph.Find(name) ?? Throw.BadInput<IStage>($"--task: the pipeline has no '{name}' stage");
 }

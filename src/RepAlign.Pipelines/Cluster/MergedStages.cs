@@ -140,7 +140,7 @@ public sealed class MergedFitStage(IStage fit, IStage extract, int shards) : ISt
         }
         using var lookup = new ShardFitLookup(layouts);
         var batches = StreamingFit.PairBatches(context.Layout.Pairs, context.Spec.Fit.Time, out var total);
-        var outcome = FitStage.Write(context, batches, total, context.Spec.Fit.Curves, lookup.Chunk);
+        var outcome = FitTables.Write(context, batches, total, context.Spec.Fit.Curves, lookup.Chunk);
         lookup.RequireExhausted();
         return outcome;
     }

@@ -7,8 +7,6 @@ using RepAlign.Pipelines.Fitting;
 using RepAlign.Pipelines.Runner;
 using RepAlign.Pipelines.Spec;
 using RepAlign.Pipelines.Stages;
-using RepAlign.Inference.Graphs;
-using RepAlign.Core.Checkpoints;
 
 namespace RepAlign.Pipelines.Cluster;
 
@@ -25,15 +23,12 @@ public static class ShardTasks
     public static string Extract(StageContext context, IStage extract, int k, int n)
     {
         var (spec, layout) = (context.Spec, context.Layout);
-        RequireMnist(spec);
-        var index = CheckpointIndex.Read(layout.CheckpointIndex);
+        var index = CheckpointIndex.ReadMatching(layout, spec);
         var key = ShardKeys.Extract(extract, spec, layout, k, n);
         var folder = ShardPlan.Folder(layout, "extract", k, n);
         if (ShardPlan.ReadMarker(folder) is { } m && m.Key == key) return $"extract shard {k} of {n}: up to date";
         var (start, end) = ShardPlan.Range(index.Count, k, n);
         var checkpoints = index.Skip(start).Take(end - start).Select(e => (e.Epoch, Path.Combine(layout.Checkpoints, e.File))).ToArray();
-        foreach (var (epoch, path) in checkpoints)
-            CheckpointMetadata.EnsureMatches(path, new CheckpointInfo(spec.Model, spec.Data, spec.Train, epoch), ["train.threads"]);
         if (checkpoints.Length > 0)
         {
             var data = MnistData.Load(spec.Data);
@@ -46,7 +41,7 @@ public static class ShardTasks
                 CheckpointRange = (start, index.Count),
             };
             BulkPairExtractor.Extract(request, context.Observer.Progress($"extracting shard {k} of {n}", checkpoints.Length), context.Cancellation);
-            TableFile.Write(ExtractStage.HeldOutAccuracy(checkpoints, data.HeldOut, ExtractRequests.Options(spec.Extract)), Path.Combine(folder, AccuracyFile), csv: false);
+            TableFile.Write(DatasetExtractStage.HeldOutAccuracy(checkpoints, data.HeldOut, ExtractRequests.Options(spec.Extract)), Path.Combine(folder, AccuracyFile), csv: false);
         }
         Directory.CreateDirectory(folder);
         ShardPlan.WriteMarker(folder, new ShardMarker(key, checkpoints.Length));
@@ -57,7 +52,6 @@ public static class ShardTasks
     public static string Fit(StageContext context, IStage fit, IStage extract, int k, int n)
     {
         var (spec, layout) = (context.Spec, context.Layout);
-        RequireMnist(spec);
         var key = ShardKeys.Fit(fit, extract, spec, layout, k, n);
         var folder = ShardPlan.Folder(layout, "fit", k, n);
         if (ShardPlan.ReadMarker(folder) is { } m && m.Key == key) return $"fit shard {k} of {n}: up to date";
@@ -75,7 +69,7 @@ public static class ShardTasks
         }
         var inputs = BulkFit.FromPairs(rows, spec.Fit.Time); // every checkpoint of the range's pairs, joined across the extract shards
         rows.Clear();
-        FitStage.Write(context with { Layout = new RunLayout(folder), Csv = false }, [inputs], inputs.Count, CurveSelection.All);
+        FitTables.Write(context with { Layout = new RunLayout(folder), Csv = false }, [inputs], inputs.Count, CurveSelection.All);
         ShardPlan.WriteMarker(folder, new ShardMarker(key, end - start));
         return $"fit shard {k} of {n}: pairs {start}–{end - 1} of {pairs}, {inputs.Count} fits";
     }
@@ -89,10 +83,4 @@ public static class ShardTasks
                 Throw.WorkFailed($"{folder}: extract shard {k} of {n} has not finished for the current settings (no done.json with the current key); resubmit the run");
             return folder;
         }).ToArray();
-
-    private static void RequireMnist(ExperimentSpec spec)
-    {
-        if (spec.Data.Kind != DataKind.Mnist)
-            Throw.BadInput($"--task: shards split MNIST runs only; data.kind is {SnakeCase.Of(spec.Data.Kind)} (run it whole, without --task)");
-    }
 }

@@ -17,76 +17,82 @@ public sealed record Submission(string Root, IReadOnlyList<SubmittedJob> Jobs, s
 /// <summary>
 /// <c>repalign run --executor slurm</c>: a sweep becomes one job array (a task per unfinished point) and a gather job after
 /// it; a single MNIST run becomes a train job, an extract array (checkpoint ranges), a fit array (pair ranges) and a merge
-/// job that writes the run's tables and runs analyze and report; any other single run is one job. Every job runs the same
+/// job that writes the run's tables and runs analyze and report; a point-set run is one job. Every job runs the same
 /// repalign command (with <c>--task</c>) as a local run would. Resubmitting skips what is finished.
 /// </summary>
 public static class SlurmExecutor
 {
-    /// <summary>Submits the pipeline of <paramref name="request"/>; nothing is marked running (the jobs' own runs record their stages).</summary>
-    public static Submission Submit(RunRequest request, SlurmSettings settings, IReadOnlyList<IStage> stages)
+    /// <summary>
+    /// Submits the pipeline of <paramref name="request"/>: exactly the stages the <see cref="Planner"/> says must run (what a
+    /// local run would redo), each job re-planning when it starts; nothing is marked running (the jobs' own runs record their
+    /// stages). The message names why each planned stage runs (the setting that changed).
+    /// </summary>
+    public static Submission Submit(RunRequest request, SlurmSettings settings, StageSet set)
     {
         Slurm.RequireSbatch();
         if (request.From is not null || request.To is not null)
             Throw.BadInput("--from/--to with --executor slurm: not supported; a submission runs every stage that is not up to date (run single stages with --executor local)");
         if (settings.Shards < 1) Throw.BadValue("--shards", settings.Shards.ToString(CultureInfo.InvariantCulture), "an integer ≥ 1");
         var document = PipelineFile.LoadDocument(request.Pipeline, request.Overrides);
-        var names = stages.Select(s => s.Name).ToArray();
-        if (document.IsSweep) return SubmitSweep(request, settings, document, names);
+        if (document.IsSweep) return SubmitSweep(request, settings, document, set);
         var spec = PipelineFile.Validate(PipelineRunner.ApplyCommandLine(document.Base, request), request.Pipeline);
-        var layout = new RunLayout(Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, spec.Name, PipelineRunner.RunId(spec))));
-        return SubmitSingle(request, settings, spec, layout, stages);
+        return SubmitSingle(request, settings, spec, PipelineRunner.LayoutOf(request, spec), StageGraph.For(spec, set));
     }
 
-    private static Submission SubmitSweep(RunRequest request, SlurmSettings settings, PipelineDocument document, string[] names)
+    private static Submission SubmitSweep(RunRequest request, SlurmSettings settings, PipelineDocument document, StageSet set)
     {
         var (points, root) = SweepRunner.Plan(request, document);
         Directory.CreateDirectory(root);
         var previous = Settle(root);
-        var todo = Enumerable.Range(0, points.Count)
-            .Where(i => !ClusterTask.PointResult(new RunLayout(Path.Combine(root, points[i].Label)), points[i], names).Succeeded).ToArray();
+        var plans = points.Select(p => Planner.Plan(StageGraph.For(p.Spec, set), p.Spec, SweepRunner.LayoutOf(p, root))).ToArray();
+        var todo = Enumerable.Range(0, points.Count).Where(i => plans[i].Any(d => d.Run)).ToArray();
         if (todo.Length == 0 && File.Exists(Path.Combine(root, SweepRunner.TableName)))
-            return new Submission(root, [], $"{root}: all {points.Count} points and the gather are done; nothing submitted");
+            return new Submission(root, [], $"{root}: all {points.Count} points are up to date and gathered; nothing submitted");
         var batch = new SlurmBatch(root, settings);
         var args = TaskArguments(request, root, settings);
         var after = new List<string>();
         if (todo.Length > 0) after.Add(batch.Submit("point", [.. args, "--task", "point:" + SlurmBatch.TaskIndex], todo, []).JobId);
         batch.Submit("gather", [.. args, "--task", "gather"], [], after);
         Record(root, previous, batch);
+        var why = todo.Take(3).Select(i => $"{points[i].Label}: {Planner.Describe(plans[i].Where(d => d.Run))}");
         return new Submission(root, batch.Jobs,
-            $"{root}: {todo.Length} of {points.Count} points submitted as one array ({points.Count - todo.Length} already done), then the gather");
+            $"{root}: {todo.Length} of {points.Count} points submitted as one array ({points.Count - todo.Length} up to date), then the gather"
+            + (todo.Length > 0 ? $"; {string.Join("; ", why)}{(todo.Length > 3 ? "; …" : "")}" : ""));
     }
 
-    private static Submission SubmitSingle(RunRequest request, SlurmSettings settings, ExperimentSpec spec, RunLayout layout, IReadOnlyList<IStage> stages)
+    private static Submission SubmitSingle(RunRequest request, SlurmSettings settings, ExperimentSpec spec, RunLayout layout, StageGraph graph)
     {
         Directory.CreateDirectory(layout.Root);
         var previous = Settle(layout.Root);
-        var manifest = File.Exists(layout.Manifest) ? RunManifest.Read(layout.Manifest) : new RunManifest();
-        bool Done(string stage) => manifest.Stages.TryGetValue(stage, out var r) && r.State == StageState.Done;
-        if (stages.All(s => Done(s.Name)))
-            return new Submission(layout.Root, [], $"{layout.Root}: every stage is done; nothing submitted (a local run checks the cache keys)");
+        var plan = Planner.Plan(graph, spec, layout);
+        if (!plan.Any(d => d.Run))
+            return new Submission(layout.Root, [], $"{layout.Root}: every stage is up to date; nothing submitted");
+        var why = Planner.Describe(plan.Where(d => d.Run));
         var batch = new SlurmBatch(layout.Root, settings);
         var args = TaskArguments(request, layout.Root, settings);
-        if (spec.Data.Kind != DataKind.Mnist)
+        if (graph.Family != ExperimentFamily.Dataset)
         {
             batch.Submit("run", args, [], [], cpus: null);
             Record(layout.Root, previous, batch);
-            return new Submission(layout.Root, batch.Jobs, $"{layout.Root}: one job runs every stage (only MNIST runs are sharded)");
+            return new Submission(layout.Root, batch.Jobs, $"{layout.Root}: one job runs {why} (only data-set runs are sharded)");
         }
+        bool Runs(string stage) => plan.Any(d => d.Stage.Name == stage && d.Run);
         var n = settings.Shards;
-        var extract = stages.First(s => s.Name == "extract");
-        var fit = stages.First(s => s.Name == "fit");
-        var trained = Done("train") && File.Exists(layout.CheckpointIndex);
+        var extract = graph.Find("extract")!;
+        var fit = graph.Find("fit")!;
         var after = new List<string>();
-        if (!trained) after.Add(batch.Submit("train", [.. args, "--to", "train"], [], [], cpus: null).JobId);
-        // Shards known to be done for the current checkpoints are skipped; before training, every shard is submitted.
-        var extractTodo = Enumerable.Range(0, n).Where(k => !trained || !ShardPlan.IsDone(layout, "extract", k, n, ShardKeys.Extract(extract, spec, layout, k, n))).ToArray();
+        if (Runs("train")) after.Add(batch.Submit("train", [.. args, "--to", "train"], [], [], cpus: null).JobId);
+        // Before training, every shard is submitted; after it, the shards not done for the current checkpoints and settings.
+        var extractTodo = !Runs("extract") ? []
+            : Enumerable.Range(0, n).Where(k => Runs("train") || !ShardPlan.IsDone(layout, "extract", k, n, ShardKeys.Extract(extract, spec, layout, k, n))).ToArray();
         if (extractTodo.Length > 0) after = [batch.Submit("extract", [.. args, "--task", "extract:" + SlurmBatch.TaskIndex], extractTodo, after).JobId];
-        var fitTodo = Enumerable.Range(0, n).Where(k => extractTodo.Length > 0 || !ShardPlan.IsDone(layout, "fit", k, n, ShardKeys.Fit(fit, extract, spec, layout, k, n))).ToArray();
+        var fitTodo = !Runs("fit") ? []
+            : Enumerable.Range(0, n).Where(k => extractTodo.Length > 0 || !ShardPlan.IsDone(layout, "fit", k, n, ShardKeys.Fit(fit, extract, spec, layout, k, n))).ToArray();
         if (fitTodo.Length > 0) after = [batch.Submit("fit", [.. args, "--task", "fit:" + SlurmBatch.TaskIndex], fitTodo, after).JobId];
         batch.Submit("merge", [.. args, "--task", "merge"], [], after, cpus: null);
         Record(layout.Root, previous, batch);
         return new Submission(layout.Root, batch.Jobs,
-            $"{layout.Root}: {(trained ? "trained already" : "train")}, {extractTodo.Length} of {n} extract shards, {fitTodo.Length} of {n} fit shards, then the merge (analyze, report)");
+            $"{layout.Root}: {(Runs("train") ? "train" : "trained already")}, {extractTodo.Length} of {n} extract shards, {fitTodo.Length} of {n} fit shards, then the merge (analyze, report); {why}");
     }
 
     /// <summary>

@@ -30,6 +30,9 @@ public sealed record ReanalyzeRequest
     /// <summary>Output folder (a run folder of its own).</summary>
     public required string Out { get; init; }
 
+    /// <summary>The last stage to run (extract, fit, analyze or report); null = report.</summary>
+    public string? To { get; init; }
+
     /// <summary>Write CSV beside every Parquet table.</summary>
     public bool Csv { get; init; }
 

@@ -14,11 +14,11 @@ public static class Reanalyzer
 {
     /// <summary>Checks everything, then runs the stages in <see cref="ReanalyzeRequest.Out"/>; bad input writes nothing.</summary>
     /// <param name="request">The command's arguments.</param>
-    /// <param name="laterStages">The stages after extract (fit, analyze, report), from the caller.</param>
+    /// <param name="set">The host's stages (analysis and report); the graph is the reanalysis family's (<see cref="StageGraph.ForReanalysis"/>).</param>
     /// <param name="observer">Progress and stage events.</param>
     /// <param name="cancellation">Cancellation.</param>
     /// <param name="info">Receives what was read before work starts (the epochs and steps of the first and last files); null = nowhere.</param>
-    public static RunResult Run(ReanalyzeRequest request, IReadOnlyList<IStage> laterStages, IRunObserver observer, CancellationToken cancellation = default,
+    public static RunResult Run(ReanalyzeRequest request, StageSet set, IRunObserver observer, CancellationToken cancellation = default,
         Action<string>? info = null)
     {
         var (checkpointDir, run) = Locate(request.Checkpoints);
@@ -46,13 +46,13 @@ public static class Reanalyzer
         MnistData.Load(spec.Data); // bad data fails here, before anything is written
         Core.Data.PairSelection.Parse(spec.Extract.Pairs);
 
-        var stages = new List<IStage> { new ReanalyzeExtractStage(checkpoints, layers, prediction, hashes) };
-        stages.AddRange(laterStages);
+        var stages = StageGraph.ForReanalysis(new ReanalyzeExtractStage(checkpoints, layers, prediction, hashes), set);
         var runRequest = new RunRequest
         {
             Pipeline = $"reanalyze {request.Checkpoints}",
             Out = request.Out,
             Csv = request.Csv,
+            To = request.To,
             Inputs = hashes,
             Checkpoints = checkpoints.Select(c => new ReadCheckpoint(Path.GetFullPath(c.Path), c.Epoch, c.Step)).ToArray(),
         };
@@ -83,10 +83,11 @@ public static class Reanalyzer
 
     private static ExperimentSpec BuildSpec(ReanalyzeRequest request, ExperimentSpec? run)
     {
-        if (run is not null && run.Data.Kind != DataKind.Mnist && request.Data is null)
+        var dataset = run is not null && Families.Of(run) == ExperimentFamily.Dataset;
+        if (run is not null && !dataset && request.Data is null)
             Throw.BadInput($"{request.Checkpoints}: the run's data set is '{SnakeCase.Of(run.Data.Kind)}'; reanalysis measures MNIST pairs, so give --data DIR");
-        var data = run is { Data.Kind: DataKind.Mnist } ? run.Data : new DataSpec { Kind = DataKind.Mnist, HeldOut = 0 };
-        if (request.Data is null && run is not { Data.Kind: DataKind.Mnist })
+        var data = dataset ? run!.Data : new DataSpec { Kind = DataKind.Mnist, HeldOut = 0 };
+        if (request.Data is null && !dataset)
             Throw.BadInput("--data: missing; expected the folder of the MNIST IDX files the checkpoints were trained on");
         if (request.Data is { } dir) data = data with { Path = dir };
         var spec = new ExperimentSpec

@@ -23,6 +23,9 @@ public interface IStage
     /// </summary>
     IReadOnlyList<string> Inputs(ExperimentSpec spec, RunLayout layout) => [];
 
+    /// <summary>Why this stage cannot run in this build (e.g. a build without the training core), or null when it can; the runner refuses before recording anything.</summary>
+    string? Unavailable => null;
+
     /// <summary>Runs the stage; writes every output whole and returns their paths.</summary>
     StageOutcome Run(StageContext context);
 }
@@ -60,6 +63,9 @@ public interface IRunObserver
 {
     /// <summary>A stage is skipped (cache hit or outside --from/--to).</summary>
     void StageSkipped(string stage, string reason);
+
+    /// <summary>Why a stage is about to run (the planner's reason: the setting that changed, --from, a missing output); called before <see cref="StageStarted"/>.</summary>
+    void StageReason(string stage, string reason) { }
 
     /// <summary>A stage starts.</summary>
     void StageStarted(string stage);

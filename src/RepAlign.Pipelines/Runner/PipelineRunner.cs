@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
-using System.Text.Json;
 using RepAlign.Core;
 using RepAlign.Core.Runs;
 using RepAlign.Core.Specs;
@@ -11,20 +10,21 @@ namespace RepAlign.Pipelines.Runner;
 /// <summary>Runs a pipeline's stages in order, skipping those whose cache key is unchanged, and keeps run.json current.</summary>
 public static class PipelineRunner
 {
-    /// <summary>Loads the pipeline and runs it: one run, or every run of its variants × sweep grid × trials.</summary>
-    public static RunResult Run(RunRequest request, IReadOnlyList<IStage> stages, IRunObserver observer, CancellationToken cancellation = default)
+    /// <summary>Loads the pipeline and runs it: one run, or every run of its variants × sweep grid × trials, each with its family's stages.</summary>
+    public static RunResult Run(RunRequest request, StageSet set, IRunObserver observer, CancellationToken cancellation = default)
     {
         var document = PipelineFile.LoadDocument(request.Pipeline, request.Overrides);
         // The adjustment reaches the base too, so it can change what the base alone decides (the trials).
         if (request.Adjust is { } adjust) document = document with { Base = adjust(document.Base) };
-        var names = stages.Select(s => s.Name).ToArray();
-        StageIndex(request.From, "--from", names, 0);
-        StageIndex(request.To, "--to", names, names.Length - 1);
-        if (document.IsSweep) return SweepRunner.Run(request, document, stages, observer, cancellation);
+        Planner.Range(StageGraph.For(document.Base, set), request.From, request.To); // unknown stage names stop before any work
+        if (document.IsSweep) return SweepRunner.Run(request, document, set, observer, cancellation);
         var spec = PipelineFile.Validate(ApplyCommandLine(document.Base, request), request.Pipeline);
-        var layout = new RunLayout(Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, spec.Name, RunId(spec))));
-        return RunOne(request, spec, layout, stages, observer, cancellation);
+        return RunOne(request, spec, LayoutOf(request, spec), StageGraph.For(spec, set), observer, cancellation);
     }
+
+    /// <summary>The run folder of a single run: --out, or runs/&lt;experiment&gt;/&lt;run-id&gt; under the run store.</summary>
+    public static RunLayout LayoutOf(RunRequest request, ExperimentSpec spec) =>
+        new(Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, spec.Name, RunId(spec))));
 
     /// <summary>Applies the request's adjustment, then --device and --threads, to a resolved spec.</summary>
     public static ExperimentSpec ApplyCommandLine(ExperimentSpec spec, RunRequest request)
@@ -39,14 +39,12 @@ public static class PipelineRunner
         return spec;
     }
 
-    /// <summary>Runs the stages of one resolved spec in one run folder.</summary>
-    public static RunResult RunOne(RunRequest request, ExperimentSpec spec, RunLayout layout, IReadOnlyList<IStage> stages,
+    /// <summary>Runs the stages of one resolved spec in one run folder, each when the <see cref="Planner"/> says it must.</summary>
+    public static RunResult RunOne(RunRequest request, ExperimentSpec spec, RunLayout layout, StageGraph graph,
         IRunObserver observer, CancellationToken cancellation = default)
     {
-        var names = stages.Select(s => s.Name).ToArray();
-        var from = StageIndex(request.From, "--from", names, 0);
-        var to = StageIndex(request.To, "--to", names, names.Length - 1);
-        if (to < from) Throw.BadInput($"--to {request.To}: comes before --from {request.From} (stages run in the order {string.Join(" → ", names)})");
+        var (first, last) = Planner.Range(graph, request.From, request.To);
+        var forcedBy = request.From is null ? null : $"--from {request.From}"; // --from re-runs its stage and every later one
 
         // One process per run folder: the kernel releases the lock when this process ends, however it ends.
         using var runLock = RunLock.Acquire(layout.Root, wait: !request.NoWait, observer.Waiting, cancellation);
@@ -61,47 +59,45 @@ public static class PipelineRunner
             Overrides = request.Overrides.ToArray(),
             Inputs = new SortedDictionary<string, string>(request.Inputs.ToDictionary(), StringComparer.Ordinal),
             Checkpoints = request.Checkpoints.ToArray(),
-            Versions = RuntimeVersions.Collect(),
+            Versions = RuntimeVersions.Collect(graph.Versions),
         };
         manifest.Write(layout.Manifest);
 
-        for (var i = 0; i < stages.Count; i++)
+        for (var i = 0; i < graph.Stages.Count; i++)
         {
-            var stage = stages[i];
-            if (i < from || i > to)
+            var stage = graph.Stages[i];
+            if (i < first || i > last)
             {
-                observer.StageSkipped(stage.Name, i < from ? "before --from" : "after --to");
+                observer.StageSkipped(stage.Name, i < first ? "before --from" : "after --to");
                 continue;
             }
             var started = DateTime.UtcNow;
             var clock = Stopwatch.StartNew();
-            var key = "";
-            var inputs = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            StageDecision? decision = null;
             var running = false;
             StageRecord record;
             try
             {
-                inputs = InputHashes(stage, spec, layout, manifest);
-                key = CacheKey(stage, spec, inputs);
-                manifest.Stages.TryGetValue(stage.Name, out var previous);
-                var forced = request.From is not null; // --from re-runs its stage and every later one
-                if (!forced && previous is { State: StageState.Done } && previous.CacheKey == key &&
-                    previous.Outputs.Keys.All(o => File.Exists(layout.Absolute(o))))
+                decision = Planner.Decide(stage, spec, layout, manifest, forcedBy);
+                if (!decision.Run)
                 {
-                    observer.StageSkipped(stage.Name, "up to date");
+                    observer.StageSkipped(stage.Name, decision.Reason);
                     continue;
                 }
-                var missing = stage.DependsOn.Where(names.Contains)
+                var missing = stage.DependsOn.Where(graph.Names.Contains)
                     .FirstOrDefault(d => !manifest.Stages.TryGetValue(d, out var r) || r.State != StageState.Done);
                 if (missing is not null)
                 {
                     Throw.BadInput($"{layout.Manifest}: stage '{stage.Name}' needs the outputs of '{missing}', which has not completed in this run; run without --from or with --from {missing}");
                 }
 
+                if (stage.Unavailable is { } why) Throw.BadInput($"{layout.Root}: stage '{stage.Name}' must run ({decision.Reason}), but {why}");
+
                 started = DateTime.UtcNow;
-                manifest.Stages[stage.Name] = new StageRecord { State = StageState.Running, CacheKey = key, StartedUtc = started, Inputs = inputs };
+                manifest.Stages[stage.Name] = Record(decision, StageState.Running, started, 0, "");
                 manifest.Write(layout.Manifest);
                 running = true;
+                observer.StageReason(stage.Name, decision.Reason);
                 observer.StageStarted(stage.Name);
                 clock.Restart();
                 var outcome = stage.Run(new StageContext { Spec = spec, Layout = layout, Csv = request.Csv, Observer = observer, Cancellation = cancellation });
@@ -111,22 +107,16 @@ public static class PipelineRunner
                     outputs[layout.Relative(o)] = outcome.KnownHashes.TryGetValue(o, out var known) ? known : Hashing.File(o);
                     ContentHashes.Remember(o, outputs[layout.Relative(o)]);
                 }
-                record = new StageRecord
-                {
-                    State = StageState.Done, CacheKey = key, StartedUtc = started, Seconds = clock.Elapsed.TotalSeconds,
-                    Message = outcome.Message, Outputs = outputs, Inputs = inputs,
-                };
+                record = Record(decision, StageState.Done, started, clock.Elapsed.TotalSeconds, outcome.Message) with { Outputs = outputs };
             }
             catch (Exception e)
             {
                 // Bad input found before the stage started (a missing data folder, --from too late) changes nothing recorded.
                 if (!running && e is BadInputException) throw;
                 var message = Describe(e);
-                record = new StageRecord
-                {
-                    State = StageState.Failed, CacheKey = key, StartedUtc = started, Seconds = clock.Elapsed.TotalSeconds,
-                    Message = message, Inputs = inputs,
-                };
+                record = decision is null
+                    ? new StageRecord { State = StageState.Failed, StartedUtc = started, Message = message }
+                    : Record(decision, StageState.Failed, started, clock.Elapsed.TotalSeconds, message);
                 manifest.Stages[stage.Name] = record;
                 manifest.Write(layout.Manifest);
                 observer.StageFinished(stage.Name, record);
@@ -139,6 +129,12 @@ public static class PipelineRunner
         }
         return new RunResult(layout, spec, true, null, $"run folder {layout.Root}");
     }
+
+    private static StageRecord Record(StageDecision decision, StageState state, DateTime started, double seconds, string message) => new()
+    {
+        State = state, CacheKey = decision.Key, Parameters = decision.Parameters, StartedUtc = started, Seconds = seconds,
+        Message = message, Inputs = decision.Inputs,
+    };
 
     /// <summary>One line for any exception: RepAlign's own messages as they are, others with their type.</summary>
     public static string Describe(Exception e)
@@ -157,46 +153,5 @@ public static class PipelineRunner
     {
         var identity = RepAlignJson.ToCompact(new { spec.Data, spec.Model, spec.Train, spec.Checkpoints, spec.Track });
         return $"seed{spec.Train.Seed}-{Hashing.Text(identity)[..10]}";
-    }
-
-    /// <summary>
-    /// The content hash of every file a stage reads: the recorded outputs of the stages it depends on, then the files it
-    /// declares (<see cref="IStage.Inputs"/>): an earlier stage's recorded output by its recorded hash, any other file by
-    /// its content (<see cref="ContentHashes"/>). Keys are run-relative inside the run folder, absolute outside it.
-    /// </summary>
-    private static SortedDictionary<string, string> InputHashes(IStage stage, ExperimentSpec spec, RunLayout layout, RunManifest manifest)
-    {
-        var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var d in stage.DependsOn)
-        {
-            if (!manifest.Stages.TryGetValue(d, out var r)) continue;
-            foreach (var (path, hash) in r.Outputs) hashes[path] = hash;
-        }
-        var recorded = manifest.Stages.Values.Where(r => r.State == StageState.Done).SelectMany(r => r.Outputs)
-            .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
-        foreach (var input in stage.Inputs(spec, layout))
-        {
-            var full = Path.GetFullPath(input);
-            var relative = layout.Relative(full);
-            var inside = !Path.IsPathRooted(relative) && relative != ".." && !relative.StartsWith("../", StringComparison.Ordinal);
-            var name = inside ? relative : full;
-            if (hashes.ContainsKey(name)) continue;
-            hashes[name] = inside && recorded.TryGetValue(name, out var known) && File.Exists(full) ? known : ContentHashes.Of(full);
-        }
-        return hashes;
-    }
-
-    private static string CacheKey(IStage stage, ExperimentSpec spec, SortedDictionary<string, string> inputs)
-    {
-        var text = $"{stage.Name}\n{JsonSerializer.Serialize(stage.Parameters(spec), RepAlignJson.Compact)}\n{string.Join('\n', inputs.Select(kv => $"{kv.Key}={kv.Value}"))}";
-        return Hashing.Text(text);
-    }
-
-    private static int StageIndex(string? name, string option, string[] names, int fallback)
-    {
-        if (name is null) return fallback;
-        var i = Array.IndexOf(names, name);
-        if (i < 0) Throw.BadInput($"{option} {name}: unknown stage{Suggest.DidYouMean(name, names)} (stages: {string.Join(", ", names)})");
-        return i;
     }
 }

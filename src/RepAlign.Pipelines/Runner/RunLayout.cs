@@ -14,6 +14,8 @@ public sealed record RunLayout(string Root)
     public string Checkpoints => Path.Combine(Root, "checkpoints");
     /// <summary>Index of the checkpoints: epoch, file, SHA-256.</summary>
     public string CheckpointIndex => Path.Combine(Root, "checkpoints", "index.json");
+    /// <summary>A point set's pair metrics re-measured from its checkpoints by ONNX Runtime (the check stage).</summary>
+    public string Checked => Path.Combine(Root, "check", "pairs.parquet");
     /// <summary>Pair metrics computed from the checkpoints by ONNX Runtime.</summary>
     public string Pairs => Path.Combine(Root, "extract", "pairs.parquet");
     /// <summary>Linear-probe accuracy per checkpoint and layer.</summary>

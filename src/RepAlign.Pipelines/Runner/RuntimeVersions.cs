@@ -6,16 +6,21 @@ namespace RepAlign.Pipelines.Runner;
 /// <summary>Versions recorded in every run manifest (provenance).</summary>
 public static class RuntimeVersions
 {
-    /// <summary>RepAlign, .NET, OS, TorchSharp and ONNX Runtime versions.</summary>
-    public static SortedDictionary<string, string> Collect() => new(StringComparer.Ordinal)
+    /// <summary>RepAlign, .NET, OS and ONNX Runtime versions, and those of the training core (<paramref name="training"/>, e.g. TorchSharp) when the build has one.</summary>
+    public static SortedDictionary<string, string> Collect(IReadOnlyDictionary<string, string>? training = null)
     {
-        ["repalign"] = Informational(typeof(RuntimeVersions).Assembly),
-        ["dotnet"] = RuntimeInformation.FrameworkDescription,
-        ["os"] = RuntimeInformation.OSDescription,
-        ["torchsharp"] = Informational(typeof(TorchSharp.torch).Assembly),
-        ["onnxruntime"] = Informational(typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly),
-    };
+        var versions = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["repalign"] = Informational(typeof(RuntimeVersions).Assembly),
+            ["dotnet"] = RuntimeInformation.FrameworkDescription,
+            ["os"] = RuntimeInformation.OSDescription,
+            ["onnxruntime"] = Informational(typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly),
+        };
+        foreach (var (name, version) in training ?? new Dictionary<string, string>()) versions[name] = version;
+        return versions;
+    }
 
-    private static string Informational(Assembly a) =>
+    /// <summary>An assembly's informational version without the source revision (the part after '+').</summary>
+    public static string Informational(Assembly a) =>
         a.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? a.GetName().Version?.ToString() ?? "unknown";
 }

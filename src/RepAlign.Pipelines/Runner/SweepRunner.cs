@@ -24,7 +24,7 @@ public static class SweepRunner
     public const string TableName = "sweep.parquet";
 
     /// <summary>Runs the sweep; each point gets its own run folder under the sweep folder.</summary>
-    public static RunResult Run(RunRequest request, PipelineDocument document, IReadOnlyList<IStage> stages, IRunObserver observer,
+    public static RunResult Run(RunRequest request, PipelineDocument document, StageSet set, IRunObserver observer,
         CancellationToken cancellation = default)
     {
         var (points, root) = Plan(request, document);
@@ -32,7 +32,7 @@ public static class SweepRunner
         using var sweepLock = RunLock.Acquire(root, wait: !request.NoWait, observer.Waiting, cancellation);
         AtomicFile.RemoveLeftovers(root, recursive: false); // the sweep's own tables; each point cleans its folder under its lock
 
-        if (points.Any(p => p.Spec.Train.Threads == 1)) Training.TrainingThreads.Use(1); // before any trial starts
+        if (points.Any(p => p.Spec.Train.Threads == 1)) set.Training?.UseThreads(1); // before any trial starts
         var progress = observer.Progress($"{points.Count} runs", points.Count);
         var quiet = new QuietObserver(observer);
         var results = new RunResult[points.Count];
@@ -42,7 +42,7 @@ public static class SweepRunner
         {
             Parallel.For(0, points.Count, parallel, i =>
             {
-                results[i] = RunPoint(request, points[i], root, stages, quiet, cancellation);
+                results[i] = RunPoint(request, points[i], root, set, quiet, cancellation);
                 if (!results[i].Succeeded) observer.StageSkipped(points[i].Label, "failed: " + results[i].Message);
                 progress.Report(Interlocked.Increment(ref done));
             });
@@ -68,12 +68,15 @@ public static class SweepRunner
         return (points, root);
     }
 
-    /// <summary>Runs the ordinary stages of one point in its folder under the sweep folder.</summary>
-    public static RunResult RunPoint(RunRequest request, RunPoint point, string root, IReadOnlyList<IStage> stages, IRunObserver observer,
+    /// <summary>The run folder of one point under the sweep folder.</summary>
+    public static RunLayout LayoutOf(RunPoint point, string root) => new(Path.Combine(root, point.Label));
+
+    /// <summary>Runs the stages of one point (its family's graph) in its folder under the sweep folder.</summary>
+    public static RunResult RunPoint(RunRequest request, RunPoint point, string root, StageSet set, IRunObserver observer,
         CancellationToken cancellation = default)
     {
-        var layout = new RunLayout(Path.Combine(root, point.Label));
-        return PipelineRunner.RunOne(request with { Out = layout.Root }, point.Spec, layout, stages, observer, cancellation);
+        var layout = LayoutOf(point, root);
+        return PipelineRunner.RunOne(request with { Out = layout.Root }, point.Spec, layout, StageGraph.For(point.Spec, set), observer, cancellation);
     }
 
     /// <summary>Writes sweep.json and the joined table (sweep.parquet, sweep.csv) from the points' results.</summary>

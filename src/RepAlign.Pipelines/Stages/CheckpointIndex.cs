@@ -17,6 +17,19 @@ public static class CheckpointIndex
     public static void Write(string path, IReadOnlyList<CheckpointEntry> entries) =>
         AtomicFile.WriteText(path, JsonSerializer.Serialize(entries, RepAlignJson.Options));
 
+    /// <summary>
+    /// Reads a run's index and checks that every checkpoint was written for the run's spec (train.threads aside); a
+    /// checkpoint folder written for another spec is refused with the mismatch named.
+    /// </summary>
+    public static IReadOnlyList<CheckpointEntry> ReadMatching(Runner.RunLayout layout, Core.Specs.ExperimentSpec spec)
+    {
+        var entries = Read(layout.CheckpointIndex);
+        foreach (var entry in entries)
+            Inference.Graphs.CheckpointMetadata.EnsureMatches(Path.Combine(layout.Checkpoints, entry.File),
+                new Core.Checkpoints.CheckpointInfo(spec.Model, spec.Data, spec.Train, entry.Epoch), ["train.threads"]);
+        return entries;
+    }
+
     /// <summary>Reads the index; a missing or malformed one is bad input naming the file.</summary>
     public static IReadOnlyList<CheckpointEntry> Read(string path)
     {

@@ -1,15 +1,21 @@
 namespace RepAlign.Tests.Cli;
 
-/// <summary>Runs the command line in-process and captures what it writes to standard error.</summary>
+/// <summary>Runs the command line in-process on writers of its own (never the process-wide Console), so CLI tests run in parallel.</summary>
 public static class CliRunner
 {
     /// <summary>The exit code and standard error of <c>repalign</c> with <paramref name="args"/>.</summary>
     public static (int Code, string Err) Run(params string[] args)
     {
-        var err = new StringWriter();
-        var old = Console.Error;
-        Console.SetError(err);
-        try { return (RepAlign.Cli.Program.main(args), err.ToString()); }
-        finally { Console.SetError(old); }
+        var (code, _, err) = RunAll(args);
+        return (code, err);
+    }
+
+    /// <summary>The exit code, standard output and standard error of <c>repalign</c> with <paramref name="args"/>.</summary>
+    public static (int Code, string Out, string Err) RunAll(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = RepAlign.Cli.Program.run(args, output, error, false);
+        return (code, output.ToString(), error.ToString());
     }
 }

@@ -1,7 +1,6 @@
 namespace RepAlign.Tests.Cli;
 
 /// <summary>The command line's contract: exit codes and messages.</summary>
-[Collection("console")]
 public class CliTests
 {
     private static (int Code, string Err) Run(params string[] args) => CliRunner.Run(args);
@@ -44,7 +43,6 @@ public class CliTests
 }
 
 /// <summary>--device cuda on a machine without CUDA stops with the missing library named, never a silent CPU run.</summary>
-[Collection("console")]
 public class CudaDeviceTests
 {
     [NoCudaFact]
@@ -54,12 +52,12 @@ public class CudaDeviceTests
         var (code, err) = CliRunner.Run("run", TestPaths.Repo("pipelines", "two-points.toml"), "--device", "cuda", "--out", scratch.Path,
             "--set", "model.depth=3", "--set", "model.width=16", "--set", "train.epochs=30", "--set", "checkpoints.count=2");
         Assert.Equal(1, code);
-        Assert.Contains("stage 'extract' failed", err);
+        Assert.Contains("stage 'check' failed", err);
         Assert.Contains(".so", err);          // the missing library by name
         Assert.Contains("--device cpu", err); // and what to do
-        Assert.False(File.Exists(Path.Combine(scratch.Path, "extract", "pairs.parquet")));
+        Assert.False(File.Exists(Path.Combine(scratch.Path, "check", "pairs.parquet")));
         var manifest = RepAlign.Core.Runs.RunManifest.Read(Path.Combine(scratch.Path, "run.json"));
-        Assert.Equal(RepAlign.Core.Runs.StageState.Failed, manifest.Stages["extract"].State);
+        Assert.Equal(RepAlign.Core.Runs.StageState.Failed, manifest.Stages["check"].State);
     }
 
     [CudaFact]
@@ -67,11 +65,11 @@ public class CudaDeviceTests
     {
         using var cpu = new ScratchFolder();
         using var cuda = new ScratchFolder();
-        string[] tiny = ["--set", "model.depth=3", "--set", "model.width=16", "--set", "train.epochs=30", "--set", "checkpoints.count=2", "--to", "extract"];
+        string[] tiny = ["--set", "model.depth=3", "--set", "model.width=16", "--set", "train.epochs=30", "--set", "checkpoints.count=2", "--to", "check"];
         Assert.Equal(0, CliRunner.Run(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--device", "cpu", "--out", cpu.Path, .. tiny]).Code);
         Assert.Equal(0, CliRunner.Run(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--device", "cuda", "--out", cuda.Path, .. tiny]).Code);
-        var onCpu = RepAlign.Core.Tables.TableFile.Read<RepAlign.Core.Tables.PairRow>(Path.Combine(cpu.Path, "extract", "pairs.parquet")).ToArray();
-        var onCuda = RepAlign.Core.Tables.TableFile.Read<RepAlign.Core.Tables.PairRow>(Path.Combine(cuda.Path, "extract", "pairs.parquet")).ToArray();
+        var onCpu = RepAlign.Core.Tables.TableFile.Read<RepAlign.Core.Tables.PairRow>(Path.Combine(cpu.Path, "check", "pairs.parquet")).ToArray();
+        var onCuda = RepAlign.Core.Tables.TableFile.Read<RepAlign.Core.Tables.PairRow>(Path.Combine(cuda.Path, "check", "pairs.parquet")).ToArray();
         Assert.Equal(onCpu.Length, onCuda.Length);
         Assert.NotEmpty(onCpu);
         static void Near(double a, double b, string what) =>
@@ -87,7 +85,6 @@ public class CudaDeviceTests
 }
 
 /// <summary>Checkpoints written for another spec are refused at load, the mismatch named.</summary>
-[Collection("console")]
 public class CheckpointMismatchTests
 {
     [Fact]
@@ -96,7 +93,7 @@ public class CheckpointMismatchTests
         using var scratch = new ScratchFolder();
         string[] tiny = ["--set", "model.depth=3", "--set", "train.epochs=30", "--set", "checkpoints.count=2", "--out", scratch.Path];
         Assert.Equal(0, CliRunner.Run(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--set", "model.width=16", "--to", "train", .. tiny]).Code);
-        var (code, err) = CliRunner.Run(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--set", "model.width=32", "--from", "extract", .. tiny]);
+        var (code, err) = CliRunner.Run(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--set", "model.width=32", "--from", "check", .. tiny]);
         Assert.Equal(2, code);
         Assert.Contains("model.width: checkpoint has 16, run has 32", err);
         Assert.Contains("epoch-00000.onnx", err);

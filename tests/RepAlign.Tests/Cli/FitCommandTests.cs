@@ -5,7 +5,6 @@ using RepAlign.Theory;
 namespace RepAlign.Tests.Cli;
 
 /// <summary>`repalign fit` on a trajectory from foreign training code, and its bad inputs.</summary>
-[Collection("console")]
 public class FitCommandTests
 {
     private static (int Code, string Err) Run(params string[] args) => CliRunner.Run(args);

@@ -4,7 +4,6 @@ using System.Text;
 namespace RepAlign.Tests.Cli;
 
 /// <summary>`repalign fit` on one trajectory that cannot be fitted: exit 2 with the fit's own message, nothing written.</summary>
-[Collection("console")]
 public class FitDegenerateTests
 {
     private static string Trajectory(ScratchFolder scratch, Func<int, double> h, int epochs = 6)

@@ -9,7 +9,6 @@ using RepAlign.Theory;
 namespace RepAlign.Tests.Cli;
 
 /// <summary>`repalign fit` on a long table of many (pair, layer) trajectories, CSV and Parquet, and its bad inputs.</summary>
-[Collection("console")]
 public class FitTableCommandTests
 {
     private static (int Code, string Err) Run(params string[] args) => CliRunner.Run(args);
@@ -63,7 +62,7 @@ public class FitTableCommandTests
         // The same rows as a run's extract/pairs through the run's fit stage: the same fits table.
         var layout = new RunLayout(scratch.File("run"));
         TableFile.Write(rows, layout.Pairs, csv: false);
-        new FitStage().Run(new StageContext { Spec = new ExperimentSpec { Data = new DataSpec { Kind = DataKind.Mnist } }, Layout = layout, Observer = SilentObserver.Instance });
+        new DatasetFitStage().Run(new StageContext { Spec = new ExperimentSpec { Data = new DataSpec { Kind = DataKind.Mnist } }, Layout = layout, Observer = SilentObserver.Instance });
         var staged = TableFile.Read<FitRow>(layout.Fits).ToArray();
         Assert.Equal(staged.Select(f => (f.Pair, f.Layer, f.EtaH, f.EtaY, f.FitLoss, f.R2H)), fits.Select(f => (f.Pair, f.Layer, f.EtaH, f.EtaY, f.FitLoss, f.R2H)));
     }

@@ -11,7 +11,6 @@ namespace RepAlign.Tests.FSharp;
 /// the figure cell displayed its Plotly.NET chart inline, and the printed frames equal the tables `repalign run` writes
 /// for the same settings.
 /// </summary>
-[Collection("console")]
 public class NotebookTests
 {
     /// <summary>What an executed notebook shows: every code cell's printed text, inline HTML and errors, in order.</summary>
@@ -106,9 +105,9 @@ public class NotebookTests
             var text = outputs.Text;
             // The same settings through the command line, into a folder of its own.
             var cli = scratch.File("cli-run");
-            var code = RepAlign.Cli.Program.main(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--out", cli,
+            var code = RepAlign.Tests.Cli.CliRunner.Run(["run", TestPaths.Repo("pipelines", "two-points.toml"), "--out", cli,
                 "--set", "model.depth=3", "--set", "model.width=16", "--set", "train.epochs=120", "--set", "train.lr=0.05",
-                "--set", "track.layers=all", "--set", "fit.grid_points=30", "--set", "checkpoints.count=3"]);
+                "--set", "track.layers=all", "--set", "fit.grid_points=30", "--set", "checkpoints.count=3"]).Code;
             Assert.Equal(0, code);
             var expected = TableFile.Read<FitRow>(Path.Combine(cli, "fit", "fits.parquet")).OrderBy(f => f.Layer).ToArray();
             var (header, rows) = PrintedTable(text, "layer,pair,eta_h");
@@ -138,9 +137,9 @@ public class NotebookTests
         using var session = await PackagedSession.PackAsync("/tmp/repalign-packages");
         using var scratch = new ScratchFolder();
         var run = scratch.File("mnist-run");
-        var code = RepAlign.Cli.Program.main(["run", TestPaths.Repo("pipelines", "mnist-pairs.toml"), "--out", run,
+        var code = RepAlign.Tests.Cli.CliRunner.Run(["run", TestPaths.Repo("pipelines", "mnist-pairs.toml"), "--out", run,
             "--set", "train.epochs=2", "--set", "extract.pairs=per-class-pair:1", "--set", "model.width=32",
-            "--set", "fit.grid_points=30", "--set", $"data.path={TestPaths.Repo("data", "mnist-10k")}", "--csv"]);
+            "--set", "fit.grid_points=30", "--set", $"data.path={TestPaths.Repo("data", "mnist-10k")}", "--csv"]).Code;
         Assert.Equal(0, code);
         try
         {

@@ -5,7 +5,6 @@ using RepAlign.Core.Tables;
 namespace RepAlign.Tests.FSharp;
 
 /// <summary>README's F# snippet, run unchanged by <c>dotnet fsi</c> against the libraries packed as README says.</summary>
-[Collection("console")]
 public partial class ReadMeSnippetTests
 {
     private static readonly string ReadMe = File.ReadAllText(TestPaths.Repo("README.md"));

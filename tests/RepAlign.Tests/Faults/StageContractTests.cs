@@ -7,7 +7,7 @@ namespace RepAlign.Tests.Faults;
 /// <summary>The stage contract: content-hashed inputs in cache keys and run.json, no undeclared reads, any exception marks its stage failed.</summary>
 public class StageContractTests
 {
-    private static IStage[] Stages() => TinyRuns.Stages();
+    private static IReadOnlyList<string> Stages() => TinyRuns.StageNames("mnist-pairs.toml");
 
     private static RunResult Run(string outDir, string data, StageRecorder recorder, string? from = null, string? to = null) =>
         TinyRuns.InProcess("mnist-pairs.toml", TinyRuns.MnistSettings(data), outDir, recorder, from, to);
@@ -33,10 +33,10 @@ public class StageContractTests
         // Every stage, run alone in a folder holding only run.json and the files it declares, writes the same outputs.
         foreach (var stage in Stages())
         {
-            var sandbox = scratch.File("sandbox-" + stage.Name);
+            var sandbox = scratch.File("sandbox-" + stage);
             Directory.CreateDirectory(sandbox);
             File.Copy(first.Layout.Manifest, Path.Combine(sandbox, "run.json"));
-            var record = manifest.Stages[stage.Name];
+            var record = manifest.Stages[stage];
             foreach (var input in record.Inputs.Keys.Where(k => !Path.IsPathRooted(k)))
             {
                 var from = Path.Combine(run, input);
@@ -44,10 +44,10 @@ public class StageContractTests
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(sandbox, input))!);
                 File.Copy(from, Path.Combine(sandbox, input));
             }
-            var alone = Run(sandbox, data, new StageRecorder(), from: stage.Name, to: stage.Name);
-            Assert.True(alone.Succeeded, $"{stage.Name} with only its declared inputs: {alone.Message}");
+            var alone = Run(sandbox, data, new StageRecorder(), from: stage, to: stage);
+            Assert.True(alone.Succeeded, $"{stage} with only its declared inputs: {alone.Message}");
             // Tables are compared without their timing columns (through the CSV beside each Parquet file), other files byte for byte.
-            var rerun = RunManifest.Read(alone.Layout.Manifest).Stages[stage.Name];
+            var rerun = RunManifest.Read(alone.Layout.Manifest).Stages[stage];
             Assert.Equal(record.Outputs.Keys, rerun.Outputs.Keys);
             foreach (var (output, hash) in record.Outputs)
             {
@@ -59,20 +59,20 @@ public class StageContractTests
                     ".html" => Shape(a) == Shape(b), // the report shows loss, probe and accuracy only when it reads them
                     _ => rerun.Outputs[output] == hash,
                 };
-                Assert.True(same, $"{stage.Name}: {output} differs when only its declared inputs are present");
+                Assert.True(same, $"{stage}: {output} differs when only its declared inputs are present");
             }
         }
 
         // Unchanged: every stage skipped. New pixels behind the same path: every stage runs again.
         var unchanged = new StageRecorder();
         Assert.True(Run(run, data, unchanged).Succeeded);
-        Assert.All(Stages(), s => Assert.Contains($"skip {s.Name}", unchanged.Events));
+        Assert.All(Stages(), s => Assert.Contains($"skip {s}", unchanged.Events));
         var pixels = File.ReadAllBytes(images);
         for (var i = 16; i < 16 + 784; i++) pixels[i] = (byte)(255 - pixels[i]);
         File.WriteAllBytes(images, pixels);
         var replaced = new StageRecorder();
         Assert.True(Run(run, data, replaced).Succeeded);
-        Assert.All(Stages(), s => Assert.Contains($"done {s.Name}", replaced.Events));
+        Assert.All(Stages(), s => Assert.Contains($"done {s}", replaced.Events));
         Assert.Equal(Hashing.File(images), RunManifest.Read(first.Layout.Manifest).Stages["train"].Inputs[images]);
     }
 
@@ -90,12 +90,19 @@ public class StageContractTests
         public StageOutcome Run(StageContext context) => throw error;
     }
 
+    /// <summary>Runs a graph of one stage on the request's pipeline and folder.</summary>
+    private static RunResult RunAlone(RunRequest request, IStage stage)
+    {
+        var spec = RepAlign.Pipelines.Spec.PipelineFile.Validate(RepAlign.Pipelines.Spec.PipelineFile.LoadDocument(request.Pipeline, []).Base, request.Pipeline);
+        return PipelineRunner.RunOne(request, spec, PipelineRunner.LayoutOf(request, spec), new StageGraph(ExperimentFamily.PointSet, [stage]), new StageRecorder());
+    }
+
     [Fact]
     public void AnyExceptionMarksItsStageFailedWithTheMessage()
     {
         using var scratch = new ScratchFolder();
         var request = new RunRequest { Pipeline = TestPaths.Repo("pipelines", "two-points.toml"), Out = scratch.Path };
-        var result = PipelineRunner.Run(request, [new Throwing("boom", new InvalidOperationException("the disk said no"))], new StageRecorder());
+        var result = RunAlone(request, new Throwing("boom", new InvalidOperationException("the disk said no")));
         Assert.False(result.Succeeded);
         Assert.Equal("boom", result.FailedStage);
         Assert.IsType<InvalidOperationException>(result.Error);
@@ -104,7 +111,7 @@ public class StageContractTests
         Assert.Equal("InvalidOperationException: the disk said no", record.Message);
 
         // Bad input during a stage is recorded too, and still reaches the caller (exit code 2).
-        var bad = Assert.Throws<BadInputException>(() => PipelineRunner.Run(request, [new Throwing("bad", new BadInputException("x.csv:3: found y"))], new StageRecorder()));
+        var bad = Assert.Throws<BadInputException>(() => RunAlone(request, new Throwing("bad", new BadInputException("x.csv:3: found y"))));
         Assert.Equal("x.csv:3: found y", bad.Message);
         Assert.Equal(StageState.Failed, RunManifest.Read(result.Layout.Manifest).Stages["bad"].State);
     }

@@ -19,10 +19,14 @@ public static class TinyRuns
             From = from,
             To = to,
             Csv = true,
-        }, Stages(), observer);
+        }, RepAlign.FSharp.Stages.set, observer);
 
-    /// <summary>The command line's stages.</summary>
-    public static IStage[] Stages() => RepAlign.Cli.Commands.stages().ToArray();
+    /// <summary>The names of the stages a shipped pipeline runs (its family's graph), in order.</summary>
+    public static IReadOnlyList<string> StageNames(string pipeline)
+    {
+        var path = TestPaths.Repo("pipelines", pipeline);
+        return RepAlign.FSharp.Stages.graph(RepAlign.Pipelines.Spec.PipelineFile.Validate(RepAlign.Pipelines.Spec.PipelineFile.LoadDocument(path, []).Base, path)).Names;
+    }
 
     /// <summary>Writes the first <paramref name="count"/> images of the shipped MNIST set as plain IDX files into <paramref name="folder"/> (nothing else there).</summary>
     public static string MnistFolder(string folder, int count = 300)

@@ -6,7 +6,6 @@ using RepAlign.Tests.Cli;
 namespace RepAlign.Tests.Fuzz;
 
 /// <summary>Generated pair CSVs and trajectory CSVs (quoting, BOM, CRLF, missing/extra columns, NaN, Inf, negatives, unsorted and duplicate epochs): exit 0 or 2 naming the file, never a partial output.</summary>
-[Collection("console")]
 public class CsvFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly string[] Numbers =

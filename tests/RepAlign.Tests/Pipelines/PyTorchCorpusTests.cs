@@ -182,9 +182,9 @@ public class PyTorchCorpusTests(PyTorchCorpus corpus, ITestOutputHelper output)
         var messages = new List<string>();
         var request = new ReanalyzeRequest
         {
-            Checkpoints = corpus.SeriesFolder(series), Data = MnistDir, Pairs = corpus.Pairs, Layers = ["auto"], Out = out_, Time = TimeAxis.Step,
+            Checkpoints = corpus.SeriesFolder(series), Data = MnistDir, Pairs = corpus.Pairs, Layers = ["auto"], Out = out_, Time = TimeAxis.Step, To = "fit",
         };
-        var result = Reanalyzer.Run(request, [new RepAlign.Pipelines.Stages.FitStage()], SilentObserver.Instance, default, messages.Add);
+        var result = Reanalyzer.Run(request, RepAlign.FSharp.Stages.set, SilentObserver.Instance, default, messages.Add);
         Assert.True(result.Succeeded, result.Message);
 
         var expected = corpus.Series(series).GetProperty("checkpoints").EnumerateArray()
@@ -217,8 +217,8 @@ public class PyTorchCorpusTests(PyTorchCorpus corpus, ITestOutputHelper output)
         Assert.Contains("the same epoch 2", err);
 
         var messages = new List<string>();
-        var request = new ReanalyzeRequest { Checkpoints = copy, Data = MnistDir, Pairs = corpus.Pairs, Out = scratch.File("out"), EpochPattern = "-a(?<epoch>[0-9]+)-" };
-        var result = Reanalyzer.Run(request, [], SilentObserver.Instance, default, messages.Add);
+        var request = new ReanalyzeRequest { Checkpoints = copy, Data = MnistDir, Pairs = corpus.Pairs, Out = scratch.File("out"), EpochPattern = "-a(?<epoch>[0-9]+)-", To = "extract" };
+        var result = Reanalyzer.Run(request, RepAlign.FSharp.Stages.set, SilentObserver.Instance, default, messages.Add);
         Assert.True(result.Succeeded, result.Message);
         Assert.Contains("first run7-a0-v2.onnx → epoch 0", messages.Single());
         Assert.Equal([0, 1, 2], TableFile.Read<PairRow>(scratch.File("out/extract/pairs.parquet")).Select(r => r.Epoch).Distinct().Order());
@@ -244,8 +244,8 @@ public class PyTorchCorpusTests(PyTorchCorpus corpus, ITestOutputHelper output)
     {
         using var scratch = new ScratchFolder();
         var out_ = scratch.File("out");
-        var request = new ReanalyzeRequest { Checkpoints = corpus.SeriesFolder(series), Data = MnistDir, Pairs = corpus.Pairs, Layers = [layers], Out = out_ };
-        var result = Reanalyzer.Run(request, [], SilentObserver.Instance);
+        var request = new ReanalyzeRequest { Checkpoints = corpus.SeriesFolder(series), Data = MnistDir, Pairs = corpus.Pairs, Layers = [layers], Out = out_, To = "extract" };
+        var result = Reanalyzer.Run(request, RepAlign.FSharp.Stages.set, SilentObserver.Instance);
         Assert.True(result.Succeeded, result.Message);
         var rows = TableFile.Read<PairRow>(Path.Combine(out_, "extract", "pairs.parquet"));
         var pairs = corpus.Json.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt32())).ToArray();

@@ -7,7 +7,6 @@ using RepAlign.Tests.Inference.Graphs;
 namespace RepAlign.Tests.Pipelines;
 
 /// <summary>`repalign reanalyze` on checkpoints from foreign exporters: values checked against the same weights computed directly.</summary>
-[Collection("console")]
 public class ReanalyzeTests
 {
     private static string MnistDir => TestPaths.Repo("data", "mnist-10k");
@@ -142,7 +141,6 @@ public class ReanalyzeTests
 }
 
 /// <summary>Reanalysing a RepAlign run folder reuses its spec: only the pairs change.</summary>
-[Collection("console")]
 public class ReanalyzeRunFolderTests
 {
     private static string MnistDir => TestPaths.Repo("data", "mnist-10k");

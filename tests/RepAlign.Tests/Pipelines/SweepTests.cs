@@ -38,7 +38,7 @@ public class SweepTests
         using var scratch = new ScratchFolder();
         var file = scratch.File("sweep.toml");
         File.WriteAllText(file, Toml);
-        var result = PipelineRunner.Run(new RunRequest { Pipeline = file, Out = scratch.File("out") }, RepAlign.Cli.Commands.stages().ToArray(), SilentObserver.Instance);
+        var result = PipelineRunner.Run(new RunRequest { Pipeline = file, Out = scratch.File("out") }, RepAlign.Cli.Commands.stages, SilentObserver.Instance);
         Assert.True(result.Succeeded, result.Message);
         var csv = File.ReadAllLines(Path.Combine(result.Layout.Root, "sweep.csv"));
         Assert.Equal(1 + 8, csv.Length); // header + one fit per run (one tracked layer, one pair)

@@ -8,7 +8,6 @@ namespace RepAlign.Tests.Training.Native;
 /// fails torch's type initialiser for the whole process (how a CI run once lost 123 tests); with it, the touch loads the
 /// patched copy. Each case is its own <c>dotnet fsi</c> process, since the type initialiser runs once per process.
 /// </summary>
-[Collection("console")]
 public class TorchFirstTouchTests
 {
     /// <summary>A script that makes a Scalar and a tensor first; with <paramref name="withRepAlign"/> it also references

@@ -7,36 +7,58 @@ using RepAlign.Pipelines.Spec;
 namespace RepAlign.Pipelines.Stages;
 
 /// <summary>
-/// Fits the theory to every (pair, layer) trajectory: dense online tracking when the run has it, else the extracted
-/// checkpoints, streamed from extract/pairs one row group at a time (<see cref="StreamingFit"/>): no table of all pairs
-/// is held in memory. fit/curves keeps the curves <c>fit.curves</c> selects.
+/// Fits the theory to every tracked (pair, layer) of a point set from its dense online tracking (train/metrics, every
+/// epoch); fit/curves keeps every curve, since the report shows them all.
 /// </summary>
-public sealed class FitStage : IStage
+public sealed class PointSetFitStage : IStage
 {
     /// <inheritdoc />
     public string Name => "fit";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> DependsOn { get; } = ["train", "extract"];
+    public IReadOnlyList<string> DependsOn { get; } = ["train"];
 
     /// <inheritdoc />
-    public object Parameters(Core.Specs.ExperimentSpec spec) => new { spec.Fit, spec.Data.Kind, spec.Data.Dx2, spec.Data.Dy2 };
+    public object Parameters(ExperimentSpec spec) => FitTables.Parameters(spec);
 
     /// <inheritdoc />
     public StageOutcome Run(StageContext context)
     {
-        var layout = context.Layout;
         var spec = context.Spec;
-        var curves = spec.Fit.Curves;
-        if (Core.Data.PointSet.IsPointSet(spec.Data.Kind))
-        {
-            // Dense online tracking of a handful of pairs: the report shows them all.
-            var inputs = BulkFit.FromMetrics(TableFile.Read<MetricRow>(layout.Metrics), Core.Data.PointSet.Of(spec.Data));
-            return Write(context, [inputs], inputs.Count, curves == CurveSelection.Report ? CurveSelection.All : curves);
-        }
-        var batches = StreamingFit.PairBatches(layout.Pairs, spec.Fit.Time, out var total);
-        return Write(context, batches, total, curves);
+        var inputs = BulkFit.FromMetrics(TableFile.Read<MetricRow>(context.Layout.Metrics), Core.Data.PointSet.Of(spec.Data));
+        return FitTables.Write(context, [inputs], inputs.Count, spec.Fit.Curves == CurveSelection.Report ? CurveSelection.All : spec.Fit.Curves);
     }
+}
+
+/// <summary>
+/// Fits the theory to every (pair, layer) trajectory of a data set or reanalysis, streamed from extract/pairs one row group
+/// at a time (<see cref="StreamingFit"/>): no table of all pairs is held in memory. fit/curves keeps the curves
+/// <c>fit.curves</c> selects.
+/// </summary>
+public sealed class DatasetFitStage : IStage
+{
+    /// <inheritdoc />
+    public string Name => "fit";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> DependsOn { get; } = ["extract"];
+
+    /// <inheritdoc />
+    public object Parameters(ExperimentSpec spec) => FitTables.Parameters(spec);
+
+    /// <inheritdoc />
+    public StageOutcome Run(StageContext context)
+    {
+        var batches = StreamingFit.PairBatches(context.Layout.Pairs, context.Spec.Fit.Time, out var total);
+        return FitTables.Write(context, batches, total, context.Spec.Fit.Curves);
+    }
+}
+
+/// <summary>What both fit stages share: their parameters and the writer of fit/fits and fit/curves.</summary>
+public static class FitTables
+{
+    /// <summary>The typed parameters of a fit stage (its cache key).</summary>
+    public static object Parameters(ExperimentSpec spec) => new { spec.Fit, spec.Data.Kind, spec.Data.Dx2, spec.Data.Dy2 };
 
     /// <summary>
     /// Streams trajectories through <see cref="StreamingFit.Run"/> into the context's run folder (fits.parquet, fits.csv,

@@ -1,38 +1,32 @@
-using RepAlign.Pipelines.Spec;
 using RepAlign.Core;
 using RepAlign.Core.Runs;
 using RepAlign.Core.Tables;
 using RepAlign.Pipelines.Runner;
-using RepAlign.Training;
+using RepAlign.Pipelines.Spec;
+using RepAlign.Pipelines.Stages;
 
-namespace RepAlign.Pipelines.Stages;
+namespace RepAlign.Training.Stages;
 
-/// <summary>Trains the network, tracks the pair metrics online every epoch and exports the scheduled ONNX checkpoints.</summary>
-public sealed class TrainStage : IStage
+/// <summary>
+/// The training core of the full build: the train stages' work on TorchSharp (<see cref="PointSetTrainer"/> and
+/// <see cref="DatasetTrainer"/>), writing the training tables, the checkpoints and their index.
+/// </summary>
+public sealed class TorchTrainingCore : ITrainingCore
 {
-    /// <inheritdoc />
-    public string Name => "train";
+    /// <summary>The shared instance (it holds no state).</summary>
+    public static TorchTrainingCore Instance { get; } = new();
 
     /// <inheritdoc />
-    public IReadOnlyList<string> DependsOn { get; } = [];
-
-    /// <inheritdoc />
-    public object Parameters(Core.Specs.ExperimentSpec spec) => new { spec.Data, spec.Model, spec.Train, spec.Checkpoints, spec.Track };
-
-    /// <summary>The data files and, with <c>model.init</c>, the ONNX file of the initial weights: their contents are in the cache key.</summary>
-    public IReadOnlyList<string> Inputs(Core.Specs.ExperimentSpec spec, RunLayout layout) =>
-        spec.Model.Init.Length == 0 ? MnistData.Files(spec.Data) : [.. MnistData.Files(spec.Data), spec.Model.Init];
-
-    /// <inheritdoc />
-    public StageOutcome Run(StageContext context)
+    public IReadOnlyDictionary<string, string> Versions { get; } = new Dictionary<string, string>
     {
-        var layout = context.Layout;
-        Directory.CreateDirectory(layout.Checkpoints);
-        foreach (var stale in Directory.EnumerateFiles(layout.Checkpoints, "epoch-*.onnx")) File.Delete(stale);
-        return context.Spec.Data.Kind == Core.Specs.DataKind.Mnist ? RunMnist(context) : RunPointSet(context);
-    }
+        ["torchsharp"] = RuntimeVersions.Informational(typeof(TorchSharp.torch).Assembly),
+    };
 
-    private static StageOutcome RunPointSet(StageContext context)
+    /// <inheritdoc />
+    public void UseThreads(int threads) => TrainingThreads.Use(threads);
+
+    /// <inheritdoc />
+    public StageOutcome TrainPointSet(StageContext context)
     {
         var spec = context.Spec;
         var layout = context.Layout;
@@ -64,7 +58,8 @@ public sealed class TrainStage : IStage
             $"{ran} epochs{stopped} in {result.Seconds:F1} s ({msPerEpoch:F1} ms/epoch), loss {result.Loss[0]:G3} → {result.Loss[^1]:G3}, {result.Checkpoints.Count} checkpoints") { KnownHashes = hashes };
     }
 
-    private static StageOutcome RunMnist(StageContext context)
+    /// <inheritdoc />
+    public StageOutcome TrainDataset(StageContext context)
     {
         var spec = context.Spec;
         var layout = context.Layout;
@@ -94,7 +89,7 @@ public sealed class TrainStage : IStage
     }
 
     /// <summary>Writes checkpoints/index.json; returns every output of the stage and the checkpoints' hashes (computed once).</summary>
-    private static (List<string> Outputs, Dictionary<string, string> Hashes) Checkpoints(Runner.RunLayout layout,
+    private static (List<string> Outputs, Dictionary<string, string> Hashes) Checkpoints(RunLayout layout,
         IReadOnlyList<CheckpointFile> checkpoints, string table, bool csv)
     {
         var hashes = checkpoints.ToDictionary(c => c.Path, c => Hashing.File(c.Path));
