@@ -173,7 +173,7 @@ def point_set_experiment(args, name, pipeline, sets, x, y, pairs, activation, lr
 
 def two_points(args, quick):
     depth, width, steps = (4, 32, 300) if quick else (20, 500, 1000)
-    # x_A = -1, x_B = 0 (dx2 = 1); y_A = 0.6, y_B = 0.6 + sqrt(0.5) (THEORY.md §3)
+    # x_A = -1, x_B = 0 (dx2 = 1); y_A = 0.6, y_B = 0.6 + sqrt(0.5) (docs/theory.md §3)
     x = np.array([[-1.0], [0.0]], dtype=np.float32)
     y = np.array([[0.6], [0.6 + np.sqrt(0.5)]], dtype=np.float32)
     sets = [f"model.depth={depth}", f"model.width={width}", f"train.epochs={steps}", "checkpoints.count=2",

@@ -29,7 +29,7 @@ type RunArgs =
             | Pipeline _ -> "pipeline file (TOML), e.g. pipelines/two-points.toml."
             | Set _ -> "override a pipeline key, e.g. --set model.width=64 (repeatable). Keys: see 'repalign keys'."
             | Out _ -> "run folder (default runs/<experiment>/<run-id>, the id derived from the training settings)."
-            | From _ -> "re-run from this stage (train, extract, fit, report), even if cached."
+            | From _ -> "re-run from this stage on, even if up to date (point sets: train, check, fit, report; data sets: train, extract, fit, analyze, report)."
             | To _ -> "stop after this stage."
             | Device _ -> "cpu (default) or cuda for the extract stage; cuda never falls back to cpu silently."
             | Threads _ -> "threads for training and extraction."
@@ -150,7 +150,7 @@ type Command =
     interface IArgParserTemplate with
         member s.Usage =
             match s with
-            | Run _ -> "run a pipeline: train → extract → fit → report, skipping stages that are up to date."
+            | Run _ -> "run a pipeline: its family's stages (point sets train → check → fit → report; data sets train → extract → fit → analyze → report), skipping those that are up to date and saying why the others run."
             | Fit _ -> "fit the theory to a trajectory CSV from any training code."
             | Reanalyze _ -> "extract, fit and report stored checkpoints (RepAlign's or any exporter's) without retraining."
             | Reproduce _ -> "run every experiment of the paper and write reproduction.csv and reproduction.html beside the paper's values."

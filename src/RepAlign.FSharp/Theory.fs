@@ -22,10 +22,10 @@ module Theory =
     let fitWith (options: FitOptions) (dx2: float, dy2: float) (trajectory: Trajectory) : FitResult =
         TwoPointFit.Fit(trajectory, dx2, dy2, options)
 
-    /// Fits η_h and η_y (and η_ybar where the trajectory has a loss) with the default options (THEORY.md §2).
+    /// Fits η_h and η_y (and η_ybar where the trajectory has a loss) with the default options (docs/theory.md §2).
     let fit (dx2: float, dy2: float) (trajectory: Trajectory) : FitResult = fitWith FitOptions.Default (dx2, dy2) trajectory
 
     /// The final representational distance h(∞), A_low, A_high and the regime predicted from rates, distances and the
-    /// initial h and y (THEORY.md §1).
+    /// initial h and y (docs/theory.md §1).
     let finalDistance (etaH: float, etaY: float) (dx2: float, dy2: float) (h0: float, y0: float) : FinalDistancePrediction =
         FinalDistance.Predict(etaH, etaY, dx2, dy2, h0, y0)

@@ -14,7 +14,7 @@ module Verdict =
     let agrees = "agrees"
     /// It does not.
     let differs = "differs"
-    /// THEORY.md states no value or claim to compare with.
+    /// the paper states no value or claim to compare with.
     let noReference = "no reference"
     /// The value could not be measured (NaN: a failed fit, too few runs kept).
     let notMeasured = "not measured"

@@ -1,4 +1,4 @@
-/// The MNIST experiments of THEORY.md §3: the digit pair (item 3) and the structure prediction (item 8).
+/// The MNIST experiments of docs/theory.md §3: the digit pair (item 3) and the structure prediction (item 8).
 module RepAlign.Reproduction.MnistExperiments
 
 open System

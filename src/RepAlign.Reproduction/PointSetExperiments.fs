@@ -1,4 +1,4 @@
-/// The small point-set experiments of THEORY.md §3: XOR (item 7) and context blobs (item 9).
+/// The small point-set experiments of docs/theory.md §3: XOR (item 7) and context blobs (item 9).
 module RepAlign.Reproduction.PointSetExperiments
 
 open System
@@ -133,7 +133,7 @@ let contextBlobs ctx =
             yield reported name $"|cos| of the two contexts' leading directions, {init}" cosine "first principal direction of each context's centred hidden rows; 0 = orthogonal"
             yield reported name $"within-context r of ‖dh‖² and (Δ asked-for feature)², {init}" relevant "hidden layer at the end of training"
             yield reported name $"within-context r of ‖dh‖² and (Δ other feature)², {init}" irrelevant "" ]
-          @ [ reported name "|cos|(high_init) − |cos|(vlow_init)" (cosOf "high_init" - cosOf "vlow_init") "THEORY.md states no number for this experiment"
+          @ [ reported name "|cos|(high_init) − |cos|(vlow_init)" (cosOf "high_init" - cosOf "vlow_init") "the paper states no number for this experiment"
               reported name "r(vlow_init) − r(high_init), asked-for feature" (rOf "vlow_init" - rOf "high_init") "" ]
     let figures =
         [ for init, _, _, _, coordinates in measured do

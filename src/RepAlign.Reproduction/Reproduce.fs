@@ -19,7 +19,7 @@ type Experiment =
     /// The command that runs the experiment's pipeline alone.
     member e.Command = $"repalign run pipelines/{e.Name}.toml"
 
-/// Every experiment of THEORY.md §3, in its order.
+/// Every experiment of docs/theory.md §3, in its order.
 let experiments =
     [ { Name = "architectures"; Title = "1 · Universality across architectures"; Measure = TwoPointExperiments.architectures }
       { Name = "init-scale"; Title = "2 · Initial weight scale"; Measure = TwoPointExperiments.initScale }

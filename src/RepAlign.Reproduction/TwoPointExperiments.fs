@@ -1,4 +1,4 @@
-/// The two-point experiments of THEORY.md §3: items 1, 2, 4, 5 and 6.
+/// The two-point experiments of docs/theory.md §3: items 1, 2, 4, 5 and 6.
 module RepAlign.Reproduction.TwoPointExperiments
 
 open System

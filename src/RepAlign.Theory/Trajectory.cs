@@ -1,7 +1,7 @@
 namespace RepAlign.Theory;
 
 /// <summary>
-/// A measured two-point trajectory: the three scalars of THEORY.md §1 recorded at some epochs
+/// A measured two-point trajectory: the three scalars of docs/theory.md §1 recorded at some epochs
 /// (before that epoch's update), optionally with the training loss and the mean-prediction error.
 /// </summary>
 /// <param name="Epoch">Recorded epochs, strictly increasing; contiguous (0..T−1) or sparse.</param>

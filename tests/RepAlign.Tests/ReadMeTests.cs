@@ -35,7 +35,7 @@ public partial class ReadMeTests
         args.AddRange(["--set", "fit.grid_points=40", "--out", scratch.Path]);
         Assert.Equal(0, RepAlign.Tests.Cli.CliRunner.Run(args.ToArray()).Code);
         var manifest = RunManifest.Read(Path.Combine(scratch.Path, "run.json"));
-        Assert.Equal(["analyze", "extract", "fit", "report", "train"], manifest.Stages.Keys);
+        Assert.Equal(["check", "fit", "report", "train"], manifest.Stages.Keys); // a point-set run: train → check → fit → report
         Assert.All(manifest.Stages.Values, s => Assert.Equal(StageState.Done, s.State));
         Assert.Single(TableFile.Read<FitRow>(Path.Combine(scratch.Path, "fit", "fits.parquet")));
     }

@@ -91,7 +91,7 @@ public sealed class PointSet
     /// <summary>Whether a data kind is a point set (as opposed to MNIST).</summary>
     public static bool IsPointSet(DataKind kind) => kind != DataKind.Mnist;
 
-    /// <summary>The paper's two points (THEORY.md §3): x = [−1, −1 + √dx2]/√d_in, y = [0.6, 0.6 + √dy2]/√d_out per component.</summary>
+    /// <summary>The paper's two points (docs/theory.md §3): x = [−1, −1 + √dx2]/√d_in, y = [0.6, 0.6 + √dy2]/√d_out per component.</summary>
     public static PointSet TwoPoints(DataSpec spec)
     {
         if (spec.InputDim < 1) Throw.BadValue("data.input_dim", spec.InputDim.ToString(CultureInfo.InvariantCulture), "an integer ≥ 1");

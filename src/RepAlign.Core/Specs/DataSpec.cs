@@ -9,9 +9,9 @@ public enum DataKind
     TwoPoint,
     /// <summary>MNIST digits from IDX files.</summary>
     Mnist,
-    /// <summary>The four XOR points {0,1}² with target x₁ XOR x₂ (THEORY.md §3 item 7).</summary>
+    /// <summary>The four XOR points {0,1}² with target x₁ XOR x₂ (docs/theory.md §3 item 7).</summary>
     Xor,
-    /// <summary>25 Gaussian blobs on a 5×5 grid, each with two one-hot contexts (THEORY.md §3 item 9).</summary>
+    /// <summary>25 Gaussian blobs on a 5×5 grid, each with two one-hot contexts (docs/theory.md §3 item 9).</summary>
     ContextBlobs,
 }
 

@@ -1,7 +1,7 @@
 namespace RepAlign.Core.Specs;
 
 /// <summary>
-/// Which right-hand side of the 3-D system to integrate: the true system of THEORY.md §1 or one of
+/// Which right-hand side of the 3-D system to integrate: the true system of docs/theory.md §1 or one of
 /// the four altered systems of §3 item 6 used as controls.
 /// </summary>
 public enum DynamicsVariant

@@ -1,6 +1,6 @@
 namespace RepAlign.Core.Specs;
 
-/// <summary>How the theory is fitted to each trajectory (THEORY.md §2).</summary>
+/// <summary>How the theory is fitted to each trajectory (docs/theory.md §2).</summary>
 public sealed record FitSpec
 {
     /// <summary>Points of the log grid that initialises (η_h, η_y).</summary>
@@ -15,7 +15,7 @@ public sealed record FitSpec
     /// <summary>Last epoch of the fitted window (inclusive); null = the last recorded epoch.</summary>
     public int? WindowEnd { get; init; }
 
-    /// <summary>The dynamics fitted: the true system or one of the alternative systems of THEORY.md §3 item 6.</summary>
+    /// <summary>The dynamics fitted: the true system or one of the alternative systems of docs/theory.md §3 item 6.</summary>
     public DynamicsVariant Dynamics { get; init; } = DynamicsVariant.True;
 
     /// <summary>Whether η_ybar is fitted to the loss curve after (η_h, η_y).</summary>

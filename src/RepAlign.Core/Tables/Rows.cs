@@ -23,7 +23,7 @@ public sealed class MetricRow
     [JsonPropertyName("ybar0")] public double Ybar0 { get; set; }
 }
 
-/// <summary>One row of extract/pairs: pair metrics at one checkpoint and layer (schema of DESIGN.md).</summary>
+/// <summary>One row of extract/pairs: pair metrics at one checkpoint and layer (schema in docs/design.md).</summary>
 public sealed class PairRow
 {
     /// <summary>Checkpoint epoch (−1 when only the step is known).</summary>
@@ -83,7 +83,7 @@ public sealed class FitRow
     [JsonPropertyName("se_eta_h")] public double SeEtaH { get; set; }
     /// <summary>Standard error of η_y (NaN where it does not exist).</summary>
     [JsonPropertyName("se_eta_y")] public double SeEtaY { get; set; }
-    /// <summary>The objective S of THEORY.md §2 at the fitted rates.</summary>
+    /// <summary>The objective S of docs/theory.md §2 at the fitted rates.</summary>
     [JsonPropertyName("fit_loss")] public double FitLoss { get; set; }
     /// <summary>R² of h.</summary>
     [JsonPropertyName("r2_h")] public double R2H { get; set; }

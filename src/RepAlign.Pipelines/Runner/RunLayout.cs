@@ -1,6 +1,6 @@
 namespace RepAlign.Pipelines.Runner;
 
-/// <summary>The files of one run folder (DESIGN.md "Run store"); paths are absolute, <see cref="Relative"/> gives the manifest's form.</summary>
+/// <summary>The files of one run folder (docs/design.md "The run store"); paths are absolute, <see cref="Relative"/> gives the manifest's form.</summary>
 /// <param name="Root">The run folder.</param>
 public sealed record RunLayout(string Root)
 {

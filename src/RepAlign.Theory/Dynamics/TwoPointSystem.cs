@@ -1,7 +1,7 @@
 namespace RepAlign.Theory;
 
 /// <summary>
-/// The closed 3-D two-point system of THEORY.md §1 with state (h, y, w):
+/// The closed 3-D two-point system of docs/theory.md §1 with state (h, y, w):
 /// <code>
 /// dh/dt = −η_h·dx2·w
 /// dy/dt = −w·(η_y·h + η_h·dx2·y/h)

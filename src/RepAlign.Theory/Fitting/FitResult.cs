@@ -31,7 +31,7 @@ public sealed record FitResult
     /// <summary>Asymptotic standard error of η_y; +∞ when not identifiable.</summary>
     public double StdErrEtaY { get; init; } = double.NaN;
 
-    /// <summary>The paper's unweighted objective S (THEORY.md §2) at the fitted rates, whatever the weighting used.</summary>
+    /// <summary>The paper's unweighted objective S (docs/theory.md §2) at the fitted rates, whatever the weighting used.</summary>
     public double S { get; init; } = double.NaN;
 
     /// <summary>The objective actually minimised (equals <see cref="S"/> for <see cref="FitWeighting.Paper"/>).</summary>

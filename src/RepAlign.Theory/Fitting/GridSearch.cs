@@ -19,7 +19,7 @@ public enum GridSearch
 }
 
 /// <summary>
-/// The initial grid of the fit (THEORY.md §2): candidate rates (η_h, η_y) = g·(ratio, 1) for g on a
+/// The initial grid of the fit (docs/theory.md §2): candidate rates (η_h, η_y) = g·(ratio, 1) for g on a
 /// log grid and a few ratio lines, each candidate integrated with the loose grid integrator and
 /// abandoned as soon as its partial objective exceeds the best so far.
 /// </summary>

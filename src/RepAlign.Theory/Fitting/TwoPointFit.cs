@@ -6,7 +6,7 @@ namespace RepAlign.Theory;
 
 /// <summary>
 /// Fits the effective learning rates (η_h, η_y) of the two-point system to a measured trajectory
-/// (THEORY.md §2), then η_ybar to the loss curve. Same objective and initialisation as the reference
+/// (docs/theory.md §2), then η_ybar to the loss curve. Same objective and initialisation as the reference
 /// (log grid g, candidates g·(ratio, 1) with ratio = h_T²/(dx2·dy2), plus a second line from the
 /// conserved C for the lazy regime); the reference's Radau + BFGS
 /// refinement is replaced by Levenberg–Marquardt on (ln η_h, ln η_y).
@@ -96,7 +96,7 @@ public static class TwoPointFit
         return FitSummary.Summarise(p, options, Math.Exp(logEtaH), Math.Exp(logEtaY), g, ratio, refinement, grid.Evaluations, normal, clock) with { GridSeconds = gridSeconds };
     }
 
-    /// <summary>The reference objective S (THEORY.md §2, unweighted) at given rates, integrated accurately.</summary>
+    /// <summary>The reference objective S (docs/theory.md §2, unweighted) at given rates, integrated accurately.</summary>
     /// <param name="t">The measured trajectory.</param>
     /// <param name="dx2">‖x2 − x1‖².</param>
     /// <param name="dy2">‖y2* − y1*‖².</param>

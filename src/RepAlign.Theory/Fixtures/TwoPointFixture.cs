@@ -6,7 +6,7 @@ namespace RepAlign.Theory;
 /// <summary>The reference fit stored with a fixture (SciPy Radau + grid + BFGS).</summary>
 /// <param name="EtaH">Reference η_h.</param>
 /// <param name="EtaY">Reference η_y.</param>
-/// <param name="FitLoss">Reference objective S (THEORY.md §2).</param>
+/// <param name="FitLoss">Reference objective S (docs/theory.md §2).</param>
 /// <param name="FitSeconds">Reference wall-clock seconds.</param>
 /// <param name="EtaYbar">Reference η_ybar.</param>
 public sealed record ReferenceFit(double EtaH, double EtaY, double FitLoss, double FitSeconds, double EtaYbar);

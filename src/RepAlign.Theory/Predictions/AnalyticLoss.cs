@@ -1,7 +1,7 @@
 namespace RepAlign.Theory;
 
 /// <summary>
-/// The analytic training loss of THEORY.md §1 (0.5·MSE over the two points):
+/// The analytic training loss of docs/theory.md §1 (0.5·MSE over the two points):
 /// L(t) = ¼ [ 2 e^(−2 η_ybar t) ‖ybar(0) − ybar*‖² + w(t) + ½ (dy2 − y(t)) ].
 /// </summary>
 public static class AnalyticLoss

@@ -11,7 +11,7 @@ namespace RepAlign.Theory;
 public readonly record struct FinalDistancePrediction(double ALow, double AHigh, double HInfinity, double RichnessRatio, Regime Regime);
 
 /// <summary>
-/// The fixed point of the two-point system (THEORY.md §1): y = dy2, w = 0 with C conserved.
+/// The fixed point of the two-point system (docs/theory.md §1): y = dy2, w = 0 with C conserved.
 /// Only the rate ratio η_h/η_y enters.
 /// </summary>
 public static class FinalDistance

@@ -1,7 +1,7 @@
 namespace RepAlign.Theory;
 
 /// <summary>
-/// Learning regime from the ratio A_low/|A_high| (THEORY.md §1): above
+/// Learning regime from the ratio A_low/|A_high| (docs/theory.md §1): above
 /// <see cref="FinalDistance.RichThreshold"/> rich, below <see cref="FinalDistance.LazyThreshold"/>
 /// lazy, otherwise intermediate.
 /// </summary>

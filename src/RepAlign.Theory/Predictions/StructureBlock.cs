@@ -4,7 +4,7 @@ using System.Numerics;
 namespace RepAlign.Theory;
 
 /// <summary>
-/// The MNIST structure prediction as the reference notebook computes it (THEORY.md §3 item 8): A = D_x ∘ D_y over
+/// The MNIST structure prediction as the reference notebook computes it (docs/theory.md §3 item 8): A = D_x ∘ D_y over
 /// all N items (D_x the Euclidean distances of integer inputs such as raw pixels 0–255, D_y those of one-hot labels:
 /// √2 between different labels, 0 within one), P = exp(−A)·A·exp(−A) with N × N matrices, of which only a block
 /// (rows and columns <c>block</c>) is returned. The block is computed without forming any N × N matrix:

@@ -10,7 +10,7 @@ namespace RepAlign.Theory;
 public readonly record struct StructureComparison(double PearsonAll, double PearsonOffBlock, int CountAll, int CountOffBlock);
 
 /// <summary>
-/// The many-point structure prediction of THEORY.md §3 item 8 (MNIST): A_low = D_x ∘ D_y
+/// The many-point structure prediction of docs/theory.md §3 item 8 (MNIST): A_low = D_x ∘ D_y
 /// (elementwise product of the pairwise Euclidean distance matrices of inputs and targets) and
 /// P = exp(−A_low) · A_low · exp(−A_low), exp elementwise, · the matrix product.
 /// </summary>
