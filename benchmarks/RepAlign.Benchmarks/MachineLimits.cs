@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RepAlign.Benchmarks;
+
+/// <summary>
+/// What this machine allows, measured with libtorch in the same process as the training it is compared with:
+/// SGEMM throughput of a shape and the bandwidth of a large tensor copy.
+/// </summary>
+internal static class MachineLimits
+{
+    /// <summary>
+    /// Median GFLOP/s of <c>mm</c> of an (m, k) by a (k, n) matrix on the current libtorch thread count, over
+    /// <paramref name="repeats"/> timings of enough calls to last about 50 ms each.
+    /// </summary>
+    public static double Gemm(int m, int k, int n, int repeats)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(7, CPU);
+        var a = randn([m, k], generator: generator); // (m, k)
+        var b = randn([k, n], generator: generator); // (k, n)
+        var flops = 2.0 * m * k * n;
+        var calls = Math.Max(1, (int)(50e-3 * 100e9 / flops)); // ≈ 50 ms at 100 GFLOP/s
+        for (var i = 0; i < Math.Min(calls, 20); i++) a.mm(b).Dispose(); // warm-up
+        var rates = new List<double>();
+        for (var r = 0; r < repeats; r++)
+        {
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < calls; i++) a.mm(b).Dispose();
+            rates.Add(flops * calls / watch.Elapsed.TotalSeconds / 1e9);
+        }
+        return ProbeArgs.Median(rates);
+    }
+
+    /// <summary>
+    /// Median bandwidth in GB/s of <c>copy_</c> between two float tensors of <paramref name="megabytes"/> MB each
+    /// (bytes read plus bytes written, per second): the memory floor of a step is the bytes it must move divided by this.
+    /// </summary>
+    public static double CopyBandwidth(int megabytes, int repeats)
+    {
+        using var scope = NewDisposeScope();
+        var count = megabytes * (1L << 20) / sizeof(float);
+        var source = ones(count); // (count)
+        var target = zeros(count); // (count)
+        target.copy_(source); // first touch
+        var rates = new List<double>();
+        for (var r = 0; r < repeats; r++)
+        {
+            var watch = Stopwatch.StartNew();
+            target.copy_(source);
+            rates.Add(2.0 * count * sizeof(float) / watch.Elapsed.TotalSeconds / 1e9);
+        }
+        return ProbeArgs.Median(rates);
+    }
+
+    /// <summary>The load average line of the machine (Linux), for the record of a measurement.</summary>
+    public static string Load() =>
+        File.Exists("/proc/loadavg") ? "load average " + string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "load average unknown";
+}

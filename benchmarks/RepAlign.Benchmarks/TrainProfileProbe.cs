@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using RepAlign.Core.Data;
+using RepAlign.Core.Specs;
+using RepAlign.Training;
+using RepAlign.Training.Models;
+using RepAlign.Training.Native;
+using RepAlign.Training.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RepAlign.Benchmarks;
+
+/// <summary>
+/// <c>-- train-profile [rounds] [mnist-folder]</c>: where a training step's time goes, against what the machine allows,
+/// all in one process and interleaved round by round so that every ratio compares figures taken under the same load.
+/// Each round measures libtorch's SGEMM (1024³ and the step's own 64×784·784×200), a large copy's bandwidth, the
+/// MNIST main job's step (784-200⁴-10, batch 64, SGD lr 0.003, 9,000 images) phase by phase in a bare loop that does
+/// what the trainer does, the trainer's own step (<see cref="DatasetTrainer"/>, one epoch), one checkpoint export, and
+/// the same for the default two-point step (20×500, full batch of two points) and <see cref="PointSetTrainer"/>.
+/// Prints medians over the rounds. One libtorch thread, as the pipelines train.
+/// </summary>
+internal static class TrainProfileProbe
+{
+    private static readonly ModelSpec Mnist = new() { Width = 200, Depth = 4, Gain = 0.5 };
+    private static readonly TrainSpec MnistTrain = new() { Lr = 0.003, Batch = 64, Epochs = 1, Threads = 1 };
+    private static readonly TrainSpec TwoPointTrain = new() { Lr = 0.005, Epochs = 200, Threads = 1 };
+
+    public static int Run(string[] args)
+    {
+        var rounds = ProbeArgs.Int(args, 0, 5);
+        var folder = args.Length > 1 ? args[1] : "data/mnist-10k";
+        TorchRuntime.EnsureLoaded();
+        TorchRuntime.UseThreads(1);
+        var data = MnistDataset.Load(folder, MnistSplit.Train, MnistNormalization.Mnist).Subset(Enumerable.Range(0, 9000).ToArray());
+        using var scratch = ProbeArgs.Folder("train-profile");
+        Console.WriteLine($"train-profile: {rounds} rounds, {MachineLimits.Load()}, libtorch threads {get_num_threads()}");
+
+        var results = new Dictionary<string, List<double>>();
+        void Add(string key, double value)
+        {
+            if (!results.TryGetValue(key, out var list)) results[key] = list = [];
+            list.Add(value);
+        }
+        for (var round = 0; round < rounds; round++)
+        {
+            Add("gemm 1024³ 1 thread (GFLOP/s)", MachineLimits.Gemm(1024, 1024, 1024, 3));
+            Add("gemm 64×784·784×200 1 thread (GFLOP/s)", MachineLimits.Gemm(64, 784, 200, 3));
+            Add("copy 256 MB (GB/s)", MachineLimits.CopyBandwidth(256, 5));
+            var mnist = BareStep.Mnist(data, MnistTrain);
+            for (var i = 0; i < mnist.Names.Count; i++) Add($"mnist bare: {mnist.Names[i]} (ms)", mnist.MsPerStep()[i]);
+            Add("mnist gemm-only step (ms)", BareStep.MnistGemmOnly(MnistTrain.Batch, 141));
+            Add("mnist trainer step (ms)", MnistTrainerStepMs(data));
+            Add("mnist export (ms)", ExportMs(scratch.Path));
+            var two = BareStep.TwoPoint(TwoPointTrain, 100);
+            for (var i = 0; i < two.Names.Count; i++) Add($"two-point bare: {two.Names[i]} (ms)", two.MsPerStep()[i]);
+            Add("two-point trainer step (ms)", TwoPointTrainerStepMs());
+            Console.WriteLine($"round {round + 1}: {MachineLimits.Load()}");
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var (key, values) in results)
+            Console.WriteLine(string.Create(inv, $"{key,-48} {ProbeArgs.Median(values),10:F3}   [{string.Join(", ", values.Select(v => v.ToString("F3", inv)))}]"));
+        double M(string key) => ProbeArgs.Median(results[key]);
+        var mnistFlops = BareStep.MnistStepFlops(MnistTrain.Batch);
+        var trainer = M("mnist trainer step (ms)");
+        var gflops = mnistFlops / (trainer * 1e-3) / 1e9;
+        Console.WriteLine(string.Create(inv, $"mnist step: {mnistFlops / 1e6:F1} MFLOP, trainer {trainer:F3} ms = {gflops:F1} GFLOP/s; " +
+            $"ratio to gemm 1024³ {gflops / M("gemm 1024³ 1 thread (GFLOP/s)"):F2}, to gemm 64×784·784×200 {gflops / M("gemm 64×784·784×200 1 thread (GFLOP/s)"):F2}, " +
+            $"gemm-only step / trainer step {M("mnist gemm-only step (ms)") / trainer:F2}"));
+        var bytes = BareStep.TwoPointStepBytes();
+        var floor = bytes / (M("copy 256 MB (GB/s)") * 1e9) * 1e3;
+        var twoStep = M("two-point trainer step (ms)");
+        Console.WriteLine(string.Create(inv, $"two-point step: {bytes / 1e6:F1} MB moved at least, floor {floor:F2} ms; trainer {twoStep:F2} ms, ratio {twoStep / floor:F2}"));
+        Console.WriteLine($"end: {MachineLimits.Load()}");
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>-- train-run mnist|two-point [epochs] [mnist-folder]</c>: the trainer alone, for <c>dotnet-trace</c> and
+    /// <c>dotnet-counters</c> to watch (MNIST: one checkpoint per epoch into a scratch folder, as the main job does).
+    /// </summary>
+    public static int RunTrainer(string[] args)
+    {
+        var epochs = ProbeArgs.Int(args, 1, 10);
+        TorchRuntime.EnsureLoaded();
+        TorchRuntime.UseThreads(1);
+        using var scratch = ProbeArgs.Folder("train-run");
+        var watch = Stopwatch.StartNew();
+        if (args.Length > 0 && args[0] == "two-point")
+        {
+            PointSetTrainer.Run(new PointSetTrainRequest { Train = TwoPointTrain with { Epochs = epochs } });
+            Console.WriteLine($"two-point: {epochs} epochs, {watch.Elapsed.TotalMilliseconds / (epochs + 1):F3} ms per epoch, {MachineLimits.Load()}");
+            return 0;
+        }
+        var data = MnistDataset.Load(args.Length > 2 ? args[2] : "data/mnist-10k").Subset(Enumerable.Range(0, 9000).ToArray());
+        var result = DatasetTrainer.Run(MnistRequest(data, MnistTrain with { Epochs = epochs }) with
+        {
+            CheckpointEpochs = Enumerable.Range(0, epochs + 1).ToArray(),
+            CheckpointDirectory = scratch.Path,
+        });
+        var steps = epochs * ((data.Count + MnistTrain.Batch - 1) / MnistTrain.Batch);
+        Console.WriteLine($"mnist: {epochs} epochs, {1000 * result.Seconds / steps:F3} ms per step, export {result.CheckpointSeconds:F2} s, {MachineLimits.Load()}");
+        return 0;
+    }
+
+    private static DatasetTrainRequest MnistRequest(MnistDataset data, TrainSpec train) => new()
+    {
+        Model = Mnist,
+        Train = train,
+        Data = new DataSpec { Kind = DataKind.Mnist, InputDim = 784, OutputDim = 10 },
+        X = data.Images,
+        Y = data.OneHotTargets(),
+        Count = data.Count,
+        InputDim = 784,
+        OutputDim = 10,
+    };
+
+    /// <summary>Milliseconds per step of <see cref="DatasetTrainer"/> over one epoch (141 steps), no checkpoint.</summary>
+    private static double MnistTrainerStepMs(MnistDataset data)
+    {
+        var request = MnistRequest(data, MnistTrain);
+        var steps = (data.Count + MnistTrain.Batch - 1) / MnistTrain.Batch;
+        var watch = Stopwatch.StartNew();
+        DatasetTrainer.Run(request);
+        return watch.Elapsed.TotalMilliseconds / steps;
+    }
+
+    /// <summary>Milliseconds of one MNIST-sized checkpoint export (build + atomic write), median of 5.</summary>
+    private static double ExportMs(string folder)
+    {
+        using var generator = new Generator(0, CPU);
+        using var network = NetworkFactory.Create(Mnist, 784, 10, generator);
+        var info = new CheckpointInfo(Mnist, new DataSpec { Kind = DataKind.Mnist }, MnistTrain, 0);
+        var times = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            OnnxExporter.Write(network, info, Path.Combine(folder, "export.onnx"));
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        return ProbeArgs.Median(times);
+    }
+
+    /// <summary>Milliseconds per epoch of <see cref="PointSetTrainer"/> (default two-point network and records).</summary>
+    private static double TwoPointTrainerStepMs()
+    {
+        var watch = Stopwatch.StartNew();
+        PointSetTrainer.Run(new PointSetTrainRequest { Train = TwoPointTrain });
+        return watch.Elapsed.TotalMilliseconds / (TwoPointTrain.Epochs + 1);
+    }
+}
