@@ -13,7 +13,8 @@ namespace RepAlign.Benchmarks;
 /// <c>-- report-figures [layers] [epochs] [repeats]</c> (seconds per SVG + PNG report figure against the HTML page),
 /// <c>-- hash-cache [FILE] [repeats]</c> (a large input's content hash cold against from the cache file),
 /// <c>-- train-profile [rounds] [mnist-folder]</c> (a training step's phases against same-run SGEMM and copy bandwidth),
-/// <c>-- train-run mnist|two-point [epochs]</c> (the trainer alone, for dotnet-trace and dotnet-counters).
+/// <c>-- train-run mnist|two-point [epochs] [mnist-folder] [reference]</c> (the trainer alone, for dotnet-trace and dotnet-counters),
+/// <c>-- linear-probe RUN_FOLDER [every]</c> (the linear probes of a finished MNIST run, before against now).
 /// </summary>
 public static class Program
 {
@@ -30,6 +31,7 @@ public static class Program
         ["hash-cache", .. var rest] => HashCacheProbe.Run(rest),
         ["train-profile", .. var rest] => TrainProfileProbe.Run(rest),
         ["train-run", .. var rest] => TrainProfileProbe.RunTrainer(rest),
+        ["linear-probe", .. var rest] => LinearProbeProbe.Run(rest),
         _ => Switch(args),
     };
 

@@ -17,7 +17,8 @@ namespace RepAlign.Benchmarks;
 /// Each round measures libtorch's SGEMM (1024³ and the step's own 64×784·784×200), a large copy's bandwidth, the
 /// MNIST main job's step (784-200⁴-10, batch 64, SGD lr 0.003, 9,000 images) phase by phase in a bare loop that does
 /// what the trainer does, the trainer's own step (<see cref="DatasetTrainer"/>, one epoch), one checkpoint export, and
-/// the same for the default two-point step (20×500, full batch of two points) and <see cref="PointSetTrainer"/>.
+/// the same for the default two-point step (20×500, full batch of two points) and <see cref="PointSetTrainer"/>; each
+/// trainer on the fast path and on the autograd reference (<see cref="StepPath"/>), back to back.
 /// Prints medians over the rounds. One libtorch thread, as the pipelines train.
 /// </summary>
 internal static class TrainProfileProbe
@@ -47,14 +48,17 @@ internal static class TrainProfileProbe
             Add("gemm 1024³ 1 thread (GFLOP/s)", MachineLimits.Gemm(1024, 1024, 1024, 3));
             Add("gemm 64×784·784×200 1 thread (GFLOP/s)", MachineLimits.Gemm(64, 784, 200, 3));
             Add("copy 256 MB (GB/s)", MachineLimits.CopyBandwidth(256, 5));
+            Add("copy 19 MB (GB/s)", MachineLimits.CopyBandwidth(19, 9));
             var mnist = BareStep.Mnist(data, MnistTrain);
             for (var i = 0; i < mnist.Names.Count; i++) Add($"mnist bare: {mnist.Names[i]} (ms)", mnist.MsPerStep()[i]);
             Add("mnist gemm-only step (ms)", BareStep.MnistGemmOnly(MnistTrain.Batch, 141));
-            Add("mnist trainer step (ms)", MnistTrainerStepMs(data));
+            Add("mnist trainer step, reference (ms)", MnistTrainerStepMs(data, StepPath.Reference));
+            Add("mnist trainer step, fast (ms)", MnistTrainerStepMs(data, StepPath.Fast));
             Add("mnist export (ms)", ExportMs(scratch.Path));
             var two = BareStep.TwoPoint(TwoPointTrain, 100);
             for (var i = 0; i < two.Names.Count; i++) Add($"two-point bare: {two.Names[i]} (ms)", two.MsPerStep()[i]);
-            Add("two-point trainer step (ms)", TwoPointTrainerStepMs());
+            Add("two-point trainer step, reference (ms)", TwoPointTrainerStepMs(StepPath.Reference));
+            Add("two-point trainer step, fast (ms)", TwoPointTrainerStepMs(StepPath.Fast));
             Console.WriteLine($"round {round + 1}: {MachineLimits.Load()}");
         }
 
@@ -63,25 +67,34 @@ internal static class TrainProfileProbe
             Console.WriteLine(string.Create(inv, $"{key,-48} {ProbeArgs.Median(values),10:F3}   [{string.Join(", ", values.Select(v => v.ToString("F3", inv)))}]"));
         double M(string key) => ProbeArgs.Median(results[key]);
         var mnistFlops = BareStep.MnistStepFlops(MnistTrain.Batch);
-        var trainer = M("mnist trainer step (ms)");
-        var gflops = mnistFlops / (trainer * 1e-3) / 1e9;
-        Console.WriteLine(string.Create(inv, $"mnist step: {mnistFlops / 1e6:F1} MFLOP, trainer {trainer:F3} ms = {gflops:F1} GFLOP/s; " +
-            $"ratio to gemm 1024³ {gflops / M("gemm 1024³ 1 thread (GFLOP/s)"):F2}, to gemm 64×784·784×200 {gflops / M("gemm 64×784·784×200 1 thread (GFLOP/s)"):F2}, " +
-            $"gemm-only step / trainer step {M("mnist gemm-only step (ms)") / trainer:F2}"));
         var bytes = BareStep.TwoPointStepBytes();
         var floor = bytes / (M("copy 256 MB (GB/s)") * 1e9) * 1e3;
-        var twoStep = M("two-point trainer step (ms)");
-        Console.WriteLine(string.Create(inv, $"two-point step: {bytes / 1e6:F1} MB moved at least, floor {floor:F2} ms; trainer {twoStep:F2} ms, ratio {twoStep / floor:F2}"));
+        var cachedFloor = bytes / (M("copy 19 MB (GB/s)") * 1e9) * 1e3;
+        foreach (var path in new[] { "reference", "fast" })
+        {
+            var trainer = M($"mnist trainer step, {path} (ms)");
+            var gflops = mnistFlops / (trainer * 1e-3) / 1e9;
+            Console.WriteLine(string.Create(inv, $"mnist step, {path}: {mnistFlops / 1e6:F1} MFLOP in {trainer:F3} ms = {gflops:F1} GFLOP/s; " +
+                $"ratio to gemm 1024³ {gflops / M("gemm 1024³ 1 thread (GFLOP/s)"):F2}, to gemm 64×784·784×200 {gflops / M("gemm 64×784·784×200 1 thread (GFLOP/s)"):F2}, " +
+                $"gemm-only step / trainer step {M("mnist gemm-only step (ms)") / trainer:F2}"));
+            var twoStep = M($"two-point trainer step, {path} (ms)");
+            Console.WriteLine(string.Create(inv, $"two-point step, {path}: {twoStep:F2} ms; {bytes / 1e6:F1} MB moved at least, floor {floor:F2} ms at the 256 MB copy's rate " +
+                $"(ratio {twoStep / floor:F2}), {cachedFloor:F2} ms at the 19 MB copy's (ratio {twoStep / cachedFloor:F2})"));
+        }
+        Console.WriteLine(string.Create(inv, $"fast / reference, medians of per-round ratios: mnist {PairedRatio(results, "mnist trainer step"):F3}, two-point {PairedRatio(results, "two-point trainer step"):F3}"));
         Console.WriteLine($"end: {MachineLimits.Load()}");
         return 0;
     }
 
     /// <summary>
-    /// <c>-- train-run mnist|two-point [epochs] [mnist-folder]</c>: the trainer alone, for <c>dotnet-trace</c> and
-    /// <c>dotnet-counters</c> to watch (MNIST: one checkpoint per epoch into a scratch folder, as the main job does).
+    /// <c>-- train-run mnist|two-point [epochs] [mnist-folder] [reference]</c>: the trainer alone, for <c>dotnet-trace</c>
+    /// and <c>dotnet-counters</c> to watch (MNIST: one checkpoint per epoch into a scratch folder, as the main job does);
+    /// a last argument <c>reference</c> takes the autograd step.
     /// </summary>
     public static int RunTrainer(string[] args)
     {
+        var path = args.Length > 0 && args[^1] == "reference" ? StepPath.Reference : StepPath.Fast;
+        if (path == StepPath.Reference) args = args[..^1];
         var epochs = ProbeArgs.Int(args, 1, 10);
         TorchRuntime.EnsureLoaded();
         TorchRuntime.UseThreads(1);
@@ -89,8 +102,8 @@ internal static class TrainProfileProbe
         var watch = Stopwatch.StartNew();
         if (args.Length > 0 && args[0] == "two-point")
         {
-            PointSetTrainer.Run(new PointSetTrainRequest { Train = TwoPointTrain with { Epochs = epochs } });
-            Console.WriteLine($"two-point: {epochs} epochs, {watch.Elapsed.TotalMilliseconds / (epochs + 1):F3} ms per epoch, {MachineLimits.Load()}");
+            PointSetTrainer.Run(new PointSetTrainRequest { Train = TwoPointTrain with { Epochs = epochs }, Step = path });
+            Console.WriteLine($"two-point ({path}): {epochs} epochs, {watch.Elapsed.TotalMilliseconds / (epochs + 1):F3} ms per epoch, {MachineLimits.Load()}");
             return 0;
         }
         var data = MnistDataset.Load(args.Length > 2 ? args[2] : "data/mnist-10k").Subset(Enumerable.Range(0, 9000).ToArray());
@@ -98,9 +111,10 @@ internal static class TrainProfileProbe
         {
             CheckpointEpochs = Enumerable.Range(0, epochs + 1).ToArray(),
             CheckpointDirectory = scratch.Path,
+            Step = path,
         });
         var steps = epochs * ((data.Count + MnistTrain.Batch - 1) / MnistTrain.Batch);
-        Console.WriteLine($"mnist: {epochs} epochs, {1000 * result.Seconds / steps:F3} ms per step, export {result.CheckpointSeconds:F2} s, {MachineLimits.Load()}");
+        Console.WriteLine($"mnist ({path}): {epochs} epochs, {1000 * result.Seconds / steps:F3} ms per step, export {result.CheckpointSeconds:F2} s, {MachineLimits.Load()}");
         return 0;
     }
 
@@ -116,10 +130,14 @@ internal static class TrainProfileProbe
         OutputDim = 10,
     };
 
+    /// <summary>The median over rounds of the fast path's time over the reference's, each pair measured back to back.</summary>
+    private static double PairedRatio(Dictionary<string, List<double>> results, string key) =>
+        ProbeArgs.Median(results[key + ", fast (ms)"].Zip(results[key + ", reference (ms)"], (f, r) => f / r));
+
     /// <summary>Milliseconds per step of <see cref="DatasetTrainer"/> over one epoch (141 steps), no checkpoint.</summary>
-    private static double MnistTrainerStepMs(MnistDataset data)
+    private static double MnistTrainerStepMs(MnistDataset data, StepPath path)
     {
-        var request = MnistRequest(data, MnistTrain);
+        var request = MnistRequest(data, MnistTrain) with { Step = path };
         var steps = (data.Count + MnistTrain.Batch - 1) / MnistTrain.Batch;
         var watch = Stopwatch.StartNew();
         DatasetTrainer.Run(request);
@@ -143,10 +161,10 @@ internal static class TrainProfileProbe
     }
 
     /// <summary>Milliseconds per epoch of <see cref="PointSetTrainer"/> (default two-point network and records).</summary>
-    private static double TwoPointTrainerStepMs()
+    private static double TwoPointTrainerStepMs(StepPath path)
     {
         var watch = Stopwatch.StartNew();
-        PointSetTrainer.Run(new PointSetTrainRequest { Train = TwoPointTrain });
+        PointSetTrainer.Run(new PointSetTrainRequest { Train = TwoPointTrain, Step = path });
         return watch.Elapsed.TotalMilliseconds / (TwoPointTrain.Epochs + 1);
     }
 }
