@@ -27,3 +27,22 @@ internal static partial class CpuClock
     [LibraryImport("libc", EntryPoint = "clock_gettime")]
     private static partial int ClockGetTime(int clock, out TimeSpec time);
 }
+
+/// <summary>Wall and calling-thread CPU seconds of one measured interval.</summary>
+/// <param name="Wall">Wall-clock seconds.</param>
+/// <param name="Cpu">CPU seconds of the calling thread.</param>
+internal readonly record struct Elapsed(double Wall, double Cpu)
+{
+    /// <summary>Starts a measurement; <see cref="Since"/> ends it.</summary>
+    public static Elapsed Now() => new(Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency, CpuClock.Thread());
+
+    /// <summary>The interval from <paramref name="start"/> (a <see cref="Now"/>) to now.</summary>
+    public static Elapsed Since(Elapsed start)
+    {
+        var now = Now();
+        return new Elapsed(now.Wall - start.Wall, now.Cpu - start.Cpu);
+    }
+
+    /// <summary>Both times divided by <paramref name="count"/>.</summary>
+    public Elapsed Per(double count) => new(Wall / count, Cpu / count);
+}

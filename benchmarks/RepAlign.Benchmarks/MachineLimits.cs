@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,9 +11,9 @@ internal static class MachineLimits
 {
     /// <summary>
     /// Median GFLOP/s of <c>mm</c> of an (m, k) by a (k, n) matrix on the current libtorch thread count, over
-    /// <paramref name="repeats"/> timings of enough calls to last about 50 ms each.
+    /// <paramref name="repeats"/> timings of enough calls to last about 50 ms each: per wall second and per CPU second.
     /// </summary>
-    public static double Gemm(int m, int k, int n, int repeats)
+    public static (double Wall, double Cpu) Gemm(int m, int k, int n, int repeats)
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(7, CPU);
@@ -23,35 +22,37 @@ internal static class MachineLimits
         var flops = 2.0 * m * k * n;
         var calls = Math.Max(1, (int)(50e-3 * 100e9 / flops)); // ≈ 50 ms at 100 GFLOP/s
         for (var i = 0; i < Math.Min(calls, 20); i++) a.mm(b).Dispose(); // warm-up
-        var rates = new List<double>();
+        var times = new List<Elapsed>();
         for (var r = 0; r < repeats; r++)
         {
-            var watch = Stopwatch.StartNew();
+            var start = Elapsed.Now();
             for (var i = 0; i < calls; i++) a.mm(b).Dispose();
-            rates.Add(flops * calls / watch.Elapsed.TotalSeconds / 1e9);
+            times.Add(Elapsed.Since(start));
         }
-        return ProbeArgs.Median(rates);
+        return (ProbeArgs.Median(times.Select(t => flops * calls / t.Wall / 1e9)), ProbeArgs.Median(times.Select(t => flops * calls / t.Cpu / 1e9)));
     }
 
     /// <summary>
     /// Median bandwidth in GB/s of <c>copy_</c> between two float tensors of <paramref name="megabytes"/> MB each
-    /// (bytes read plus bytes written, per second): the memory floor of a step is the bytes it must move divided by this.
+    /// (bytes read plus bytes written, per wall second and per CPU second): the memory floor of a step is the bytes it
+    /// must move divided by this.
     /// </summary>
-    public static double CopyBandwidth(int megabytes, int repeats)
+    public static (double Wall, double Cpu) CopyBandwidth(int megabytes, int repeats)
     {
         using var scope = NewDisposeScope();
         var count = megabytes * (1L << 20) / sizeof(float);
         var source = ones(count); // (count)
         var target = zeros(count); // (count)
         target.copy_(source); // first touch
-        var rates = new List<double>();
+        var times = new List<Elapsed>();
         for (var r = 0; r < repeats; r++)
         {
-            var watch = Stopwatch.StartNew();
+            var start = Elapsed.Now();
             target.copy_(source);
-            rates.Add(2.0 * count * sizeof(float) / watch.Elapsed.TotalSeconds / 1e9);
+            times.Add(Elapsed.Since(start));
         }
-        return ProbeArgs.Median(rates);
+        var bytes = 2.0 * count * sizeof(float);
+        return (ProbeArgs.Median(times.Select(t => bytes / t.Wall / 1e9)), ProbeArgs.Median(times.Select(t => bytes / t.Cpu / 1e9)));
     }
 
     /// <summary>The load average line of the machine (Linux), for the record of a measurement.</summary>

@@ -43,45 +43,55 @@ internal static class TrainProfileProbe
             if (!results.TryGetValue(key, out var list)) results[key] = list = [];
             list.Add(value);
         }
+        void AddBoth(string key, (double Wall, double Cpu) value)
+        {
+            Add(key, value.Wall);
+            Add(key + " [cpu]", value.Cpu);
+        }
+        void AddMs(string key, Elapsed perStep) => AddBoth(key, (1000 * perStep.Wall, 1000 * perStep.Cpu));
         for (var round = 0; round < rounds; round++)
         {
-            Add("gemm 1024³ 1 thread (GFLOP/s)", MachineLimits.Gemm(1024, 1024, 1024, 3));
-            Add("gemm 64×784·784×200 1 thread (GFLOP/s)", MachineLimits.Gemm(64, 784, 200, 3));
-            Add("copy 256 MB (GB/s)", MachineLimits.CopyBandwidth(256, 5));
-            Add("copy 19 MB (GB/s)", MachineLimits.CopyBandwidth(19, 9));
+            AddBoth("gemm 1024³ 1 thread (GFLOP/s)", MachineLimits.Gemm(1024, 1024, 1024, 3));
+            AddBoth("gemm 64×784·784×200 1 thread (GFLOP/s)", MachineLimits.Gemm(64, 784, 200, 3));
+            AddBoth("copy 256 MB (GB/s)", MachineLimits.CopyBandwidth(256, 5));
+            AddBoth("copy 19 MB (GB/s)", MachineLimits.CopyBandwidth(19, 9));
             var mnist = BareStep.Mnist(data, MnistTrain);
             for (var i = 0; i < mnist.Names.Count; i++) Add($"mnist bare: {mnist.Names[i]} (ms)", mnist.MsPerStep()[i]);
-            Add("mnist gemm-only step (ms)", BareStep.MnistGemmOnly(MnistTrain.Batch, 141));
-            Add("mnist trainer step, reference (ms)", MnistTrainerStepMs(data, StepPath.Reference));
-            Add("mnist trainer step, fast (ms)", MnistTrainerStepMs(data, StepPath.Fast));
+            AddMs("mnist gemm-only step (ms)", BareStep.MnistGemmOnly(MnistTrain.Batch, 141));
+            AddMs("mnist trainer step, reference (ms)", MnistTrainerStep(data, StepPath.Reference));
+            AddMs("mnist trainer step, fast (ms)", MnistTrainerStep(data, StepPath.Fast));
             Add("mnist export (ms)", ExportMs(scratch.Path));
             var two = BareStep.TwoPoint(TwoPointTrain, 100);
             for (var i = 0; i < two.Names.Count; i++) Add($"two-point bare: {two.Names[i]} (ms)", two.MsPerStep()[i]);
-            Add("two-point trainer step, reference (ms)", TwoPointTrainerStepMs(StepPath.Reference));
-            Add("two-point trainer step, fast (ms)", TwoPointTrainerStepMs(StepPath.Fast));
+            AddMs("two-point trainer step, reference (ms)", TwoPointTrainerStep(StepPath.Reference));
+            AddMs("two-point trainer step, fast (ms)", TwoPointTrainerStep(StepPath.Fast));
             Console.WriteLine($"round {round + 1}: {MachineLimits.Load()}");
         }
 
         var inv = CultureInfo.InvariantCulture;
         foreach (var (key, values) in results)
-            Console.WriteLine(string.Create(inv, $"{key,-48} {ProbeArgs.Median(values),10:F3}   [{string.Join(", ", values.Select(v => v.ToString("F3", inv)))}]"));
-        double M(string key) => ProbeArgs.Median(results[key]);
-        var mnistFlops = BareStep.MnistStepFlops(MnistTrain.Batch);
-        var bytes = BareStep.TwoPointStepBytes();
-        var floor = bytes / (M("copy 256 MB (GB/s)") * 1e9) * 1e3;
-        var cachedFloor = bytes / (M("copy 19 MB (GB/s)") * 1e9) * 1e3;
-        foreach (var path in new[] { "reference", "fast" })
+            Console.WriteLine(string.Create(inv, $"{key,-54} {ProbeArgs.Median(values),10:F3}   [{string.Join(", ", values.Select(v => v.ToString("F3", inv)))}]"));
+        foreach (var clock in new[] { "", " [cpu]" })
         {
-            var trainer = M($"mnist trainer step, {path} (ms)");
-            var gflops = mnistFlops / (trainer * 1e-3) / 1e9;
-            Console.WriteLine(string.Create(inv, $"mnist step, {path}: {mnistFlops / 1e6:F1} MFLOP in {trainer:F3} ms = {gflops:F1} GFLOP/s; " +
-                $"ratio to gemm 1024³ {gflops / M("gemm 1024³ 1 thread (GFLOP/s)"):F2}, to gemm 64×784·784×200 {gflops / M("gemm 64×784·784×200 1 thread (GFLOP/s)"):F2}, " +
-                $"gemm-only step / trainer step {M("mnist gemm-only step (ms)") / trainer:F2}"));
-            var twoStep = M($"two-point trainer step, {path} (ms)");
-            Console.WriteLine(string.Create(inv, $"two-point step, {path}: {twoStep:F2} ms; {bytes / 1e6:F1} MB moved at least, floor {floor:F2} ms at the 256 MB copy's rate " +
-                $"(ratio {twoStep / floor:F2}), {cachedFloor:F2} ms at the 19 MB copy's (ratio {twoStep / cachedFloor:F2})"));
+            double M(string key) => ProbeArgs.Median(results[key + clock]);
+            Console.WriteLine(clock.Length == 0 ? "— by wall time:" : "— by CPU time of the training thread:");
+            var mnistFlops = BareStep.MnistStepFlops(MnistTrain.Batch);
+            var bytes = BareStep.TwoPointStepBytes();
+            var floor = bytes / (M("copy 256 MB (GB/s)") * 1e9) * 1e3;
+            var cachedFloor = bytes / (M("copy 19 MB (GB/s)") * 1e9) * 1e3;
+            foreach (var path in new[] { "reference", "fast" })
+            {
+                var trainer = M($"mnist trainer step, {path} (ms)");
+                var gflops = mnistFlops / (trainer * 1e-3) / 1e9;
+                Console.WriteLine(string.Create(inv, $"mnist step, {path}: {mnistFlops / 1e6:F1} MFLOP in {trainer:F3} ms = {gflops:F1} GFLOP/s; " +
+                    $"ratio to gemm 1024³ {gflops / M("gemm 1024³ 1 thread (GFLOP/s)"):F2}, to gemm 64×784·784×200 {gflops / M("gemm 64×784·784×200 1 thread (GFLOP/s)"):F2}, " +
+                    $"gemm-only step / trainer step {M("mnist gemm-only step (ms)") / trainer:F2}"));
+                var twoStep = M($"two-point trainer step, {path} (ms)");
+                Console.WriteLine(string.Create(inv, $"two-point step, {path}: {twoStep:F2} ms; {bytes / 1e6:F1} MB moved at least, floor {floor:F2} ms at the 256 MB copy's rate " +
+                    $"(ratio {twoStep / floor:F2}), {cachedFloor:F2} ms at the 19 MB copy's (ratio {twoStep / cachedFloor:F2})"));
+            }
+            Console.WriteLine(string.Create(inv, $"fast / reference, medians of per-round ratios: mnist {PairedRatio(results, "mnist trainer step", clock):F3}, two-point {PairedRatio(results, "two-point trainer step", clock):F3}"));
         }
-        Console.WriteLine(string.Create(inv, $"fast / reference, medians of per-round ratios: mnist {PairedRatio(results, "mnist trainer step"):F3}, two-point {PairedRatio(results, "two-point trainer step"):F3}"));
         Console.WriteLine($"end: {MachineLimits.Load()}");
         return 0;
     }
@@ -99,22 +109,28 @@ internal static class TrainProfileProbe
         TorchRuntime.EnsureLoaded();
         TorchRuntime.UseThreads(1);
         using var scratch = ProbeArgs.Folder("train-run");
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var collections = GC.CollectionCount(0);
         var watch = Stopwatch.StartNew();
         if (args.Length > 0 && args[0] == "two-point")
         {
             PointSetTrainer.Run(new PointSetTrainRequest { Train = TwoPointTrain with { Epochs = epochs }, Step = path });
-            Console.WriteLine($"two-point ({path}): {epochs} epochs, {watch.Elapsed.TotalMilliseconds / (epochs + 1):F3} ms per epoch, {MachineLimits.Load()}");
+            Console.WriteLine($"two-point ({path}): {epochs} epochs, {watch.Elapsed.TotalMilliseconds / (epochs + 1):F3} ms per epoch, " +
+                $"{(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (epochs + 1)} managed bytes allocated per epoch, {GC.CollectionCount(0) - collections} gen-0 collections, {MachineLimits.Load()}");
             return 0;
         }
         var data = MnistDataset.Load(args.Length > 2 ? args[2] : "data/mnist-10k").Subset(Enumerable.Range(0, 9000).ToArray());
-        var result = DatasetTrainer.Run(MnistRequest(data, MnistTrain with { Epochs = epochs }) with
+        var request = MnistRequest(data, MnistTrain with { Epochs = epochs }) with
         {
             CheckpointEpochs = Enumerable.Range(0, epochs + 1).ToArray(),
             CheckpointDirectory = scratch.Path,
             Step = path,
-        });
+        };
+        allocated = GC.GetTotalAllocatedBytes(precise: true); // the data set's arrays are not the trainer's
+        var result = DatasetTrainer.Run(request);
         var steps = epochs * ((data.Count + MnistTrain.Batch - 1) / MnistTrain.Batch);
-        Console.WriteLine($"mnist ({path}): {epochs} epochs, {1000 * result.Seconds / steps:F3} ms per step, export {result.CheckpointSeconds:F2} s, {MachineLimits.Load()}");
+        Console.WriteLine($"mnist ({path}): {epochs} epochs, {1000 * result.Seconds / steps:F3} ms per step, export {result.CheckpointSeconds:F2} s on the training thread, " +
+            $"{(GC.GetTotalAllocatedBytes(precise: true) - allocated) / steps} managed bytes allocated per step, {GC.CollectionCount(0) - collections} gen-0 collections, {MachineLimits.Load()}");
         return 0;
     }
 
@@ -131,17 +147,17 @@ internal static class TrainProfileProbe
     };
 
     /// <summary>The median over rounds of the fast path's time over the reference's, each pair measured back to back.</summary>
-    private static double PairedRatio(Dictionary<string, List<double>> results, string key) =>
-        ProbeArgs.Median(results[key + ", fast (ms)"].Zip(results[key + ", reference (ms)"], (f, r) => f / r));
+    private static double PairedRatio(Dictionary<string, List<double>> results, string key, string clock) =>
+        ProbeArgs.Median(results[key + ", fast (ms)" + clock].Zip(results[key + ", reference (ms)" + clock], (f, r) => f / r));
 
-    /// <summary>Milliseconds per step of <see cref="DatasetTrainer"/> over one epoch (141 steps), no checkpoint.</summary>
-    private static double MnistTrainerStepMs(MnistDataset data, StepPath path)
+    /// <summary>Seconds per step of <see cref="DatasetTrainer"/> over one epoch (141 steps), no checkpoint.</summary>
+    private static Elapsed MnistTrainerStep(MnistDataset data, StepPath path)
     {
         var request = MnistRequest(data, MnistTrain) with { Step = path };
         var steps = (data.Count + MnistTrain.Batch - 1) / MnistTrain.Batch;
-        var watch = Stopwatch.StartNew();
+        var start = Elapsed.Now();
         DatasetTrainer.Run(request);
-        return watch.Elapsed.TotalMilliseconds / steps;
+        return Elapsed.Since(start).Per(steps);
     }
 
     /// <summary>Milliseconds of one MNIST-sized checkpoint export (build + atomic write), median of 5.</summary>
@@ -160,11 +176,11 @@ internal static class TrainProfileProbe
         return ProbeArgs.Median(times);
     }
 
-    /// <summary>Milliseconds per epoch of <see cref="PointSetTrainer"/> (default two-point network and records).</summary>
-    private static double TwoPointTrainerStepMs(StepPath path)
+    /// <summary>Seconds per epoch of <see cref="PointSetTrainer"/> (default two-point network and records).</summary>
+    private static Elapsed TwoPointTrainerStep(StepPath path)
     {
-        var watch = Stopwatch.StartNew();
+        var start = Elapsed.Now();
         PointSetTrainer.Run(new PointSetTrainRequest { Train = TwoPointTrain, Step = path });
-        return watch.Elapsed.TotalMilliseconds / (TwoPointTrain.Epochs + 1);
+        return Elapsed.Since(start).Per(TwoPointTrain.Epochs + 1);
     }
 }
