@@ -16,7 +16,8 @@ namespace RepAlign.Benchmarks;
 /// all in one process and interleaved round by round so that every ratio compares figures taken under the same load.
 /// Each round measures libtorch's SGEMM (1024³ and the step's own 64×784·784×200), a large copy's bandwidth, the
 /// MNIST main job's step (784-200⁴-10, batch 64, SGD lr 0.003, 9,000 images) phase by phase in a bare loop that does
-/// what the trainer does, the trainer's own step (<see cref="DatasetTrainer"/>, one epoch), one checkpoint export, and
+/// what the trainer does, the trainer's own step (<see cref="DatasetTrainer"/>, one epoch; also with mnist-structure's
+/// Adam, lr 0.005), one checkpoint export, and
 /// the same for the default two-point step (20×500, full batch of two points) and <see cref="PointSetTrainer"/>; each
 /// trainer on the fast path and on the autograd reference (<see cref="StepPath"/>), back to back.
 /// Prints medians over the rounds. One libtorch thread, as the pipelines train.
@@ -60,6 +61,8 @@ internal static class TrainProfileProbe
             AddMs("mnist gemm-only step (ms)", BareStep.MnistGemmOnly(MnistTrain.Batch, 141));
             AddMs("mnist trainer step, reference (ms)", MnistTrainerStep(data, StepPath.Reference));
             AddMs("mnist trainer step, fast (ms)", MnistTrainerStep(data, StepPath.Fast));
+            AddMs("mnist adam trainer step, reference (ms)", MnistTrainerStep(data, StepPath.Reference, OptimizerKind.Adam));
+            AddMs("mnist adam trainer step, fast (ms)", MnistTrainerStep(data, StepPath.Fast, OptimizerKind.Adam));
             Add("mnist export (ms)", ExportMs(scratch.Path));
             var two = BareStep.TwoPoint(TwoPointTrain, 100);
             for (var i = 0; i < two.Names.Count; i++) Add($"two-point bare: {two.Names[i]} (ms)", two.MsPerStep()[i]);
@@ -90,7 +93,8 @@ internal static class TrainProfileProbe
                 Console.WriteLine(string.Create(inv, $"two-point step, {path}: {twoStep:F2} ms; {bytes / 1e6:F1} MB moved at least, floor {floor:F2} ms at the 256 MB copy's rate " +
                     $"(ratio {twoStep / floor:F2}), {cachedFloor:F2} ms at the 19 MB copy's (ratio {twoStep / cachedFloor:F2})"));
             }
-            Console.WriteLine(string.Create(inv, $"fast / reference, medians of per-round ratios: mnist {PairedRatio(results, "mnist trainer step", clock):F3}, two-point {PairedRatio(results, "two-point trainer step", clock):F3}"));
+            Console.WriteLine(string.Create(inv, $"fast / reference, medians of per-round ratios: mnist {PairedRatio(results, "mnist trainer step", clock):F3}, " +
+                $"mnist with adam {PairedRatio(results, "mnist adam trainer step", clock):F3}, two-point {PairedRatio(results, "two-point trainer step", clock):F3}"));
         }
         Console.WriteLine($"end: {MachineLimits.Load()}");
         return 0;
@@ -151,9 +155,10 @@ internal static class TrainProfileProbe
         ProbeArgs.Median(results[key + ", fast (ms)" + clock].Zip(results[key + ", reference (ms)" + clock], (f, r) => f / r));
 
     /// <summary>Seconds per step of <see cref="DatasetTrainer"/> over one epoch (141 steps), no checkpoint.</summary>
-    private static Elapsed MnistTrainerStep(MnistDataset data, StepPath path)
+    private static Elapsed MnistTrainerStep(MnistDataset data, StepPath path, OptimizerKind optimizer = OptimizerKind.Sgd)
     {
-        var request = MnistRequest(data, MnistTrain) with { Step = path };
+        var train = optimizer == OptimizerKind.Adam ? MnistTrain with { Optimizer = optimizer, Lr = 0.005 } : MnistTrain; // mnist-structure's Adam
+        var request = MnistRequest(data, train) with { Step = path };
         var steps = (data.Count + MnistTrain.Batch - 1) / MnistTrain.Batch;
         var start = Elapsed.Now();
         DatasetTrainer.Run(request);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +13,8 @@ namespace RepAlign.Training.Loop;
 /// Every Scalar here is created once per session or once per step and disposed by this class.
 /// A step is <see cref="BeginStep"/>, then <see cref="Apply"/> once for each parameter with its gradient, in any
 /// order: <see cref="Step"/> does that with the gradients autograd left in <c>.grad</c>; the fast path
-/// (<see cref="MlpBackprop"/>) applies each layer's gradient as soon as it is computed.
+/// (<see cref="MlpBackprop"/>) applies each layer's gradient as soon as it is computed. With <c>fused</c>, Adam on
+/// contiguous float32 tensors takes <see cref="AdamKernel"/>'s two passes instead of eight operations, bit-identical.
 /// </summary>
 internal sealed class ParameterUpdate : IDisposable
 {
@@ -20,16 +22,21 @@ internal sealed class ParameterUpdate : IDisposable
     private readonly TorchSharp.Modules.Parameter[] parameters;
     private readonly Dictionary<IntPtr, int> indexOf;
     private readonly bool adam;
+    private readonly bool fused;
     private readonly double lr;
     private readonly Scalar negativeLr, beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon, one;
     private readonly Tensor[] firstMoment, secondMoment;
     private Scalar? stepSize, correction2;
     private long steps;
 
-    /// <summary>An SGD (<paramref name="adam"/> false) or Adam (default betas 0.9, 0.999, ε 1e−8) update of <paramref name="parameters"/>.</summary>
-    public ParameterUpdate(IEnumerable<TorchSharp.Modules.Parameter> parameters, double lr, bool adam)
+    /// <summary>
+    /// An SGD (<paramref name="adam"/> false) or Adam (default betas 0.9, 0.999, ε 1e−8) update of <paramref name="parameters"/>;
+    /// <paramref name="fused"/> lets Adam use <see cref="AdamKernel"/> where it can (the same numbers).
+    /// </summary>
+    public ParameterUpdate(IEnumerable<TorchSharp.Modules.Parameter> parameters, double lr, bool adam, bool fused = false)
     {
         this.parameters = parameters.ToArray();
+        this.fused = fused;
         indexOf = this.parameters.Select((p, i) => (p.Handle, i)).ToDictionary(e => e.Handle, e => e.i);
         this.adam = adam;
         this.lr = lr;
@@ -92,11 +99,29 @@ internal sealed class ParameterUpdate : IDisposable
             parameters[index].add_(g, negativeLr);
             return;
         }
+        if (fused && Fusable(parameters[index]) && Fusable(g))
+        {
+            ApplyFusedAdam(index, g);
+            return;
+        }
         firstMoment[index].mul_(beta1).add_(g, oneMinusBeta1);
         secondMoment[index].mul_(beta2).addcmul_(g, g, oneMinusBeta2);
         using var denominator = secondMoment[index].sqrt();
         denominator.div_(correction2!).add_(epsilon, one);
         parameters[index].addcdiv_(firstMoment[index], denominator, stepSize!);
+    }
+
+    private static bool Fusable(Tensor t) => t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CPU && t.is_contiguous();
+
+    /// <summary>The Adam step of <see cref="Apply"/> in <see cref="AdamKernel"/>'s two passes (each Scalar as libtorch converts it to float32).</summary>
+    private void ApplyFusedAdam(int index, Tensor g)
+    {
+        var m = MemoryMarshal.Cast<byte, float>(firstMoment[index].bytes);
+        var v = MemoryMarshal.Cast<byte, float>(secondMoment[index].bytes);
+        AdamKernel.Moments(m, v, MemoryMarshal.Cast<byte, float>(g.bytes), (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2));
+        using var root = secondMoment[index].sqrt(); // libtorch's square root (see AdamKernel)
+        AdamKernel.Step(MemoryMarshal.Cast<byte, float>(parameters[index].bytes), m, MemoryMarshal.Cast<byte, float>(root.bytes),
+            stepSize!.ToSingle(), correction2!.ToSingle(), (float)Epsilon);
     }
 
     /// <inheritdoc />

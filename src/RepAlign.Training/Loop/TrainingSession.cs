@@ -39,7 +39,7 @@ internal sealed class TrainingSession : IDisposable
             optimizer = train.Optimizer switch
             {
                 OptimizerKind.Sgd => new ParameterUpdate(Network.parameters(), train.Lr, adam: false),
-                OptimizerKind.Adam => new ParameterUpdate(Network.parameters(), train.Lr, adam: true),
+                OptimizerKind.Adam => new ParameterUpdate(Network.parameters(), train.Lr, adam: true, fused: path == StepPath.Fast),
                 _ => Throw.BadInput<ParameterUpdate>($"train.optimizer: found {train.Optimizer}, expected sgd or adam"),
             };
             fast = path == StepPath.Fast && MlpBackprop.Supports(Network) ? new MlpBackprop(Network, optimizer) : null;
