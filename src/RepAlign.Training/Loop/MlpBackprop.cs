@@ -35,6 +35,8 @@ internal sealed class MlpBackprop : IDisposable
     private readonly (int Weight, int Bias)[] positions;
     private readonly ParameterUpdate update;
     private readonly Tensor scratch; // (largest weight's numel): ∂W of one layer at a time
+    private readonly Tensor[] gradients; // per layer, a view of scratch shaped as its weight (out, in)
+    private readonly long[][] biasShapes; // per layer, [out]
 
     /// <summary>Whether <paramref name="network"/> can train on this path (otherwise the reference step).</summary>
     public static bool Supports(RepNetwork network) =>
@@ -51,6 +53,8 @@ internal sealed class MlpBackprop : IDisposable
         layers = this.network.Layers.ToArray();
         positions = layers.Select(l => (update.IndexOf(Weight(l)), l.bias is { } b ? update.IndexOf(b) : -1)).ToArray();
         scratch = empty(layers.Max(l => Weight(l).numel())).DetachFromDisposeScope();
+        gradients = layers.Select(l => scratch.narrow(0, 0, Weight(l).numel()).view(Weight(l).shape).DetachFromDisposeScope()).ToArray();
+        biasShapes = layers.Select(l => new[] { Weight(l).shape[0] }).ToArray();
     }
 
     /// <summary>The forward pass the step differentiates, without autograd (the network has no dropout). Call inside a dispose scope.</summary>
@@ -76,10 +80,9 @@ internal sealed class MlpBackprop : IDisposable
             var weight = Weight(layers[k]); // (out, in)
             var input = k == 0 ? x : pass.Hidden[k - 1]; // (B, in)
             var below = k > 0 ? delta.mm(weight) : null; // (B, in)
-            var gradient = scratch.narrow(0, 0, weight.numel()).view(weight.shape); // (out, in)
-            gradient.addmm_(delta.t(), input, 0f, 1f);
-            update.Apply(positions[k].Weight, gradient);
-            if (positions[k].Bias >= 0) update.Apply(positions[k].Bias, delta.sum([0L], keepdim: true).view(weight.shape[0])); // (out)
+            gradients[k].addmm_(delta.t(), input, 0f, 1f); // (out, in)
+            update.Apply(positions[k].Weight, gradients[k]);
+            if (positions[k].Bias >= 0) update.Apply(positions[k].Bias, delta.sum([0L], keepdim: true).view(biasShapes[k])); // (out)
             if (below is not null) delta = ActivationGradient(below, pass.Hidden[k - 1]); // (B, in)
         }
     }
@@ -95,5 +98,9 @@ internal sealed class MlpBackprop : IDisposable
     private static Tensor Weight(Linear layer) => layer.weight ?? Throw.Invariant<Tensor>("linear layer without weight");
 
     /// <inheritdoc />
-    public void Dispose() => scratch.Dispose();
+    public void Dispose()
+    {
+        foreach (var g in gradients) g.Dispose();
+        scratch.Dispose();
+    }
 }
