@@ -11,7 +11,10 @@ namespace RepAlign.Benchmarks;
 /// <c>-- fit-profile PAIRS.parquet</c> (the fit on real trajectories, reference against fast), <c>-- fit-golden</c> (the
 /// fit's golden table), <c>-- scale</c> (extract + fit + analyze at 450, 4,500 and 45,000 pairs),
 /// <c>-- report-figures [layers] [epochs] [repeats]</c> (seconds per SVG + PNG report figure against the HTML page),
-/// <c>-- hash-cache [FILE] [repeats]</c> (a large input's content hash cold against from the cache file).
+/// <c>-- hash-cache [FILE] [repeats]</c> (a large input's content hash cold against from the cache file),
+/// <c>-- train-profile [rounds] [mnist-folder]</c> (a training step's phases against same-run SGEMM and copy bandwidth),
+/// <c>-- train-run mnist|two-point [epochs] [mnist-folder] [reference]</c> (the trainer alone, for dotnet-trace and dotnet-counters),
+/// <c>-- linear-probe RUN_FOLDER [every]</c> (the linear probes of a finished MNIST run, before against now).
 /// </summary>
 public static class Program
 {
@@ -26,6 +29,9 @@ public static class Program
         ["scale", .. var rest] => ScaleBenchmark.Run(rest),
         ["report-figures", .. var rest] => ReportFiguresProbe.Run(rest),
         ["hash-cache", .. var rest] => HashCacheProbe.Run(rest),
+        ["train-profile", .. var rest] => TrainProfileProbe.Run(rest),
+        ["train-run", .. var rest] => TrainProfileProbe.RunTrainer(rest),
+        ["linear-probe", .. var rest] => LinearProbeProbe.Run(rest),
         _ => Switch(args),
     };
 

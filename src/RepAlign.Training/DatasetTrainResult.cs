@@ -9,6 +9,9 @@ public sealed record DatasetTrainResult : TrainOutcome
     /// </summary>
     public required double[] EpochLoss { get; init; }
 
-    /// <summary>Seconds spent writing checkpoints (included in <see cref="TrainOutcome.Seconds"/>).</summary>
+    /// <summary>
+    /// Seconds the training thread spent on checkpoints (included in <see cref="TrainOutcome.Seconds"/>): taking each
+    /// snapshot and waiting for a free slot; a second thread writes the files while training goes on.
+    /// </summary>
     public double CheckpointSeconds { get; init; }
 }

@@ -11,7 +11,7 @@ namespace RepAlign.Training;
 /// <summary>
 /// Trains a network on a data set held in memory (e.g. MNIST) with full- or mini-batch SGD or Adam on
 /// train.loss (0.5·MSE by default), a seeded shuffle every epoch (train.shuffle). At the start of every epoch e = 0 … E (and after the last),
-/// the tracked pairs are measured in eval mode and the checkpoint of e is written; the mean training
+/// the checkpoint of e is taken (and written by a second thread while training goes on); the mean training
 /// loss of each epoch is recorded. The update step, epoch and checkpointing are
 /// <see cref="TrainingSession"/>'s, shared with <see cref="PointSetTrainer"/>.
 /// </summary>
@@ -30,7 +30,7 @@ public static class DatasetTrainer
         var epochs = spec.Epochs;
         var checkpointAt = new HashSet<int>(request.CheckpointEpochs);
 
-        using var session = new TrainingSession(request.Model, spec, request.InputDim, request.OutputDim);
+        using var session = new TrainingSession(request.Model, spec, request.InputDim, request.OutputDim, request.Step);
         using var x = tensor(request.X, [request.Count, request.InputDim]); // (N, d_in)
         using var y = tensor(request.Y, [request.Count, request.OutputDim]); // (N, d_out)
         var epochLoss = new List<double>(epochs);
@@ -51,6 +51,7 @@ public static class DatasetTrainer
             var loss = session.Epoch(x, y, spec.Batch, ct);
             if (!double.IsFinite(loss))
             {
+                session.CompleteCheckpoints();
                 return new DatasetTrainResult
                 {
                     Status = TrainStatus.Diverged,
@@ -66,6 +67,7 @@ public static class DatasetTrainer
             epochLoss.Add(loss);
             progress?.Report(epoch + 1);
         }
+        session.CompleteCheckpoints();
         return new DatasetTrainResult
         {
             Status = TrainStatus.Completed,

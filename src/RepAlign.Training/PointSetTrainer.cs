@@ -31,7 +31,7 @@ public static class PointSetTrainer
         var epochs = spec.Epochs;
         var checkpointAt = new HashSet<int>(request.CheckpointEpochs);
 
-        using var session = new TrainingSession(request.Model, spec, data.InputDim, data.OutputDim);
+        using var session = new TrainingSession(request.Model, spec, data.InputDim, data.OutputDim, request.Step);
         using var x = tensor(data.X, [data.Count, data.InputDim]); // (n, d_in)
         using var y = tensor(data.Y, [data.Count, data.OutputDim]); // (n, d_out)
         var recorder = new Recorder(data, request.TrackLayers, epochs);
@@ -44,12 +44,13 @@ public static class PointSetTrainer
         {
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var pass = fused ? session.Network.Forward(x) : session.Probe(x); // (n, d_in) → hidden (n, P_k), output (n, d_out)
+            var pass = fused ? session.TrainingForward(x) : session.Probe(x); // (n, d_in) → hidden (n, P_k), output (n, d_out)
             var loss = session.Loss(pass.Output, y);
             recorder.Record(epoch, pass, loss);
 
             if (!double.IsFinite(recorder.Loss[epoch]))
             {
+                session.CompleteCheckpoints();
                 return recorder.Result(TrainStatus.Diverged, epoch, checkpoints, watch.Elapsed.TotalSeconds,
                     $"training diverged at epoch {epoch}: the loss is {recorder.Loss[epoch]} (optimiser {spec.Optimizer}, lr {spec.Lr:R}); try a smaller learning rate");
             }
@@ -64,10 +65,11 @@ public static class PointSetTrainer
                 if (epoch < epochs) progress?.Report(epochs); // stopped early: the bar completes
                 break;
             }
-            if (fused) session.Update(loss);
+            if (fused) session.Update(x, pass, y, loss);
             else session.Epoch(x, y, fullBatch ? 0 : spec.Batch, ct);
             progress?.Report(epoch + 1);
         }
+        session.CompleteCheckpoints();
         return recorder.Result(TrainStatus.Completed, -1, checkpoints, watch.Elapsed.TotalSeconds, "");
     }
 

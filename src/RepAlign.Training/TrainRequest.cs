@@ -22,4 +22,7 @@ public abstract record TrainRequest
 
     /// <summary>Folder of the checkpoints (<c>epoch-NNNNN.onnx</c>); required when <see cref="CheckpointEpochs"/> is not empty.</summary>
     public string CheckpointDirectory { get; init; } = "";
+
+    /// <summary>The step's implementation: <see cref="StepPath.Fast"/> (default) or the autograd reference it is checked against.</summary>
+    public StepPath Step { get; init; } = StepPath.Fast;
 }

@@ -114,9 +114,10 @@ public static class BulkPairExtractor
             if (probeTable is not null && (index % request.ProbeEvery == 0 || index == last))
             {
                 probing.Start();
+                var probes = LinearProbe.EvaluateAll(representations[..layerCount], plan.Images.Length, widths, plan.ImageLabels, request.ProbeSeed);
                 for (var l = 0; l < layerCount; l++)
                 {
-                    var r = LinearProbe.Evaluate(representations[l], plan.Images.Length, widths[l], plan.ImageLabels, request.ProbeSeed);
+                    var r = probes[l];
                     probeRows[l] = new ProbeRow { Epoch = epoch, Layer = request.Layers[l], Accuracy = r.Accuracy, TrainImages = r.TrainImages, TestImages = r.TestImages };
                 }
                 probing.Stop();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using RepAlign.Core;
@@ -17,7 +18,10 @@ namespace RepAlign.Pipelines.Runner;
 /// <param name="Message">Failure message or summary.</param>
 public sealed record SweepRunRecord(string Label, string Variant, int Trial, IReadOnlyDictionary<string, string> Settings, bool Succeeded, string Message);
 
-/// <summary>Runs every point of a sweep (variants × grid × trials) in parallel, one libtorch thread each, and joins their fits into one table.</summary>
+/// <summary>
+/// Runs every point of a sweep (variants × grid × trials) in parallel, one libtorch thread each, the most expensive
+/// first (<see cref="RunCost"/>), and joins their fits into one table.
+/// </summary>
 public static class SweepRunner
 {
     /// <summary>File name of the joined table (Parquet; CSV beside it).</summary>
@@ -38,9 +42,11 @@ public static class SweepRunner
         var results = new RunResult[points.Count];
         long done = 0;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellation };
+        // Longest first, each core taking the next point as it frees (no buffering): the sweep ends on short runs.
+        var order = Partitioner.Create(RunCost.LongestFirst(points.Select(p => p.Spec).ToArray()), EnumerablePartitionerOptions.NoBuffering);
         try
         {
-            Parallel.For(0, points.Count, parallel, i =>
+            Parallel.ForEach(order, parallel, i =>
             {
                 results[i] = RunPoint(request, points[i], root, set, quiet, cancellation);
                 if (!results[i].Succeeded) observer.StageSkipped(points[i].Label, "failed: " + results[i].Message);

@@ -12,16 +12,19 @@ namespace RepAlign.Training.Loop;
 /// <summary>
 /// One network being trained — its parameters, optimiser and seeded shuffle stream — and the one
 /// implementation of the update step, the (mini-)batch epoch, eval-mode probing and checkpoint
-/// writing that every trainer uses.
+/// writing that every trainer uses. The step takes the fast path (<see cref="MlpBackprop"/>) where the network
+/// allows it and <see cref="StepPath.Fast"/> is asked for, otherwise the reference (autograd); both give the same weights.
 /// </summary>
 internal sealed class TrainingSession : IDisposable
 {
     private static readonly Scalar Half = 0.5.ToScalar(); // explicit: implicit Scalars are left to the finaliser thread
     private readonly ParameterUpdate optimizer;
+    private readonly MlpBackprop? fast;
     private readonly Generator generator;
+    private CheckpointWriter? writer;
 
     /// <summary>Builds and initialises the network of <paramref name="model"/> from <see cref="TrainSpec.Seed"/>, and its optimiser.</summary>
-    public TrainingSession(ModelSpec model, TrainSpec train, int inputDim, int outputDim)
+    public TrainingSession(ModelSpec model, TrainSpec train, int inputDim, int outputDim, StepPath path = StepPath.Fast)
     {
         TorchRuntime.EnsureLoaded();
         Model = model;
@@ -37,12 +40,14 @@ internal sealed class TrainingSession : IDisposable
             optimizer = train.Optimizer switch
             {
                 OptimizerKind.Sgd => new ParameterUpdate(Network.parameters(), train.Lr, adam: false),
-                OptimizerKind.Adam => new ParameterUpdate(Network.parameters(), train.Lr, adam: true),
+                OptimizerKind.Adam => new ParameterUpdate(Network.parameters(), train.Lr, adam: true, fused: path == StepPath.Fast),
                 _ => Throw.BadInput<ParameterUpdate>($"train.optimizer: found {train.Optimizer}, expected sgd or adam"),
             };
+            fast = path == StepPath.Fast && MlpBackprop.Supports(Network) ? new MlpBackprop(Network, optimizer) : null;
         }
         catch
         {
+            optimizer?.Dispose();
             Network?.Dispose();
             generator.Dispose();
             throw;
@@ -58,6 +63,9 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>The network (left in training mode between calls).</summary>
     public RepNetwork Network { get; }
 
+    /// <summary>Whether the steps take the fast path (<see cref="MlpBackprop"/>).</summary>
+    public bool IsFast => fast is not null;
+
     /// <summary>The training loss of <see cref="TrainSpec.Loss"/>: 0.5 · MSE or MSE, the mean over rows and outputs.</summary>
     public Tensor Loss(Tensor prediction, Tensor target) => Loss(Train.Loss, prediction, target);
 
@@ -69,9 +77,23 @@ internal sealed class TrainingSession : IDisposable
         using (mse) return mse.mul(Half);
     }
 
-    /// <summary>One optimiser step on the gradient of <paramref name="loss"/>.</summary>
-    public void Update(Tensor loss)
+    /// <summary>
+    /// The training-mode forward pass of <paramref name="x"/> that <see cref="Update"/> differentiates (without
+    /// autograd on the fast path). Call inside a dispose scope.
+    /// </summary>
+    public ForwardPass TrainingForward(Tensor x) => fast is null ? Network.Forward(x) : fast.Forward(x); // (B, d_in) → (B, d_out)
+
+    /// <summary>
+    /// One optimiser step on the gradient of <paramref name="loss"/>, the loss of <paramref name="pass"/> (a
+    /// <see cref="TrainingForward"/> of <paramref name="x"/>) against <paramref name="y"/>. Call inside a dispose scope.
+    /// </summary>
+    public void Update(Tensor x, ForwardPass pass, Tensor y, Tensor loss)
     {
+        if (fast is not null)
+        {
+            fast.Step(x, pass, y, Train.Loss);
+            return;
+        }
         optimizer.ZeroGrad();
         loss.backward();
         optimizer.Step();
@@ -89,9 +111,10 @@ internal sealed class TrainingSession : IDisposable
         if (batch == 0 || batch >= n)
         {
             using var scope = NewDisposeScope();
-            var loss = Loss(Network.Forward(x).Output, y); // x (N, d_in) → (N, d_out)
+            var pass = TrainingForward(x); // (N, d_in) → (N, d_out)
+            var loss = Loss(pass.Output, y);
             var value = (double)loss.item<float>();
-            if (double.IsFinite(value)) Update(loss);
+            if (double.IsFinite(value)) Update(x, pass, y, loss);
             return value;
         }
         using var order = Train.Shuffle ? randperm(n, generator: generator) : arange(n, dtype: ScalarType.Int64); // (N)
@@ -102,10 +125,13 @@ internal sealed class TrainingSession : IDisposable
             using var scope = NewDisposeScope();
             var rows = Math.Min(batch, n - start);
             var index = order.narrow(0, start, rows); // (b)
-            var loss = Loss(Network.Forward(x.index_select(0, index)).Output, y.index_select(0, index)); // (b, d_in) → (b, d_out)
+            var xb = x.index_select(0, index); // (b, d_in)
+            var yb = y.index_select(0, index); // (b, d_out)
+            var pass = TrainingForward(xb); // (b, d_in) → (b, d_out)
+            var loss = Loss(pass.Output, yb);
             var value = (double)loss.item<float>();
             if (!double.IsFinite(value)) return value;
-            Update(loss);
+            Update(xb, pass, yb, loss);
             sum += value * rows;
         }
         return sum / n;
@@ -129,17 +155,27 @@ internal sealed class TrainingSession : IDisposable
         }
     }
 
-    /// <summary>Writes the eval-mode network as <c>epoch-NNNNN.onnx</c> in <paramref name="directory"/> (atomically) and returns the file.</summary>
+    /// <summary>
+    /// Takes the eval-mode network's checkpoint <c>epoch-NNNNN.onnx</c> in <paramref name="directory"/> and returns the
+    /// file, which a second thread writes (atomically) while training goes on; <see cref="CompleteCheckpoints"/> waits
+    /// for every file.
+    /// </summary>
     public CheckpointFile Checkpoint(DataSpec data, int epoch, string directory)
     {
         var path = Path.GetFullPath(Path.Combine(directory, OnnxExporter.FileName(epoch)));
-        OnnxExporter.Write(Network, new CheckpointInfo(Model, data, Train, epoch), path);
+        writer ??= new CheckpointWriter();
+        writer.Enqueue(OnnxExporter.Build(Network, new CheckpointInfo(Model, data, Train, epoch)), path);
         return new CheckpointFile(epoch, path);
     }
+
+    /// <summary>Waits until every checkpoint taken is written; rethrows a failed write.</summary>
+    public void CompleteCheckpoints() => writer?.Complete();
 
     /// <summary>Releases the network, optimiser and generator.</summary>
     public void Dispose()
     {
+        writer?.Dispose();
+        fast?.Dispose();
         optimizer.Dispose();
         Network.Dispose();
         generator.Dispose();

@@ -49,4 +49,23 @@ public class LinearProbeTests
         Assert.True(double.IsNaN(LinearProbe.Evaluate(features, 2, 20, labels, 1).Accuracy));
         Assert.True(double.IsNaN(LinearProbe.Evaluate(features, 50, 20, new int[50], 1).Accuracy)); // one class only
     }
+
+    [Fact]
+    public void All_layers_at_once_and_the_cached_rows_give_the_reference_results_exactly()
+    {
+        var layers = Enumerable.Range(0, 3).Select(l => Clusters(700, 10 + l)).ToArray();
+        var labels = layers[0].Labels;
+        // Layers 1 and 2 with their own features but layer 0's labels: partly decodable, so accuracies differ.
+        var features = layers.Select(l => l.Features).ToArray();
+        var all = LinearProbe.EvaluateAll(features, 700, [20, 20, 20], labels, 5);
+        Assert.Equal(3, all.Length);
+        for (var l = 0; l < 3; l++)
+        {
+            var reference = LinearProbe.Evaluate(features[l], 700, 20, labels, 5, cacheTrainingRows: false);
+            Assert.Equal(reference, all[l]);
+            Assert.Equal(reference, LinearProbe.Evaluate(features[l], 700, 20, labels, 5));
+        }
+        Assert.True(all[0].Accuracy > 0.95, $"layer 0 accuracy {all[0].Accuracy}");
+        Assert.True(all[1].Accuracy < 0.5, $"layer 1 accuracy {all[1].Accuracy}"); // unrelated features: near chance
+    }
 }
