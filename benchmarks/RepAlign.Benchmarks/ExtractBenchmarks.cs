@@ -173,8 +173,8 @@ public class MatMulPeakBenchmarks
 
 /// <summary>
 /// Images per second through the network (all four hidden layers and the output read back) for
-/// 8192 images: RepAlign's batched pass (<see cref="BatchedForward.Run"/>: gather rows,
-/// outputs written straight into the representation buffers) against the baseline of raw ONNX
+/// 8192 images: RepAlign's batched pass (<see cref="BatchedForward.Run"/>: gather rows into the
+/// batch runner's staging buffer, outputs written straight into the representation buffers) against the baseline of raw ONNX
 /// Runtime with its own output allocation and no gathering, at the same batch size.
 /// GFLOP/s = 8192 · <see cref="ExtractBenchmarkData.FlopsPerImage"/> / median seconds.
 /// </summary>
@@ -186,10 +186,10 @@ public class ExtractForwardBenchmarks
     public const int Images = 8192;
 
     private OnnxModelRunner runner = null!;
+    private BatchRunner batches = null!;
     private InferenceSession raw = null!;
     private BulkExtractRequest request = null!;
     private int[] images = null!;
-    private float[] input = null!;
     private string[] outputs = null!;
     private float[][] representations = null!;
     private int[] widths = null!;
@@ -208,8 +208,9 @@ public class ExtractForwardBenchmarks
         using var so = OnnxSessionFactory.CreateOptions(request.Inference);
         raw = new InferenceSession(ExtractBenchmarkData.Mlp(), so);
         images = Enumerable.Range(0, Images).Select(i => (i * 7919) % 10_000).ToArray(); // scattered rows, as pairs give
-        input = new float[BatchSize * ExtractBenchmarkData.InputWidth];
         outputs = Enumerable.Range(0, ExtractBenchmarkData.Depth).Select(RepAlign.Core.Checkpoints.OnnxNames.Hidden).Append(RepAlign.Core.Checkpoints.OnnxNames.Output).ToArray();
+        batches = new BatchRunner(BatchSize, outputs, stageOutputs: false);
+        batches.Attach(runner);
         widths = outputs.Select(runner.OutputWidth).ToArray();
         representations = widths.Select(w => new float[Images * w]).ToArray();
         options = new RunOptions();
@@ -219,6 +220,7 @@ public class ExtractForwardBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        batches.Dispose();
         runner.Dispose();
         raw.Dispose();
         options.Dispose();
@@ -244,7 +246,7 @@ public class ExtractForwardBenchmarks
     [Benchmark]
     public float BulkForward()
     {
-        BatchedForward.Run(runner, request, images, input, outputs, representations, widths);
+        BatchedForward.Run(batches, request, images, 0, images.Length, representations, widths);
         return representations[^1][0];
     }
 }
@@ -379,13 +381,15 @@ public static class ExtractPeakProbe
             foreach (var batch in new[] { 256, 1024, 2048, 4096 })
             {
                 var r = request with { BatchSize = batch };
-                var inputs = single.Select(_ => new float[batch * ExtractBenchmarkData.InputWidth]).ToArray();
-                void OneSession() => BatchedForward.Run(one, r, images, inputs[0], outputs, representations, widths);
+                using var oneBatches = new BatchRunner(batch, outputs, stageOutputs: false);
+                oneBatches.Attach(one);
+                var singleBatches = single.Select(s => { var b = new BatchRunner(batch, outputs, stageOutputs: false); b.Attach(s); return b; }).ToArray();
+                void OneSession() => BatchedForward.Run(oneBatches, r, images, 0, images.Length, representations, widths);
                 void Sessions() => Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, w =>
                 {
                     var first = images.Length * w / threads;
                     var end = images.Length * (w + 1) / threads;
-                    BatchedForward.Run(single[w], r, images, first, end - first, inputs[w], outputs, representations, widths);
+                    BatchedForward.Run(singleBatches[w], r, images, first, end - first, representations, widths);
                 });
                 OneSession();
                 Sessions();
@@ -407,6 +411,7 @@ public static class ExtractPeakProbe
                     return $"{gflops:F1}, {imagesPerSecond:F0}, {100 * gflops / peakGflops:F0}%";
                 }
                 Console.WriteLine($"{batch} | {peakGflops:F1} | {Figures(intra)} | {Figures(parallel)}");
+                foreach (var b in singleBatches) b.Dispose();
             }
         }
         finally

@@ -7,6 +7,7 @@ namespace RepAlign.Benchmarks;
 /// (BenchmarkDotNet's switcher), or one of the console probes:
 /// <c>-- extract-peak [args]</c> (GFLOP/s against ONNX Runtime's own 2048² MatMul, same run) and
 /// <c>-- extract-memory [checkpoints] [pairs] [batch] [workers]</c> (peak memory of a bulk extraction),
+/// <c>-- extract-run CHECKPOINT_DIR [repetitions] [workers]</c> (a run's checkpoints: session per checkpoint against weight-swap sessions),
 /// <c>-- fit-table [trajectories] [epochs] [repeats]</c> (fits per second from one long CSV against the fit stage),
 /// <c>-- fit-profile PAIRS.parquet</c> (the fit on real trajectories, reference against fast), <c>-- fit-golden</c> (the
 /// fit's golden table), <c>-- scale</c> (extract + fit + analyze at 450, 4,500 and 45,000 pairs),
@@ -23,6 +24,7 @@ public static class Program
     {
         ["extract-peak", .. var rest] => ExtractPeakProbe.Run(rest),
         ["extract-memory", .. var rest] => ExtractMemoryProbe.Run(rest),
+        ["extract-run", .. var rest] => ExtractRunProbe.Run(rest),
         ["fit-table", .. var rest] => FitTableProbe.Run(rest),
         ["fit-profile", .. var rest] => FitProfileProbe.Run(rest),
         ["fit-golden", .. var rest] => FitProfileProbe.Golden(rest),

@@ -27,12 +27,31 @@ public sealed class OnnxModelRunner : IDisposable
 
     /// <summary>Opens the model on the device of <paramref name="options"/>.</summary>
     public OnnxModelRunner(string modelPath, InferenceOptions options)
+        : this(modelPath, OnnxSessionFactory.Create(modelPath, options), options, [])
+    {
+    }
+
+    /// <summary>
+    /// Opens a checkpoint's graph whose weights are inputs (<see cref="Graphs.CheckpointWeights.Template"/>); every
+    /// run needs the weights bound (<see cref="Bulk.BatchRunner.BindWeights"/>). <paramref name="modelPath"/> names it in messages.
+    /// </summary>
+    public OnnxModelRunner(string modelPath, byte[] template, IReadOnlyCollection<string> weights, InferenceOptions options)
+        : this(modelPath, OnnxSessionFactory.Create(template, modelPath, options), options, weights)
+    {
+    }
+
+    private OnnxModelRunner(string modelPath, InferenceSession opened, InferenceOptions options, IReadOnlyCollection<string> weights)
     {
         ModelPath = modelPath;
-        session = OnnxSessionFactory.Create(modelPath, options);
-        if (session.InputNames.Count != 1)
-            Throw.BadValue(modelPath, $"{session.InputNames.Count} graph inputs", "exactly one input (a float tensor [batch, features])");
-        InputName = session.InputNames[0];
+        Options = options;
+        session = opened;
+        var inputs = session.InputNames.Where(n => !weights.Contains(n)).ToArray();
+        if (inputs.Length != 1)
+        {
+            session.Dispose();
+            Throw.BadValue(modelPath, $"{inputs.Length} graph inputs", "exactly one input (a float tensor [batch, features])");
+        }
+        InputName = inputs[0];
         var dims = session.InputMetadata[InputName].Dimensions;
         InputWidth = dims.Skip(1).Aggregate(1, (a, d) => a * Math.Max(d, 1));
         InputShapeTail = dims.Skip(1).Select(d => (long)d).ToArray();
@@ -41,6 +60,12 @@ public sealed class OnnxModelRunner : IDisposable
 
     /// <summary>The model file.</summary>
     public string ModelPath { get; }
+
+    /// <summary>The device and threads the session runs with.</summary>
+    public InferenceOptions Options { get; }
+
+    /// <summary>The session (for the batch runner's IOBinding).</summary>
+    internal InferenceSession Session => session;
 
     /// <summary>The single input's name.</summary>
     public string InputName { get; }
@@ -97,6 +122,14 @@ public sealed class OnnxModelRunner : IDisposable
         return (int)width;
     }
 
+    /// <summary>The non-batch dimensions of output <paramref name="name"/> (all fixed when <see cref="OutputWidth"/> is not −1).</summary>
+    public long[] OutputShapeTail(string name)
+    {
+        if (!session.OutputMetadata.TryGetValue(name, out var meta))
+            Throw.BadValue($"{ModelPath}: output", name, $"one of {string.Join(", ", session.OutputNames)}");
+        return meta.Dimensions.Skip(1).Select(d => (long)d).ToArray();
+    }
+
     /// <summary>
     /// Runs <paramref name="batch"/> rows and lets ONNX Runtime write each requested output straight
     /// into the caller's buffer (no copy, no allocation of output tensors): <paramref name="destinations"/>[k]
@@ -120,7 +153,7 @@ public sealed class OnnxModelRunner : IDisposable
                 if (width < 0) Throw.Argument(nameof(outputs), $"{ModelPath}: output {outputs[k]} has a symbolic non-batch dimension; use Run");
                 if (destinations[k].Length != batch * width)
                     Throw.Argument(nameof(destinations), $"{ModelPath}: output {outputs[k]} needs {batch} × {width} values, the buffer has {destinations[k].Length}");
-                var shape = new long[] { batch }.Concat(session.OutputMetadata[outputs[k]].Dimensions.Skip(1).Select(d => (long)d)).ToArray();
+                var shape = new long[] { batch }.Concat(OutputShapeTail(outputs[k])).ToArray();
                 outputValues[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, destinations[k], shape);
             }
             var inputShape = new long[] { batch }.Concat(InputShapeTail).ToArray(); // (B, d_in…)

@@ -64,6 +64,18 @@ public sealed record BulkExtractRequest
     /// </summary>
     public int Workers { get; init; } = 1;
 
+    /// <summary>
+    /// Whether each worker keeps one session for every checkpoint of one graph, binding each checkpoint's weights as
+    /// inputs; null = the device's choice (<see cref="ExecutionPlan.For"/>: on CUDA only).
+    /// </summary>
+    public bool? ReuseSessions { get; init; }
+
+    /// <summary>
+    /// Whether outputs pass through staging buffers of the session's allocator instead of being written straight into
+    /// the representation buffers; null = the device's choice (<see cref="ExecutionPlan.For"/>: on CUDA only).
+    /// </summary>
+    public bool? StageOutputs { get; init; }
+
     /// <summary>The pairs table to write (e.g. <c>extract/pairs.parquet</c>); rewritten whole, atomically.</summary>
     public string OutputParquet { get; init; } = "";
 
@@ -130,12 +142,22 @@ public sealed record BulkExtractRequest
 /// <param name="MetricsSeconds">Time computing pair metrics.</param>
 /// <param name="WriteSeconds">Time writing tables.</param>
 /// <param name="ProbeSeconds">Time training and evaluating linear probes.</param>
+/// <param name="ForwardSeconds">The part of <paramref name="InferenceSeconds"/> spent in the batched passes (gathering rows, running, copying outputs), without opening sessions or reading weights.</param>
+/// <param name="Execution">How the device was used (<see cref="ExecutionPlan.Describe"/>), for messages.</param>
 public sealed record BulkExtractSummary(
     long Rows, int Checkpoints, int Pairs, int Layers, int DistinctImages,
-    double Seconds, double InferenceSeconds, double MetricsSeconds, double WriteSeconds, double ProbeSeconds)
+    double Seconds, double InferenceSeconds, double MetricsSeconds, double WriteSeconds, double ProbeSeconds,
+    double ForwardSeconds = 0, string Execution = "")
 {
-    /// <summary>Images per second through ONNX Runtime (checkpoints × distinct images / inference time).</summary>
+    /// <summary>Images per second through ONNX Runtime (checkpoints × distinct images / inference time, sessions and weights included).</summary>
     public double ImagesPerSecond => InferenceSeconds > 0 ? (double)Checkpoints * DistinctImages / InferenceSeconds : 0;
+
+    /// <summary>Images per second of the batched passes alone (checkpoints × distinct images / forward time).</summary>
+    public double ForwardImagesPerSecond => ForwardSeconds > 0 ? (double)Checkpoints * DistinctImages / ForwardSeconds : 0;
+
+    /// <summary>How the device was used and how fast its passes ran, in words (for the extract stage's message).</summary>
+    public string Describe() =>
+        $"{Execution}; forward {ForwardImagesPerSecond:F0} images/s, sessions and weights {InferenceSeconds - ForwardSeconds:F2} s";
 
     /// <summary>Pairs per second through the whole extraction (checkpoints × pairs / wall time).</summary>
     public double PairsPerSecond => Seconds > 0 ? (double)Checkpoints * Pairs / Seconds : 0;

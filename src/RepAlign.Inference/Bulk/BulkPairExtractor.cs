@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.OnnxRuntime;
 using RepAlign.Core;
 using RepAlign.Core.Metrics;
 using RepAlign.Core.Tables;
@@ -10,8 +9,8 @@ namespace RepAlign.Inference.Bulk;
 /// <summary>
 /// Measures h2, y2 and w of many pairs at every requested layer of every checkpoint. Per
 /// checkpoint it makes one pass of ONNX Runtime over the distinct images of all pairs, in large
-/// batches written straight into preallocated representation buffers (reused across batches and
-/// checkpoints), then computes the pair metrics from those rows and appends one row group per
+/// batches written into preallocated representation buffers (reused across batches and
+/// checkpoints; sessions, batch and buffers as <see cref="ExecutionPlan"/> decides for the device), then computes the pair metrics from those rows and appends one row group per
 /// checkpoint to the pairs table. Memory is the representations of the distinct images
 /// (images × (Σ layer widths + output width) floats) plus one input batch per worker and one
 /// checkpoint's rows, whatever the number of checkpoints; the pairs table is written grouped by pair
@@ -41,9 +40,8 @@ public static class BulkPairExtractor
         var outputs = (request.LayerOutputs ?? request.Layers.Select(OnnxNames.Hidden).ToArray())
             .Append(request.PredictionOutput).ToArray();
         var rows = plan.CreateRows(request.Layers);
-        var workers = Math.Min(request.Workers, plan.Images.Length);
-        var batchRows = request.FixedBatch ? request.BatchSize : Math.Min(request.BatchSize, plan.Images.Length);
-        var inputs = Enumerable.Range(0, workers).Select(_ => new float[batchRows * request.InputWidth]).ToArray(); // per worker (B, d_in)
+        using var workers = new ExtractionWorkers(request, outputs, plan.Images.Length);
+        var forward = new Stopwatch();
         var representations = new float[outputs.Length][];
         var widths = new int[outputs.Length];
         var h2 = new double[pairCount];
@@ -61,22 +59,17 @@ public static class BulkPairExtractor
             var index = first + (int)done;
             cancellationToken.ThrowIfCancellationRequested();
             inference.Start();
-            var runners = new List<OnnxModelRunner>(workers);
-            try
+            workers.Load(path);
+            var current = workers.Widths;
+            for (var k = 0; k < outputs.Length; k++)
             {
-                for (var k = 0; k < workers; k++) runners.Add(Open(path, request, outputs));
-                for (var k = 0; k < outputs.Length; k++)
-                {
-                    widths[k] = runners[0].OutputWidth(outputs[k]);
-                    if (representations[k]?.Length != plan.Images.Length * widths[k])
-                        representations[k] = new float[plan.Images.Length * widths[k]]; // (D, width_k)
-                }
-                RunWorkers(runners, request, plan.Images, inputs, outputs, representations, widths, cancellationToken);
+                widths[k] = current[k];
+                if (representations[k]?.Length != plan.Images.Length * widths[k])
+                    representations[k] = new float[plan.Images.Length * widths[k]]; // (D, width_k)
             }
-            finally
-            {
-                foreach (var runner in runners) runner.Dispose();
-            }
+            forward.Start();
+            RunWorkers(workers.Runners, request, plan.Images, representations, widths, cancellationToken);
+            forward.Stop();
             inference.Stop();
 
             metrics.Start();
@@ -135,19 +128,19 @@ public static class BulkPairExtractor
         writing.Stop();
         total.Stop();
         return new BulkExtractSummary(pairsTable.RowCount, request.Checkpoints.Count, pairCount, layerCount, plan.Images.Length,
-            total.Elapsed.TotalSeconds, inference.Elapsed.TotalSeconds, metrics.Elapsed.TotalSeconds, writing.Elapsed.TotalSeconds, probing.Elapsed.TotalSeconds);
+            total.Elapsed.TotalSeconds, inference.Elapsed.TotalSeconds, metrics.Elapsed.TotalSeconds, writing.Elapsed.TotalSeconds, probing.Elapsed.TotalSeconds,
+            forward.Elapsed.TotalSeconds, workers.Describe());
     }
 
     /// <summary>
-    /// Runs <see cref="BatchedForward.Run(OnnxModelRunner, BulkExtractRequest, int[], int, int, float[], string[], float[][], int[], CancellationToken)"/>
-    /// on contiguous shares of <paramref name="images"/>, one per runner, concurrently.
+    /// Runs <see cref="BatchedForward.Run"/> on contiguous shares of <paramref name="images"/>, one per worker, concurrently.
     /// </summary>
-    private static void RunWorkers(List<OnnxModelRunner> runners, BulkExtractRequest request, int[] images, float[][] inputs, string[] outputs,
+    private static void RunWorkers(IReadOnlyList<BatchRunner> runners, BulkExtractRequest request, int[] images,
         float[][] representations, int[] widths, CancellationToken cancellationToken)
     {
         if (runners.Count == 1)
         {
-            BatchedForward.Run(runners[0], request, images, 0, images.Length, inputs[0], outputs, representations, widths, cancellationToken);
+            BatchedForward.Run(runners[0], request, images, 0, images.Length, representations, widths, cancellationToken);
             return;
         }
         var tasks = new Task[runners.Count];
@@ -157,7 +150,7 @@ public static class BulkPairExtractor
             var first = (int)((long)images.Length * worker / runners.Count);
             var end = (int)((long)images.Length * (worker + 1) / runners.Count);
             tasks[w] = Task.Factory.StartNew(
-                () => BatchedForward.Run(runners[worker], request, images, first, end - first, inputs[worker], outputs, representations, widths, cancellationToken),
+                () => BatchedForward.Run(runners[worker], request, images, first, end - first, representations, widths, cancellationToken),
                 cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         try
@@ -169,41 +162,6 @@ public static class BulkPairExtractor
             // Report the first failure as itself (BadInput, WorkFailed or cancellation), not wrapped.
             var first = e.Flatten().InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException) ?? e.Flatten().InnerExceptions[0];
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-        }
-    }
-
-    /// <summary>Opens a checkpoint and checks that its input width and outputs fit the request.</summary>
-    private static OnnxModelRunner Open(string path, BulkExtractRequest request, string[] outputs)
-    {
-        var runner = new OnnxModelRunner(path, request.Inference);
-        try
-        {
-            if (runner.InputShapeTail.Any(d => d <= 0))
-                Throw.BadInput($"{path}: the input {runner.InputName} has shape [batch, {string.Join(", ", runner.InputShapeTail)}] with a symbolic dimension, expected fixed sizes after the batch dimension");
-            if (runner.InputBatch > 0 && (!request.FixedBatch || request.BatchSize != runner.InputBatch))
-                Throw.BadInput($"{path}: the model's input has a fixed batch of {runner.InputBatch} rows, the extraction uses batches of {request.BatchSize}" +
-                    (request.FixedBatch ? "" : " of varying size") + $"; expected batch size {runner.InputBatch} with fixed batches (the last one padded)");
-            if (runner.InputWidth != request.InputWidth)
-                Throw.BadInput($"{path}: checkpoint expects input width {runner.InputWidth}, data has {request.InputWidth} values per image");
-            var missing = outputs.Where(o => !runner.OutputNames.Contains(o)).ToArray();
-            if (missing.Length > 0)
-            {
-                var layers = request.Layers;
-                var described = missing.Select(m => Array.IndexOf(outputs, m) is var k && k < layers.Count ? $"{m} (layer {layers[k]})" : $"{m} (the prediction)");
-                Throw.BadInput($"{path}: no graph output {string.Join(", ", described)}; the graph's outputs are {string.Join(", ", runner.OutputNames)}");
-            }
-            foreach (var o in outputs)
-                if (runner.OutputWidth(o) < 1)
-                    Throw.BadInput($"{path}: output {o} has a symbolic or empty shape after the batch dimension, expected fixed sizes");
-            var predictionWidth = runner.OutputWidth(request.PredictionOutput);
-            if (predictionWidth != request.TargetWidth)
-                Throw.BadInput($"{path}: output {request.PredictionOutput} has width {predictionWidth}, the targets have {request.TargetWidth}");
-            return runner;
-        }
-        catch
-        {
-            runner.Dispose();
-            throw;
         }
     }
 

@@ -70,7 +70,7 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<CheckpointFile> checkpoi
             if (context.Csv) outputs.AddRange(outputs.ToArray().Select(o => Path.ChangeExtension(o, ".csv")));
             var names = string.Join(", ", layerNames.Select((n, i) => $"{i}={n}"));
             return new StageOutcome(outputs,
-                $"{selection.Description}: {summary.Pairs} pairs × {summary.Layers} layers ({names}) × {summary.Checkpoints} checkpoints, {summary.ImagesPerSecond:F0} images/s");
+                $"{selection.Description}: {summary.Pairs} pairs × {summary.Layers} layers ({names}) × {summary.Checkpoints} checkpoints ({summary.DistinctImages} distinct images), {summary.ImagesPerSecond:F0} images/s; {summary.Describe()}");
         }
         finally
         {

@@ -149,8 +149,9 @@ public class GraphEditorTests
         var widths = names.Select(runner.OutputWidth).ToArray();
         Assert.All(widths, w => Assert.True(w > 0, "an output of symbolic width"));
         var representations = widths.Select(w => new float[rows * w]).ToArray();
-        var buffer = new float[request.BatchSize * runner.InputWidth];
-        BatchedForward.Run(runner, request, Enumerable.Range(0, rows).ToArray(), buffer, names.ToArray(), representations, widths);
+        using var batches = new BatchRunner(request.BatchSize, names, stageOutputs: false);
+        batches.Attach(runner);
+        BatchedForward.Run(batches, request, Enumerable.Range(0, rows).ToArray(), 0, rows, representations, widths);
         return representations;
     }
 
