@@ -46,7 +46,11 @@ let saveAll (threads: int) (folder: string) (figures: Figure list) =
     let figures = List.toArray figures
     let written = Array.create figures.Length []
     let options = ParallelOptions(MaxDegreeOfParallelism = max 1 threads)
-    Parallel.For(0, figures.Length, options, fun i -> written[i] <- save folder figures[i]) |> ignore
+    try
+        Parallel.For(0, figures.Length, options, fun i -> written[i] <- save folder figures[i]) |> ignore
+    with :? AggregateException as e when e.InnerExceptions.Count = 1 ->
+        // One figure failed: its own exception (a full disk, a bad figure), not the wrapper, tells the story.
+        Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw()
     written |> Array.toList |> List.concat
 
 /// The pixel size of `count` panels in rows of `columns`.

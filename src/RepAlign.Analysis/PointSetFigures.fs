@@ -102,8 +102,10 @@ let lossCurve (lossAxis: string) (metrics: MetricRow[]) (curves: CurveRow[]) =
     let perEpoch = metrics |> Array.distinctBy (fun m -> m.Epoch) |> Array.sortBy (fun m -> m.Epoch)
     Figure.figure "loss" "training loss" (linear Trajectories.epochAxis) (linear lossAxis) (700, 380)
         [ yield measured "training loss" (perEpoch |> Array.map (fun m -> float m.Epoch)) (perEpoch |> Array.map (fun m -> m.Loss))
-          for layer, rows in curves |> Array.groupBy (fun c -> c.Layer) |> Array.sortBy fst do
+          let layers = curves |> Array.groupBy (fun c -> c.Layer) |> Array.sortBy fst
+          for i, (layer, rows) in Array.indexed layers do
               let pair = rows |> Array.map (fun c -> c.Pair) |> Array.min
               let rows = Trajectories.rowsOf pair layer rows
               if rows |> Array.exists (fun r -> Double.IsFinite r.LossFit) then
-                  yield theory $"theory (analytic, layer {layer} fit)" (rows |> Array.map (fun r -> float r.Epoch)) (rows |> Array.map (fun r -> r.LossFit)) ]
+                  let line = theory $"theory (analytic, layer {layer} fit)" (rows |> Array.map (fun r -> float r.Epoch)) (rows |> Array.map (fun r -> r.LossFit))
+                  yield if layers.Length > 1 then withColour (colour (i + 1)) line else line ]
