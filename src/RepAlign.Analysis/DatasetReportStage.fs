@@ -8,21 +8,27 @@ open RepAlign.Pipelines.Runner
 /// fit/fits and analyze/layers and analyze/class_pairs and, where they were written, fit/curves, extract/probe,
 /// extract/accuracy and train/loss.
 type DatasetReportStage() =
-    /// The report of the run in layout: its title, subtitle and sections (what Run writes).
+    /// The report of the run in layout: its title, subtitle and sections (what Run writes). The tables are read side by side.
     static member Page(spec: RepAlign.Core.Specs.ExperimentSpec, layout: RunLayout) =
-        let fits = TableFile.Read<FitRow>(layout.Fits) |> Seq.toArray
+        let fits = ReportFiles.start (fun () -> TableFile.Read<FitRow>(layout.Fits) |> Seq.toArray)
+        let curves = ReportFiles.start (fun () -> ReportFiles.optional<CurveRow> layout.Curves)
+        let probe = ReportFiles.start (fun () -> ReportFiles.optional<ProbeRow> layout.Probe)
+        let accuracy = ReportFiles.start (fun () -> ReportFiles.optional<AccuracyRow> layout.Accuracy)
+        let loss = ReportFiles.start (fun () -> ReportFiles.optional<EpochRow> layout.Loss)
+        let layers =
+            if File.Exists layout.AnalyzeLayers then ReportFiles.optional<FitFrames.LayerSummary> layout.AnalyzeLayers
+            else FitFrames.summariseLayers (ReportFiles.result fits)
+        let classPairs =
+            if File.Exists layout.AnalyzeClassPairs then ReportFiles.optional<FitFrames.ClassPairSummary> layout.AnalyzeClassPairs
+            else FitFrames.summariseClassPairs (ReportFiles.result fits)
         let inputs : DatasetReport.Inputs =
-            { Fits = fits
-              Curves = ReportFiles.optional<CurveRow> layout.Curves
-              Layers =
-                if File.Exists layout.AnalyzeLayers then TableFile.Read<FitFrames.LayerSummary>(layout.AnalyzeLayers) |> Seq.toArray
-                else FitFrames.summariseLayers fits
-              ClassPairs =
-                if File.Exists layout.AnalyzeClassPairs then TableFile.Read<FitFrames.ClassPairSummary>(layout.AnalyzeClassPairs) |> Seq.toArray
-                else FitFrames.summariseClassPairs fits
-              Probe = ReportFiles.optional<ProbeRow> layout.Probe
-              Accuracy = ReportFiles.optional<AccuracyRow> layout.Accuracy
-              Loss = ReportFiles.optional<EpochRow> layout.Loss }
+            { Fits = ReportFiles.result fits
+              Curves = ReportFiles.result curves
+              Layers = layers
+              ClassPairs = classPairs
+              Probe = ReportFiles.result probe
+              Accuracy = ReportFiles.result accuracy
+              Loss = ReportFiles.result loss }
         let title, subtitle = DatasetReport.titles spec
         title, subtitle, DatasetReport.sections inputs
 

@@ -24,24 +24,29 @@ type PointSetReportStage() =
                 let last = index |> Seq.maxBy (fun e -> e.Epoch)
                 Some(last.Epoch, Path.Combine(layout.Checkpoints, last.File))
 
-    /// The report of the run in layout: its title, subtitle and sections (what Run writes).
+    /// The report of the run in layout: its title, subtitle and sections (what Run writes). The tables are read, and the
+    /// last checkpoint's hidden layer computed, side by side.
     static member Page(spec: RepAlign.Core.Specs.ExperimentSpec, layout: RunLayout) =
         let points = PointSet.Of spec.Data
-        let mds : PointSetReport.Mds option =
-            if points.Features.Count = 0 then None
-            else
-                PointSetReportStage.LastCheckpoint layout
-                |> Option.map (fun (epoch, checkpoint) ->
-                    let layer = (TrackedLayers.Of spec)[0]
-                    let shown = MdsView.shownPoints points.Count
-                    let squared = MdsView.squaredDistances (MdsView.hiddenRows checkpoint layer points.X points.Count)
-                    { Layer = layer; Epoch = epoch; Shown = shown; Coordinates = MdsView.embed squared shown })
+        let fits = ReportFiles.start (fun () -> TableFile.Read<FitRow>(layout.Fits) |> Seq.toArray)
+        let curves = ReportFiles.start (fun () -> ReportFiles.optional<CurveRow> layout.Curves)
+        let metrics = ReportFiles.start (fun () -> ReportFiles.optional<MetricRow> layout.Metrics)
+        let mds =
+            ReportFiles.start (fun () ->
+                if points.Features.Count = 0 then None
+                else
+                    PointSetReportStage.LastCheckpoint layout
+                    |> Option.map (fun (epoch, checkpoint) ->
+                        let layer = (TrackedLayers.Of spec)[0]
+                        let shown = MdsView.shownPoints points.Count
+                        let squared = MdsView.squaredDistances (MdsView.hiddenRows checkpoint layer points.X points.Count)
+                        ({ Layer = layer; Epoch = epoch; Shown = shown; Coordinates = MdsView.embed squared shown } : PointSetReport.Mds)))
         let inputs : PointSetReport.Inputs =
             { Points = points
-              Fits = TableFile.Read<FitRow>(layout.Fits) |> Seq.toArray
-              Curves = ReportFiles.optional<CurveRow> layout.Curves
-              Metrics = ReportFiles.optional<MetricRow> layout.Metrics
-              Mds = mds }
+              Fits = ReportFiles.result fits
+              Curves = ReportFiles.result curves
+              Metrics = ReportFiles.result metrics
+              Mds = ReportFiles.result mds }
         let title, subtitle = PointSetReport.titles spec points
         title, subtitle, PointSetReport.sections spec inputs
 

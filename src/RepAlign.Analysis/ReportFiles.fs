@@ -15,6 +15,13 @@ let figuresFolder (layout: RunLayout) = Path.Combine(layout.ReportDir, "figures"
 let optional<'T when 'T: not struct and 'T: (new: unit -> 'T)> (path: string) : 'T[] =
     if File.Exists path then TableFile.Read<'T>(path) |> Seq.toArray else [||]
 
+/// Starts reading (or computing) something on a thread of the pool: a report's tables are read side by side, each
+/// reader's first use compiled on its own core.
+let start (read: unit -> 'T) : Task<'T> = Task.Run<'T>(Func<'T>(read))
+
+/// The result of a started read (its own exception, unwrapped, when it failed).
+let result (task: Task<'T>) = task.GetAwaiter().GetResult()
+
 /// Writes report.html (title, subtitle, sections) and every figure of the sections as report/figures/name.svg and
 /// .png, each under a temporary name then renamed. Figures of an earlier report (other layers or pairs) are removed
 /// first. The SVG and PNG files are drawn in parallel, on every core, while the page is rendered. Returns the stage's
