@@ -51,13 +51,15 @@ internal static class LinearProbeProbe
             var representations = outputs.Select(_ => Array.Empty<float>()).ToArray();
             var widths = new int[outputs.Length];
             using (var runner = new OnnxModelRunner(layout.Absolute(Path.Combine("checkpoints", entry.File)), new InferenceOptions()))
+            using (var batches = new BatchRunner(2048, outputs, stageOutputs: false))
             {
+                batches.Attach(runner);
                 for (var k = 0; k < outputs.Length; k++)
                 {
                     widths[k] = runner.OutputWidth(outputs[k]);
                     representations[k] = new float[images.Length * widths[k]];
                 }
-                BatchedForward.Run(runner, request, images, new float[2048 * MnistDataset.PixelCount], outputs, representations, widths);
+                BatchedForward.Run(batches, request, images, 0, images.Length, representations, widths);
             }
             var cpu = CpuClock.Process();
             reference.Start();

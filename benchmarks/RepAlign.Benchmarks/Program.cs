@@ -11,7 +11,7 @@ namespace RepAlign.Benchmarks;
 /// <c>-- fit-table [trajectories] [epochs] [repeats]</c> (fits per second from one long CSV against the fit stage),
 /// <c>-- fit-profile PAIRS.parquet</c> (the fit on real trajectories, reference against fast), <c>-- fit-golden</c> (the
 /// fit's golden table), <c>-- scale</c> (extract + fit + analyze at 450, 4,500 and 45,000 pairs),
-/// <c>-- report-figures [layers] [epochs] [repeats]</c> (seconds per SVG + PNG report figure against the HTML page),
+/// <c>-- report-figures RUN [repeats]</c> (a data-set run's report: figures drawn in parallel against one after another),
 /// <c>-- hash-cache [FILE] [repeats]</c> (a large input's content hash cold against from the cache file),
 /// <c>-- train-profile [rounds] [mnist-folder]</c> (a training step's phases against same-run SGEMM and copy bandwidth),
 /// <c>-- train-run mnist|two-point [epochs] [mnist-folder] [reference]</c> (the trainer alone, for dotnet-trace and dotnet-counters),

@@ -1,96 +1,97 @@
 using System.Diagnostics;
-using System.Globalization;
 using RepAlign.Analysis;
-using RepAlign.Core.Specs;
-using RepAlign.Core.Tables;
-using RepAlign.Theory;
+using RepAlign.Core.Runs;
+using RepAlign.Pipelines.Runner;
 
 namespace RepAlign.Benchmarks;
 
 /// <summary>
-/// <c>-- report-figures [layers] [epochs] [repeats]</c>: what the report's figures for a paper cost. Each repeat draws
-/// a two-point run's report twice, alternately in the same process: the interactive HTML page alone (the baseline,
-/// <c>TwoPointReport.render</c> written to disk), then every SVG + PNG figure of report/figures
-/// (<c>ReportFigures.twoPoint</c>: h, y, w and loss against the theory at every layer). Prints each repeat, the medians,
-/// the seconds per figure (one SVG and one PNG) and the ratio of the figures' time to the page's. The trajectories
-/// are the 3-D system integrated at fixed rates, one row per epoch, as the fit stage writes curves.
+/// <c>-- report-figures RUN [repeats]</c>: what a data-set run's report costs and what drawing its figures in parallel
+/// saves. RUN is a finished run folder of <c>pipelines/mnist-pairs.toml</c> (fit and analyze done). Each repeat, in
+/// the same process and alternately: the baseline writes the report as before (the page, then every figure's SVG and
+/// PNG one after another on one thread); then the report stage's own writer (<c>ReportFiles.write</c>: the figures on
+/// every core while the page is rendered). Also timed: reading the tables into the page's sections, the page alone,
+/// the figures alone on one thread and on every core, and the CPU seconds of the writer (what an idle machine's cores
+/// share). A first, cold pass (the code loaded and compiled, as in a `repalign run` process) is reported apart.
+/// Prints each repeat, the medians and the ratios, and checks that the parallel figures are the same bytes as the
+/// serial ones.
 /// </summary>
 public static class ReportFiguresProbe
 {
     /// <summary>Runs the probe.</summary>
     public static int Run(string[] args)
     {
-        var layers = ProbeArgs.Int(args, 0, 3);
-        var epochs = ProbeArgs.Int(args, 1, 3000);
-        var repeats = ProbeArgs.Int(args, 2, 7);
+        if (args.Length == 0 || !File.Exists(Path.Combine(args[0], "run.json")))
+        {
+            Console.Error.WriteLine("usage: report-figures RUN [repeats]  (RUN: a finished mnist-pairs run folder)");
+            return 2;
+        }
+        var run = new RunLayout(Path.GetFullPath(args[0]));
+        var repeats = ProbeArgs.Int(args, 1, 5);
+        var spec = RunManifest.Read(run.Manifest).Spec;
         using var scratch = ProbeArgs.Folder("report-figures");
-        var root = scratch.Path;
-        var (fits, curves) = Generate(layers, epochs);
-        var spec = new ExperimentSpec { Name = "two-points" };
-        Console.WriteLine($"{layers} layers × {epochs + 1} epochs ({curves.Length:N0} curve rows); {Environment.ProcessorCount} cores; {repeats} repeats after one warm-up");
-        var page = new List<double>();
-        var perFigure = new List<double>();
-        var all = new List<double>();
-        var count = 0;
+        var cores = Environment.ProcessorCount;
+        Console.WriteLine($"{run.Root}: {cores} cores; {repeats} repeats after one warm-up");
+        var times = new Dictionary<string, List<double>>();
+        void Add(string key, double seconds) => (times.TryGetValue(key, out var l) ? l : times[key] = []).Add(seconds);
+        var self = Process.GetCurrentProcess();
+        double Cpu() { self.Refresh(); return self.TotalProcessorTime.TotalSeconds; }
         for (var r = 0; r <= repeats; r++)
         {
-            var folder = Path.Combine(root, $"repeat-{r}");
-            Directory.CreateDirectory(folder);
-            var clock = Stopwatch.StartNew();
-            File.WriteAllText(Path.Combine(folder, "report.html"), TwoPointReport.render(spec, fits, curves));
-            var pageSeconds = clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            var files = ReportFigures.twoPoint(Path.Combine(folder, "figures"), curves).ToArray();
-            var figureSeconds = clock.Elapsed.TotalSeconds;
-            count = files.Length / 2; // one SVG and one PNG per figure
-            if (files.Any(f => !File.Exists(f)) || count == 0) throw new InvalidOperationException("figures missing");
+            // The first pass of the process pays for loading and compiling the code: it is what the stage pays in
+            // `repalign run`, which starts a process of its own. It runs the stage's writer first, as the stage does.
             if (r == 0)
             {
-                Console.WriteLine($"warm-up: page {pageSeconds:F3} s, {count} figures {figureSeconds:F3} s (first call: JIT and font loading)");
-                continue;
+                var cold = new RunLayout(Path.Combine(scratch.Path, "cold"));
+                Directory.CreateDirectory(cold.ReportDir);
+                var (cpu0, wall) = (Cpu(), Stopwatch.StartNew());
+                var (t0, s0, sections0) = DatasetReportStage.Page(spec, run);
+                var (readWall, readCpu) = (wall.Elapsed.TotalSeconds, Cpu() - cpu0);
+                ReportFiles.write(cold, t0, s0, sections0);
+                Console.WriteLine($"first pass (cold): reading the tables {readWall:F3} s wall, {readCpu:F3} s CPU; with the stage's writer " +
+                                  $"{wall.Elapsed.TotalSeconds:F3} s wall, {Cpu() - cpu0:F3} s CPU");
             }
-            page.Add(pageSeconds);
-            all.Add(figureSeconds);
-            perFigure.Add(figureSeconds / count);
-            Console.WriteLine($"repeat {r}: HTML page {pageSeconds:F3} s; {count} figures (SVG + PNG) {figureSeconds:F3} s = {figureSeconds / count:F4} s per figure");
-            Directory.Delete(folder, recursive: true);
+            var clock = Stopwatch.StartNew();
+            var (title, subtitle, sections) = DatasetReportStage.Page(spec, run);
+            var read = clock.Elapsed.TotalSeconds;
+            var figures = HtmlPage.figures(sections);
+
+            var serial = new RunLayout(Path.Combine(scratch.Path, $"serial-{r}"));
+            Directory.CreateDirectory(serial.ReportDir);
+            clock.Restart();
+            File.WriteAllText(serial.Report, HtmlPage.render(title, subtitle, sections));
+            var page = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var serialFiles = FigureFiles.saveAll(1, ReportFiles.figuresFolder(serial), figures).ToArray();
+            var serialFigures = clock.Elapsed.TotalSeconds;
+
+            var parallel = new RunLayout(Path.Combine(scratch.Path, $"parallel-{r}"));
+            Directory.CreateDirectory(parallel.ReportDir);
+            clock.Restart();
+            var parallelFiles = FigureFiles.saveAll(cores, ReportFiles.figuresFolder(parallel), figures).ToArray();
+            var parallelFigures = clock.Elapsed.TotalSeconds;
+            var stage = new RunLayout(Path.Combine(scratch.Path, $"stage-{r}"));
+            Directory.CreateDirectory(stage.ReportDir);
+            var cpu = Cpu();
+            clock.Restart();
+            ReportFiles.write(stage, title, subtitle, sections);
+            var written = clock.Elapsed.TotalSeconds;
+            var writerCpu = Cpu() - cpu;
+
+            var same = serialFiles.Length == parallelFiles.Length && serialFiles.Zip(parallelFiles)
+                .All(p => File.ReadAllBytes(p.First).AsSpan().SequenceEqual(File.ReadAllBytes(p.Second)));
+            if (!same || serialFiles.Length == 0) throw new InvalidOperationException("the parallel figures differ from the serial ones");
+            var line = $"read {read:F3} s; page {page:F3} s; {figures.Length} figures serial {serialFigures:F3} s, on {cores} cores {parallelFigures:F3} s; " +
+                       $"before (page + serial figures) {page + serialFigures:F3} s; the stage's writer {written:F3} s ({writerCpu:F3} s CPU; + read)";
+            if (r == 0) { Console.WriteLine($"warm-up: {line}"); continue; }
+            Console.WriteLine($"repeat {r}: {line}");
+            Add("read", read); Add("page", page); Add("serial", serialFigures); Add("parallel", parallelFigures);
+            Add("before", page + serialFigures); Add("writer", written); Add("writer-cpu", writerCpu);
         }
-        var (mp, mf, ma) = (ProbeArgs.Median(page), ProbeArgs.Median(perFigure), ProbeArgs.Median(all));
-        Console.WriteLine($"median: HTML page {mp:F3} s; {count} figures {ma:F3} s; {mf:F4} s per figure (SVG + PNG); " +
-                          $"all figures / page = {ma / mp:F2}; one figure / page = {mf / mp:F3}");
+        double M(string key) => ProbeArgs.Median(times[key]);
+        Console.WriteLine($"median: read {M("read"):F3} s; page {M("page"):F3} s; figures serial {M("serial"):F3} s, parallel {M("parallel"):F3} s " +
+                          $"(parallel / serial = {M("parallel") / M("serial"):F2}); before {M("before"):F3} s, writer {M("writer"):F3} s " +
+                          $"(writer / before = {M("writer") / M("before"):F2}; writer CPU {M("writer-cpu"):F3} s); parallel figures identical to serial: yes");
         return 0;
-    }
-
-
-    /// <summary>One pair per layer: the 3-D system at layer-dependent rates as "measured", the same at 5% other rates as "fitted".</summary>
-    private static (FitRow[] Fits, CurveRow[] Curves) Generate(int layers, int epochs)
-    {
-        var times = Enumerable.Range(0, epochs + 1).Select(e => (double)e).ToArray();
-        var fits = new List<FitRow>();
-        var curves = new List<CurveRow>();
-        for (var layer = 0; layer < layers; layer++)
-        {
-            var (etaH, etaY) = (0.002 * (layer + 1), 0.004);
-            double[] x0 = [0.5, 0.36, 0.0];
-            var measured = DormandPrinceIntegrator.Solve(new TwoPointSystem(etaH, etaY, 1.0, 0.5), x0, 0.0, times, null, out _);
-            var fitted = DormandPrinceIntegrator.Solve(new TwoPointSystem(etaH * 1.05, etaY * 0.95, 1.0, 0.5), x0, 0.0, times, null, out _);
-            for (var e = 0; e <= epochs; e++)
-            {
-                var (h, y, w) = (measured[3 * e], measured[3 * e + 1], measured[3 * e + 2]);
-                var (hf, yf, wf) = (fitted[3 * e], fitted[3 * e + 1], fitted[3 * e + 2]);
-                curves.Add(new CurveRow
-                {
-                    Epoch = e, Layer = layer, Pair = 0, H2 = h, Y2 = y, W = w, Loss = 0.25 * (0.5 - 2 * w + y),
-                    H2Fit = hf, Y2Fit = yf, WFit = wf, LossFit = 0.25 * (0.5 - 2 * wf + yf),
-                });
-            }
-            fits.Add(new FitRow
-            {
-                Pair = 0, Layer = layer, A = 0, B = 1, LabelA = -1, LabelB = -1, Dx2 = 1.0, Dy2 = 0.5, EtaH = etaH * 1.05, EtaY = etaY * 0.95,
-                FitLoss = 0.01, R2H = 0.99, R2Y = 0.99, R2W = 0.99, HInfPred = measured[3 * epochs], HInfObs = measured[3 * epochs],
-                Regime = "rich", Status = "converged",
-            });
-        }
-        return ([.. fits], [.. curves]);
     }
 }

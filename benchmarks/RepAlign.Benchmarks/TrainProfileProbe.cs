@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using RepAlign.Core.Checkpoints;
 using RepAlign.Core.Data;
 using RepAlign.Core.Specs;
 using RepAlign.Training;

@@ -17,8 +17,8 @@ let set : StageSet =
     StageSet(
         Training = Option.toObj trainingCore,
         Analyze = RepAlign.Analysis.AnalyzeStage(),
-        PointSetReport = RepAlign.Analysis.ReportStage(),
-        DatasetReport = RepAlign.Analysis.ReportStage())
+        PointSetReport = RepAlign.Analysis.PointSetReportStage(),
+        DatasetReport = RepAlign.Analysis.DatasetReportStage())
 
 /// The stages a spec runs, in order (its family's graph).
 let graph (spec: RepAlign.Core.Specs.ExperimentSpec) : StageGraph = StageGraph.For(spec, set)

@@ -3,7 +3,6 @@ module RepAlign.Reproduction.Evidence
 
 open System
 open System.Text.Json.Serialization
-open Plotly.NET
 
 /// A value for a sentence: four significant digits, "–" for NaN.
 let fmtValue (x: float) = RepAlign.Analysis.HtmlPage.fmt x
@@ -50,16 +49,6 @@ let reported experiment quantity (value: float) note =
     ReproductionRow(Experiment = experiment, Quantity = quantity, Value = value, PaperValue = "",
                     Verdict = (if Double.IsNaN value then Verdict.notMeasured else Verdict.noReference), Note = note)
 
-/// An experiment's figure as the paper lays it out: ScottPlot panels in rows of Columns, each PanelSize pixels,
-/// written as figures/<experiment>.svg and .png in the reproduction folder (PaperFigures).
-type PaperFigure =
-    { Panels: ScottPlot.Plot list
-      Columns: int
-      PanelSize: int * int }
-
-/// No figure (an experiment that failed).
-let noFigure = { Panels = []; Columns = 1; PanelSize = 480, 360 }
-
 /// What one experiment produced.
 type Outcome =
     { /// Pipeline name (the file's stem), e.g. "depth".
@@ -67,10 +56,9 @@ type Outcome =
       /// One or two sentences on what the figure shows and how it compares with the paper.
       Sentence: string
       Rows: ReproductionRow list
-      /// The interactive figures of reproduction.html.
-      Figures: GenericChart list
-      /// The figure as the paper shows it (SVG and PNG).
-      Paper: PaperFigure
+      /// The figure as the paper lays it out: its panels drawn interactively in reproduction.html and as
+      /// figures/<name>.svg and .png (PaperFigures).
+      Figure: RepAlign.Analysis.Figure.Panels
       Seconds: float }
 
 /// An experiment that could not be measured: one "failed" row naming the reason.
@@ -78,6 +66,5 @@ let failedOutcome name (message: string) seconds =
     { Name = name
       Sentence = $"The experiment failed: {message}"
       Rows = [ ReproductionRow(Experiment = name, Quantity = "experiment", Value = nan, PaperValue = "", Verdict = Verdict.failed, Note = message) ]
-      Figures = []
-      Paper = noFigure
+      Figure = RepAlign.Analysis.Figure.noPanels name
       Seconds = seconds }

@@ -10,7 +10,6 @@ open RepAlign.Theory
 open RepAlign.Analysis
 open RepAlign.Reproduction.Evidence
 open RepAlign.Reproduction.Runs
-open RepAlign.Reproduction.Figures
 
 /// The --set overrides that point an MNIST pipeline at the chosen data; a folder with the official test files trains
 /// on every training image (data.held_out = 0) and measures accuracy on the test images, as the reference does.
@@ -39,13 +38,6 @@ let mnistPairs ctx =
           judged name "median R² of h, 0–1 pairs at layer 2" (zeroOne |> Array.map (fun f -> f.R2H) |> FitFrames.median) "≥ 0.9: the paper fits its 0–1 pair well" (fun v -> v >= 0.9) $"{zeroOne.Length} pairs of a 0 and a 1"
           judged name "median R² of y, 0–1 pairs at layer 2" (zeroOne |> Array.map (fun f -> f.R2Y) |> FitFrames.median) "≥ 0.9" (fun v -> v >= 0.9) ""
           reported name "fraction of all pairs described well at layer 2" fraction $"converged with R² of h and y ≥ {FitFrames.DescribedWellR2}, over {atLayer.Length} pairs of every class pair" ]
-    let figures =
-        match zeroOne |> Array.tryHead with
-        | Some f ->
-            let c = curves run |> Array.filter (fun c -> c.Pair = f.Pair && c.Layer = layer) |> Array.sortBy (fun c -> c.Epoch)
-            [ TwoPointReport.measuredVsFittedChart 1000 (480, 360) $"images {f.A} (a {f.LabelA}) and {f.B} (a {f.LabelB}): h" "‖dh‖²" c (fun r -> r.H2) (fun r -> r.H2Fit)
-              TwoPointReport.measuredVsFittedChart 1000 (480, 360) "the same pair: y" "‖dŷ‖²" c (fun r -> r.Y2) (fun r -> r.Y2Fit) ]
-        | None -> []
     // The paper's pair: a 0 and a 1 at layer 2; a run without one (a small smoke run) shows its first pair at layer 2.
     let paper =
         let shown = zeroOne |> Array.tryHead |> Option.orElse (atLayer |> Array.sortBy (fun f -> f.Pair) |> Array.tryHead)
@@ -53,17 +45,16 @@ let mnistPairs ctx =
         | Some f ->
             let rows = PaperFigures.trajectoryOf (curves run) f.Pair layer
             let title quantity = $"images {f.A} (a {f.LabelA}) and {f.B} (a {f.LabelB}), layer {layer}: {quantity}"
-            PaperFigures.figure 3
-                [ PaperFigures.trajectory (title "h") PaperFigures.hAxis rows (fun r -> r.H2) (fun r -> r.H2Fit)
-                  PaperFigures.trajectory (title "y") "y = ‖Δŷ‖² (squared output units)" rows (fun r -> r.Y2) (fun r -> r.Y2Fit)
-                  PaperFigures.trajectory (title "w") "w (squared output units)" rows (fun r -> r.W) (fun r -> r.WFit) ]
-        | None -> noFigure
+            PaperFigures.figure name 3
+                [ PaperFigures.trajectory (title "h") Trajectories.h rows
+                  PaperFigures.trajectory (title "y") Trajectories.y rows
+                  PaperFigures.trajectory (title "w") Trajectories.w rows ]
+        | None -> RepAlign.Analysis.Figure.noPanels name
     let r2 = zeroOne |> Array.tryHead |> Option.map (fun f -> fmtValue f.R2H) |> Option.defaultValue "–"
     { Name = name
       Sentence = $"The first tracked pair of a 0 and a 1 at hidden layer 2, measured against the fitted theory (R² of h = {r2}); held-out accuracy {fmtValue accuracy.Accuracy} against the reference run's {referenceAccuracy} on all of MNIST."
       Rows = rows
-      Figures = figures
-      Paper = paper
+      Figure = paper
       Seconds = 0.0 }
 
 /// How many images the structure prediction compares.
@@ -99,17 +90,13 @@ let mnistStructure ctx =
     let rows =
         [ reported name "Pearson r, predicted vs measured structure, all entries" c.PearsonAll $"{n} images sorted by label, {runs.Length} trials, hidden layer {layer}; prediction over the first {count} training images (raw pixels, one-hot labels)"
           reported name "Pearson r without the same-label blocks" c.PearsonOffBlock $"{c.CountOffBlock} of {c.CountAll} entries" ]
-    let tick = labels |> Array.mapi (fun i l -> $"{l}·{i}")
     { Name = name
       Sentence = $"Trial-averaged squared hidden distances of {n} digits sorted by label, beside the block of P = exp(−A)·A·exp(−A), A = D_x ∘ D_y over the first {count} training images (raw pixels 0–255, one-hot labels), as the mnist_structure notebook computes it. Pearson r = {fmtValue c.PearsonAll} on all entries, {fmtValue c.PearsonOffBlock} without the same-label blocks."
       Rows = rows
-      Figures =
-        [ heatmap "measured: trial-averaged ‖dh‖²" tick measured (520, 480)
-          heatmap "predicted: exp(−A)·A·exp(−A), block of the first 100" tick predicted (520, 480) ]
-      Paper =
+      Figure =
         // Tick labels at the first image of each digit: the blocks of the sorted matrix.
         let ticks = labels |> Array.mapi (fun i l -> if i = 0 || labels[i - 1] <> l then string l else "")
-        PaperFigures.heatmaps 2
-            [ StaticFigures.heatmap $"measured: ‖Δh‖², layer {layer}, mean of {runs.Length} trials" "image (sorted by digit)" "‖Δh‖² (squared activation units)" ticks measured
-              StaticFigures.heatmap $"predicted: exp(−A)·A·exp(−A) (r = {fmtValue c.PearsonAll})" "image (sorted by digit)" "P (arbitrary units)" ticks predicted ]
+        PaperFigures.heatmaps name 2
+            [ PaperFigures.heatmap $"measured: ‖Δh‖², layer {layer}, mean of {runs.Length} trials" "image (sorted by digit)" "‖Δh‖² (squared activation units)" ticks measured
+              PaperFigures.heatmap $"predicted: exp(−A)·A·exp(−A) (r = {fmtValue c.PearsonAll})" "image (sorted by digit)" "P (arbitrary units)" ticks predicted ]
       Seconds = 0.0 }

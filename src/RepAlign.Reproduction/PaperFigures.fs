@@ -1,13 +1,13 @@
-/// The experiments' figures laid out as the paper shows them, drawn with ScottPlot (StaticFigures): every panel with
-/// axis labels naming units and a legend (or a colour bar naming the value); written as figures/<experiment>.svg and
-/// figures/<experiment>.png in the reproduction folder.
+/// The experiments' figures laid out as the paper shows them, as figure-model values (RepAlign.Analysis.Figure):
+/// reproduction.html draws each panel with Plotly, and figures/<experiment>.svg and .png hold the same panels drawn
+/// with ScottPlot. Every panel has axis labels naming units and a legend (or a colour bar naming the value).
 module RepAlign.Reproduction.PaperFigures
 
 open System
 open System.IO
-open ScottPlot
 open RepAlign.Core.Tables
-open RepAlign.Analysis.StaticFigures
+open RepAlign.Analysis
+open RepAlign.Analysis.Figure
 open RepAlign.Reproduction.Evidence
 
 /// The folder of the figures inside the reproduction folder.
@@ -20,76 +20,71 @@ let panel = 480, 360
 let heatmapPanel = 560, 420
 
 /// Axis label of training time.
-let epochAxis = "epoch (gradient steps over the data)"
+let epochAxis = Trajectories.epochAxis
 
 /// Axis label of h.
-let hAxis = "h = ‖Δh‖² (squared activation units)"
+let hAxis = Trajectories.h.Axis
 
-let private palette = [| "#1f77b4"; "#ff7f0e"; "#2ca02c"; "#d62728"; "#9467bd"; "#8c564b"; "#e377c2"; "#7f7f7f"; "#bcbd22"; "#17becf" |]
+/// An experiment's panels in rows of `columns`, each `size` pixels; the panels are named experiment-1, experiment-2, …
+/// (unique on the reproduction page) and drawn at that size by both backends.
+let panelsOf (experiment: string) (columns: int) (size: int * int) (figures: Figure list) : Panels =
+    { Name = experiment
+      Panels = figures |> List.mapi (fun i f -> { f with Name = $"{experiment}-{i + 1}"; Size = size })
+      Columns = columns
+      PanelSize = size }
 
-/// The i-th colour of the palette.
-let colour i = palette[i % palette.Length]
+/// Panels of the standard size.
+let figure (experiment: string) columns (figures: Figure list) = panelsOf experiment columns panel figures
 
-/// A line in a colour (measured: thin; theory: wide and pale).
-let private coloured c (line: Line) = { line with Color = c }
+/// Heat-map panels.
+let heatmaps (experiment: string) columns (figures: Figure list) = panelsOf experiment columns heatmapPanel figures
 
-/// A figure of panels in rows of `columns`.
-let figure columns (panels: Plot list) = { Panels = panels; Columns = columns; PanelSize = panel }
-
-/// A figure of heat maps in rows of `columns`.
-let heatmaps columns (panels: Plot list) = { Panels = panels; Columns = columns; PanelSize = heatmapPanel }
+/// A panel (named by panelsOf) of the given axes and series.
+let private plain (title: string) (x: Axis) (y: Axis) (series: Series list) = Figure.figure "" title x y panel series
 
 /// The (pair, layer) trajectory of a fit, by epoch.
-let trajectoryOf (curves: CurveRow[]) (pair: int) (layer: int) =
-    curves |> Array.filter (fun c -> c.Pair = pair && c.Layer = layer) |> Array.sortBy (fun c -> c.Epoch)
+let trajectoryOf (curves: CurveRow[]) (pair: int) (layer: int) = Trajectories.rowsOf pair layer curves
 
-/// h, y and w of one trajectory, each divided by its largest measured magnitude: measured (thin) against the
-/// fitted system (wide, pale), in one panel (the shapes the paper compares across architectures).
+/// h, y and w of one trajectory, each divided by its largest measured magnitude: measured against the fitted system,
+/// in one panel (the shapes the paper compares across architectures).
 let normalisedTrajectory (title: string) (rows: CurveRow[]) =
     let x = rows |> Array.map (fun r -> float r.Epoch)
-    let quantities : (string * (CurveRow -> float) * (CurveRow -> float)) list =
-        [ "h", (fun r -> r.H2), (fun r -> r.H2Fit); "y", (fun r -> r.Y2), (fun r -> r.Y2Fit); "w", (fun r -> r.W), (fun r -> r.WFit) ]
-    [ for i, (name, m, f) in List.indexed quantities do
-        let values = rows |> Array.map m
-        let largest = values |> Array.filter Double.IsFinite |> Array.map abs |> Array.fold max 0.0
-        let scale = if largest > 0.0 then largest else 1.0
-        yield measured name x (values |> Array.map (fun v -> v / scale)) |> coloured (colour i)
-        yield theory $"{name} theory" x (rows |> Array.map (fun r -> f r / scale)) |> coloured (colour i) ]
-    |> lines title epochAxis "÷ max |measured| (dimensionless)" false
+    plain title (linear epochAxis) (linear "÷ max |measured| (dimensionless)")
+        [ for i, q in List.indexed [ Trajectories.h; Trajectories.y; Trajectories.w ] do
+            let values = rows |> Array.map q.Measured
+            let largest = values |> Array.filter Double.IsFinite |> Array.map abs |> Array.fold max 0.0
+            let scale = if largest > 0.0 then largest else 1.0
+            yield measured q.Key x (values |> Array.map (fun v -> v / scale)) |> withColour (colour i)
+            yield theory $"{q.Key} theory" x (rows |> Array.map (fun r -> q.Fitted r / scale)) |> withColour (colour i) ]
 
-/// One quantity of one trajectory in its own units: measured (thin) against the fitted system (wide, pale).
-let trajectory (title: string) (yLabel: string) (rows: CurveRow[]) (m: CurveRow -> float) (f: CurveRow -> float) =
-    let x = rows |> Array.map (fun r -> float r.Epoch)
-    lines title epochAxis yLabel false
-        [ measured "measured" x (rows |> Array.map m); theory "theory (fitted rates)" x (rows |> Array.map f) ]
+/// One quantity of one trajectory in its own units: measured against the fitted system.
+let trajectory (title: string) (q: Trajectories.Quantity) (rows: CurveRow[]) = Trajectories.figure "" title panel q rows
 
-/// Predicted against measured points with the identity line (grey).
-let predictedVsMeasured (title: string) (xLabel: string) (yLabel: string) (measuredValues: float[]) (predicted: float[]) =
-    let plot = points title xLabel yLabel (false, false) [ measured "runs" measuredValues predicted ]
-    let finite = Array.append measuredValues predicted |> Array.filter Double.IsFinite
-    let lo, hi = if finite.Length = 0 then 0.0, 1.0 else Array.min finite, Array.max finite
-    let identity = plot.Add.Line(lo, lo, hi, hi)
-    identity.LegendText <- "identity (predicted = measured)"
-    identity.Color <- Color.FromHex "#7f7f7f"
-    plot
+/// Predicted against measured points (hover labels in the browser) with the grey identity line.
+let predictedVsMeasured (title: string) (xLabel: string) (yLabel: string) (measuredValues: float[]) (predicted: float[]) (labels: string[]) =
+    plain title (linear xLabel) (linear yLabel)
+        [ Points { Name = "runs"; X = measuredValues; Y = predicted; Color = colour 0; Labels = labels }
+          identity "identity (predicted = measured)" (Array.append measuredValues predicted) ]
 
 /// Values per hidden layer, one coloured series each, with markers, on a log10 y axis when logY.
 let perLayer (title: string) (yLabel: string) logY (series: (string * int[] * float[]) list) =
-    [ for i, (name, layers, values) in List.indexed series ->
-        { measured name (layers |> Array.map float) values with Markers = true } |> coloured (colour i) ]
-    |> linesLog title "hidden layer (0-based)" yLabel (false, logY)
-    |> fun plot ->
-        plot.Axes.Bottom.TickGenerator <- TickGenerators.NumericAutomatic(IntegerTicksOnly = true)
-        plot
+    plain title { linear "hidden layer (0-based)" with IntegerTicks = true } (if logY then log10Axis yLabel else linear yLabel)
+        [ for i, (name, layers, values) in List.indexed series ->
+            measured name (layers |> Array.map float) values |> withColour (colour i) |> withMarkers ]
 
-/// Points in two dimensions, one coloured legend entry per group (name, x, y).
-let groups (title: string) (xLabel: string) (yLabel: string) (series: (string * float[] * float[]) list) =
-    points title xLabel yLabel (false, false) [ for i, (name, x, y) in List.indexed series -> measured name x y |> coloured (colour i) ]
+/// Lines of (name, x, y) against the given axes, one colour each.
+let lines (title: string) (x: Axis) (y: Axis) (series: (string * float[] * float[]) list) =
+    plain title x y [ for i, (name, xs, ys) in List.indexed series -> measured name xs ys |> withColour (colour i) ]
+
+/// Points of one series against the given axes.
+let points (title: string) (x: Axis) (y: Axis) (name: string) (xs: float[]) (ys: float[]) =
+    plain title x y [ Points { Name = name; X = xs; Y = ys; Color = colour 0; Labels = [||] } ]
+
+/// A heat map of a square matrix, rows top to bottom as labelled ("" = no tick).
+let heatmap (title: string) (axisLabel: string) (valueLabel: string) (labels: string[]) (matrix: float[,]) =
+    plain title (linear axisLabel) (linear axisLabel)
+        [ Heatmap { Matrix = matrix; Labels = labels; ValueLabel = valueLabel; ColourScale = Viridis; Range = None } ]
 
 /// Writes an outcome's figure as figures/<experiment>.svg and .png in the reproduction folder; returns the paths
 /// (none for an experiment without a figure).
-let write (out: string) (outcome: Outcome) =
-    if outcome.Paper.Panels.IsEmpty then []
-    else
-        let folder = Directory.CreateDirectory(Path.Combine(out, folderName)).FullName
-        savePanels folder outcome.Name outcome.Paper.Columns outcome.Paper.PanelSize outcome.Paper.Panels
+let write (out: string) (outcome: Outcome) = FigureFiles.savePanels (Path.Combine(out, folderName)) outcome.Figure

@@ -10,7 +10,6 @@ open RepAlign.Pipelines.Spec
 open RepAlign.Theory
 open RepAlign.Reproduction.Evidence
 open RepAlign.Reproduction.Runs
-open RepAlign.Reproduction.Figures
 
 /// The first and last online records of every tracked pair at a run's first tracked layer.
 let private endpoints run =
@@ -67,10 +66,6 @@ let xor ctx =
             yield reported name $"largest relative error of the final distance, {regime}" worst ""
             yield judged name $"final training loss (MSE), {regime}" loss $"< {xorLossTarget} in the paper's epochs (PyTorch reaches < 1e−4)" (fun v -> v < xorLossTarget)
                 $"after {epochs} epochs; above it the measured distances are not yet the fixed point" ]
-    let figures =
-        [ for regime, _, _, predicted, measured, _, _ in perRegime do
-            yield heatmap $"{regime}: predicted ‖dh‖ at t → ∞" labels predicted (330, 300)
-            yield heatmap $"{regime}: measured ‖dh‖ at the end" labels measured (330, 300) ]
     let summary = perRegime |> List.map (fun (regime, r, _, _, _, _, _) -> $"{regime} {fmtValue r}") |> String.concat ", "
     let unfinished = perRegime |> List.filter (fun (_, _, _, _, _, loss, _) -> not (loss < xorLossTarget)) |> List.map (fun (regime, _, _, _, _, _, _) -> regime)
     let unfinishedText =
@@ -79,12 +74,11 @@ let xor ctx =
     { Name = name
       Sentence = $"The pairwise final distances ‖h_a − h_b‖ of the four XOR points predicted from the initial hidden and output distance matrices with the default runs' rates (η_h/η_y = {fmtValue ratio}), beside the measured final distances. Pearson r per regime: {summary}. {unfinishedText}"
       Rows = rows
-      Figures = figures
-      Paper =
+      Figure =
         [ for regime, r, _, predicted, measured, _, _ in perRegime do
-            yield RepAlign.Analysis.StaticFigures.heatmap $"{regime}: predicted ‖Δh‖ at t → ∞" "XOR input" "‖Δh‖ (activation units)" labels predicted
-            yield RepAlign.Analysis.StaticFigures.heatmap $"{regime}: measured ‖Δh‖ at the end, r = {fmtValue r}" "XOR input" "‖Δh‖ (activation units)" labels measured ]
-        |> PaperFigures.heatmaps 2
+            yield PaperFigures.heatmap $"{regime}: predicted ‖Δh‖ at t → ∞" "XOR input" "‖Δh‖ (activation units)" labels predicted
+            yield PaperFigures.heatmap $"{regime}: measured ‖Δh‖ at the end, r = {fmtValue r}" "XOR input" "‖Δh‖ (activation units)" labels measured ]
+        |> PaperFigures.heatmaps name 2
       Seconds = 0.0 }
 
 /// Item 9: context blobs; 3-D MDS of the hidden layer after training from three initial scales.
@@ -113,18 +107,14 @@ let contextBlobs ctx =
     let contextCosine (hidden: float32[][]) =
         let ofContext c = hidden |> Array.map (Array.map float) |> Array.indexed |> Array.filter (fun (i, _) -> context[i] = c) |> Array.map snd
         abs (Array.fold2 (fun s x y -> s + x * y) 0.0 (leadingDirection (ofContext 0.0)) (leadingDirection (ofContext 1.0)))
-    // The MDS shows every third centre along each side (10 × 10 blobs in both contexts): 200 points stay readable.
-    let mdsPoints =
-        [| for i in 0 .. set.Count - 1 do
-             let b = i % (PointSet.BlobGrid * PointSet.BlobGrid)
-             if b % PointSet.BlobGrid % 3 = 0 && b / PointSet.BlobGrid % 3 = 0 then yield i |]
+    // The MDS shows at most 200 points (MdsView), so that they stay readable.
+    let mdsPoints = RepAlign.Analysis.MdsView.shownPoints set.Count
     let measured =
         [ for init, run in inits do
             let layer = (TrackedLayers.Of run.Spec)[0]
             let hidden = hiddenRows (lastCheckpoint run) layer set.X set.Count
             let d2 = squaredDistances hidden
-            let shown = Array2D.init mdsPoints.Length mdsPoints.Length (fun i j -> d2[mdsPoints[i], mdsPoints[j]])
-            yield init, withinContext d2 target, withinContext d2 other, contextCosine hidden, ClassicalMds.Embed(shown, 3) ]
+            yield init, withinContext d2 target, withinContext d2 other, contextCosine hidden, RepAlign.Analysis.MdsView.embed d2 mdsPoints ]
     let pick init select = measured |> List.tryFind (fun (i, _, _, _, _) -> i = init) |> Option.map select |> Option.defaultValue nan
     let rOf init = pick init (fun (_, r, _, _, _) -> r)
     let cosOf init = pick init (fun (_, _, _, c, _) -> c)
@@ -135,35 +125,15 @@ let contextBlobs ctx =
             yield reported name $"within-context r of ‖dh‖² and (Δ other feature)², {init}" irrelevant "" ]
           @ [ reported name "|cos|(high_init) − |cos|(vlow_init)" (cosOf "high_init" - cosOf "vlow_init") "the paper states no number for this experiment"
               reported name "r(vlow_init) − r(high_init), asked-for feature" (rOf "vlow_init" - rOf "high_init") "" ]
-    let figures =
-        [ for init, _, _, _, coordinates in measured do
-            let colour (values: float[]) = mdsPoints |> Array.map (fun i -> values[i])
-            yield scatter3d $"{init}: coloured by context" coordinates (colour context) "context"
-            yield scatter3d $"{init}: coloured by μ_x" coordinates (colour set.Features["mu_x"]) "μ_x"
-            yield scatter3d $"{init}: coloured by μ_y" coordinates (colour set.Features["mu_y"]) "μ_y" ]
-    // The first two of the three MDS dimensions, in groups: the two contexts, and each feature in five equal bins.
+    // The three MDS dimensions, in groups: the two contexts, and each feature in five equal bins.
     let paper =
-        let byFeature (values: float[]) =
-            let shown = mdsPoints |> Array.map (fun i -> values[i])
-            let lo, hi = Array.min shown, Array.max shown
-            let bin v = if hi > lo then min 4 (int ((v - lo) / (hi - lo) * 5.0)) else 0
-            [ for b in 0 .. 4 ->
-                let a, z = lo + float b * (hi - lo) / 5.0, lo + float (b + 1) * (hi - lo) / 5.0
-                $"[{a:F2}, {z:F2}]", (Array.init shown.Length id |> Array.filter (fun k -> bin shown[k] = b)) ]
-        let byContext = [ for c in [ 0.0; 1.0 ] -> (if c = 0.0 then "context [1,0] (asks μ_x)" else "context [0,1] (asks μ_y)"), (Array.init mdsPoints.Length id |> Array.filter (fun k -> context[mdsPoints[k]] = c)) ]
         [ for init, _, _, _, coordinates in measured do
-            let panel title (groups: (string * int[]) list) =
-                PaperFigures.groups title "MDS dimension 1 (activation units)" "MDS dimension 2 (activation units)"
-                    [ for name, members in groups -> name, members |> Array.map (fun k -> coordinates[k, 0]), members |> Array.map (fun k -> coordinates[k, 1]) ]
-            yield panel $"{init}: by context" byContext
-            yield panel $"{init}: by μ_x" [ for name, members in byFeature set.Features["mu_x"] -> $"μ_x ∈ {name}", members ]
-            yield panel $"{init}: by μ_y" [ for name, members in byFeature set.Features["mu_y"] -> $"μ_y ∈ {name}", members ] ]
-        |> PaperFigures.figure 3
+            yield! RepAlign.Analysis.MdsView.figures "" $"{init}: " set mdsPoints coordinates ]
+        |> PaperFigures.figure name 3
     let both select = String.Join(", ", inits |> List.map (fun (init, _) -> $"{fmtValue (select init)} ({init})"))
     let otherOf init = pick init (fun (_, _, r, _, _) -> r)
     { Name = name
-      Sentence = $"3-D classical MDS of hidden layer 2 after training (every third centre along each side), coloured by context and by each feature. Within a context, Pearson r of the squared hidden distances with the asked-for feature: {both rOf}; with the other feature: {both otherOf}. |cos| of the two contexts' leading directions (0 = orthogonal, 1 = one shared direction): {both cosOf}."
+      Sentence = $"3-D classical MDS of hidden layer 2 after training ({mdsPoints.Length} of the {set.Count} points, evenly spaced), coloured by context and by each feature. Within a context, Pearson r of the squared hidden distances with the asked-for feature: {both rOf}; with the other feature: {both otherOf}. |cos| of the two contexts' leading directions (0 = orthogonal, 1 = one shared direction): {both cosOf}."
       Rows = rows
-      Figures = figures
-      Paper = paper
+      Figure = paper
       Seconds = 0.0 }

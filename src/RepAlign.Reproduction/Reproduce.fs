@@ -75,9 +75,9 @@ let private page (ctx: Context) (outcomes: (Experiment * Outcome) list) (seconds
         [ for e, o in outcomes ->
             { HtmlPage.Heading = e.Title
               HtmlPage.Text = $"{o.Sentence} Run alone: {e.Command}. Work recorded in its runs: {computeSeconds ctx e.Name / 60.0:F1} min (sum over runs); this pass: {o.Seconds:F0} s."
-              HtmlPage.Body =
-                HtmlPage.table [ "quantity"; "value"; "paper"; "verdict"; "note" ] (o.Rows |> List.map rowCells)
-                + "<div style=\"display:flex;flex-wrap:wrap\">" + (o.Figures |> List.map HtmlPage.chart |> String.concat "") + "</div>" } ]
+              HtmlPage.Blocks =
+                [ HtmlPage.Table([ "quantity"; "value"; "paper"; "verdict"; "note" ], o.Rows |> List.map rowCells)
+                  HtmlPage.Figures o.Figure.Panels ] } ]
     let machine = $"{Environment.ProcessorCount} cores, {Runtime.InteropServices.RuntimeInformation.OSDescription}"
     let subtitle =
         let date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", Globalization.CultureInfo.InvariantCulture)
@@ -89,12 +89,9 @@ let private page (ctx: Context) (outcomes: (Experiment * Outcome) list) (seconds
 /// logged and costs only the figure, not the measured rows.
 let private writeFigure (ctx: Context) (outcome: Outcome) (log: string -> unit) =
     try
-        try
-            for path in PaperFigures.write ctx.Out outcome do log $"  figure: {path}"
-        with e when not (e :? OperationCanceledException) ->
-            log $"  figure of {outcome.Name} not written: {e.Message}"
-    finally
-        for plot in outcome.Paper.Panels do plot.Dispose()
+        for path in PaperFigures.write ctx.Out outcome do log $"  figure: {path}"
+    with e when not (e :? OperationCanceledException) ->
+        log $"  figure of {outcome.Name} not written: {e.Message}"
 
 /// Runs the experiments (see select) into ctx.Out and writes reproduction.csv, reproduction.html and each
 /// experiment's figure in figures/ as SVG and PNG (each written to a temporary name and renamed). Returns the outcomes.

@@ -84,19 +84,8 @@ let mean (values: float list) = if values.IsEmpty then nan else List.average val
 /// The named run of a sweep (by variant).
 let variant (name: string) (runs: Run list) = runs |> List.tryFind (fun r -> r.Variant = name)
 
-/// Hidden-layer rows of the given inputs from an ONNX checkpoint: n rows of the layer's width.
-let hiddenRows (checkpoint: string) (layer: int) (inputs: float32[]) (count: int) =
-    use runner = new RepAlign.Inference.OnnxModelRunner(checkpoint, RepAlign.Inference.InferenceOptions())
-    let output = runner.Run(ReadOnlySpan inputs, count, [| RepAlign.Core.Checkpoints.OnnxNames.Hidden layer |])[0]
-    Array.init count (fun i -> output.Row(i).ToArray())
+/// Hidden-layer rows of the given inputs from an ONNX checkpoint: n rows of the layer's width (MdsView's).
+let hiddenRows (checkpoint: string) (layer: int) (inputs: float32[]) (count: int) = RepAlign.Analysis.MdsView.hiddenRows checkpoint layer inputs count
 
-/// Squared Euclidean distances between rows (n × n), with the extractor's SIMD kernel.
-let squaredDistances (rows: float32[][]) =
-    let n = rows.Length
-    let d = Array2D.zeroCreate n n
-    for i in 0 .. n - 1 do
-        for j in i + 1 .. n - 1 do
-            let v = RepAlign.Inference.Bulk.PairKernels.SquaredDistance(ReadOnlySpan rows[i], ReadOnlySpan rows[j])
-            d[i, j] <- v
-            d[j, i] <- v
-    d
+/// Squared Euclidean distances between rows (n × n), with the extractor's SIMD kernel (MdsView's).
+let squaredDistances (rows: float32[][]) = RepAlign.Analysis.MdsView.squaredDistances rows

@@ -9,7 +9,7 @@ open RepAlign.Theory
 open RepAlign.Analysis
 open RepAlign.Reproduction.Evidence
 open RepAlign.Reproduction.Runs
-open RepAlign.Reproduction.Figures
+open RepAlign.Analysis.Figure
 
 let private fitsWell = "≥ 0.9: the fitted system follows the network"
 
@@ -26,29 +26,17 @@ let architectures ctx =
             yield judged name $"R² of h, {variant}" f.R2H fitsWell (fun v -> v >= 0.9) $"η_h = {f.EtaH:G3}, η_y = {f.EtaY:G3}, regime {f.Regime}"
             yield judged name $"R² of y, {variant}" f.R2Y fitsWell (fun v -> v >= 0.9) ""
             yield judged name $"R² of w, {variant}" f.R2W fitsWell (fun v -> v >= 0.9) "" ]
-    let keys = results |> List.map fst
-    let r2 select = results |> List.map (snd >> select >> clip -1.0 1.0)
-    let bars = groupedColumns "R² of the fitted system per setting (clipped to [−1, 1])" "R²" keys
-                   [ "h", r2 (fun f -> f.R2H); "y", r2 (fun f -> f.R2Y); "w", r2 (fun f -> f.R2W) ]
-    let defaultCurve =
-        match variant "default" runs with
-        | Some run ->
-            let c = curves run |> Array.sortBy (fun c -> c.Epoch)
-            [ TwoPointReport.measuredVsFittedChart 1500 (560, 380) "default setting: h measured and fitted" "‖dh‖²" c (fun r -> r.H2) (fun r -> r.H2Fit) ]
-        | None -> []
     let paper =
         [ for r in runs ->
             let f = firstFit r
             PaperFigures.normalisedTrajectory $"{r.Variant} (R² of h {fmtValue f.R2H})" (PaperFigures.trajectoryOf (curves r) f.Pair f.Layer) ]
-        |> PaperFigures.figure 4
-        |> fun f -> { f with PanelSize = 480, 400 }
+        |> PaperFigures.panelsOf name 4 (480, 400)
     let poor = results |> List.filter (fun (_, f) -> not (f.R2H >= 0.9)) |> List.map fst
     let poorText = if poor.IsEmpty then "every setting" else "every setting except " + String.Join(", ", poor)
     { Name = name
       Sentence = $"Each setting of the paper's table is trained and the two effective rates fitted to its tracked layer; the fitted 3-D system reaches R² ≥ 0.9 on h for {poorText}. The paper reports the same dynamics across all of them."
       Rows = rows
-      Figures = bars :: defaultCurve
-      Paper = paper
+      Figure = paper
       Seconds = 0.0 }
 
 /// Item 2: the initial-scale sweep.
@@ -70,22 +58,20 @@ let initScale ctx =
     let worstGain, worstR2 = fitted |> List.map (fun (r, f) -> r.Spec.Model.Gain, f.R2H) |> List.filter (snd >> Double.IsFinite) |> List.minBy snd
     let traces =
         [ for r, _ in fitted ->
-            let m = metrics r |> Array.sortBy (fun m -> m.Epoch) |> TwoPointReport.thin 400
+            let m = metrics r |> Array.sortBy (fun m -> m.Epoch) |> RepAlign.Analysis.PlotlyRender.thin 400
             let h0 = m[0].H2
             $"gain {r.Spec.Model.Gain}", (m |> Array.map (fun x -> float x.Epoch)), (m |> Array.map (fun x -> x.H2 / h0)) ]
     let paper =
-        PaperFigures.figure 2
-            [ StaticFigures.lines "h(t)/h(0) for each initial gain" "epoch + 1 (log10)" "h(t)/h(0) (dimensionless)" true
-                  [ for i, (label, x, y) in List.indexed traces ->
-                      { StaticFigures.measured label (x |> Array.map (fun e -> e + 1.0)) y with Color = PaperFigures.colour i } ]
-              StaticFigures.points "richness A_low/|A_high| against initial gain" "initial weight gain (xavier_normal gain)" "A_low/|A_high| (dimensionless, log10)" (false, true)
-                  [ StaticFigures.measured "fitted runs" gains (fitted |> List.map (fun (_, f) -> f.ALow / abs f.AHigh) |> List.toArray) ] ]
+        PaperFigures.figure name 2
+            [ PaperFigures.lines "h(t)/h(0) for each initial gain" (log10Axis "epoch + 1 (log10)") (linear "h(t)/h(0) (dimensionless)")
+                  [ for label, x, y in traces -> label, x |> Array.map (fun e -> e + 1.0), y ]
+              PaperFigures.points "richness A_low/|A_high| against initial gain" (linear "initial weight gain (xavier_normal gain)") (log10Axis "A_low/|A_high| (dimensionless, log10)")
+                  "fitted runs" gains (fitted |> List.map (fun (_, f) -> f.ALow / abs f.AHigh) |> List.toArray) ]
     let largestGrowth = traces |> List.tryLast |> Option.map (fun (_, _, y: float[]) -> y[y.Length - 1]) |> Option.defaultValue nan
     { Name = name
       Sentence = $"Measured h(t)/h(0) for each gain; in the paper, small gains plateau and then rise (rich) while large gains barely move (lazy). Spearman ρ of gain against the richness ratio is {fmtValue rho}. The fit of h is worst at gain {worstGain} (R² {fmtValue worstR2}); at gain {largest} h ends at {fmtValue largestGrowth} × its start."
       Rows = rows
-      Figures = [ logTimeLines "representational distance relative to its start" "h(t)/h(0)" traces ]
-      Paper = paper
+      Figure = paper
       Seconds = 0.0 }
 
 /// The rates the rich_structure and XOR notebooks use: η_h and η_y each averaged over the fitted default runs.
@@ -141,12 +127,10 @@ let finalDistance ctx =
     { Name = name
       Sentence = $"Each grid point's h(∞) is predicted from its initial h and y with one rate ratio (averaged over {rates.Kept} fitted default runs) and set against the h the network ends at. Pearson r = {fmtValue r}, slope {fmtValue slope}."
       Rows = rows
-      Figures = [ predictedVsMeasured "final distance: theory against network" measured predicted labels ]
-      Paper =
-        { PaperFigures.figure 1
+      Figure =
+        PaperFigures.panelsOf name 1 (600, 480)
             [ PaperFigures.predictedVsMeasured $"final distance h(∞), {usable.Length} grid runs (r = {fmtValue r})"
-                  "measured h(∞) = ‖Δh‖² (squared activation units)" "predicted h(∞) (squared activation units)" measured predicted ]
-            with PanelSize = 600, 480 }
+                  "measured h(∞) = ‖Δh‖² (squared activation units)" "predicted h(∞) (squared activation units)" measured predicted labels ]
       Seconds = 0.0 }
 
 /// Item 5: the fit at every hidden layer of the default network.
@@ -173,11 +157,8 @@ let depth ctx =
     { Name = name
       Sentence = $"The theory fitted separately at every hidden layer of the default network: the fit error S is lowest at layer {fmtValue bestLayer} (paper: 11–13), η_y peaks at layer {fmtValue etaYPeak} (paper: 8–11)."
       Rows = rows
-      Figures =
-        [ perLayer "fit error per layer" "S" true [ "S", layers, s ]
-          perLayer "fitted rates per layer" "rate" true [ "η_h", layers, byLayer |> Array.map (fun f -> f.EtaH); "η_y", layers, byLayer |> Array.map (fun f -> f.EtaY) ] ]
-      Paper =
-        PaperFigures.figure 2
+      Figure =
+        PaperFigures.figure name 2
             [ PaperFigures.perLayer "fit error per hidden layer" "fit error S (dimensionless, log10)" true [ "S", layers, s ]
               PaperFigures.perLayer "fitted rates per hidden layer" "rate η (per epoch, log10)" true
                   [ "η_h", layers, byLayer |> Array.map (fun f -> f.EtaH); "η_y", layers, byLayer |> Array.map (fun f -> f.EtaY) ] ]
@@ -199,13 +180,12 @@ let alternativeDynamics ctx =
     { Name = name
       Sentence = $"The default trajectory fitted with the true system and with four altered ones; the altered systems' fit error is {range} the true system's."
       Rows = rows
-      Figures = [ groupedColumns "fit error relative to the true system" "S / S(true)" (altered |> List.map fst) [ "S / S(true)", altered |> List.map (fun (_, s) -> s / trueS) ] ]
-      Paper =
+      Figure =
         runs
         |> List.sortBy (fun r -> if r.Spec.Fit.Dynamics = DynamicsVariant.True then 0 else 1)
         |> List.map (fun r ->
             let f = firstFit r
-            PaperFigures.trajectory $"{SnakeCase.Of r.Spec.Fit.Dynamics} dynamics (S = {fmtValue f.FitLoss})" PaperFigures.hAxis
-                (PaperFigures.trajectoryOf (curves r) f.Pair f.Layer) (fun c -> c.H2) (fun c -> c.H2Fit))
-        |> PaperFigures.figure 3
+            PaperFigures.trajectory $"{SnakeCase.Of r.Spec.Fit.Dynamics} dynamics (S = {fmtValue f.FitLoss})" Trajectories.h
+                (PaperFigures.trajectoryOf (curves r) f.Pair f.Layer))
+        |> PaperFigures.figure name 3
       Seconds = 0.0 }

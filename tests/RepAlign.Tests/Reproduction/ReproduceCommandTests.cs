@@ -34,6 +34,13 @@ public class ReproduceCommandTests
         Assert.All(sections, s => Assert.Contains("Plotly.newPlot", s)); // every experiment draws its figure
         Assert.Contains("Profile smoke", html);
         AssertPaperFigures(dir.Path, rows);
+        // The page opens in a browser where there is one: every panel drawn, no error, no request.
+        if (Browser.HeadlessChromium.Find() is not null || Browser.BrowserFactAttribute.Required)
+        {
+            var page = await Browser.PageCheck.OpenAsync(Path.Combine(dir.Path, "reproduction.html"), dir.File("chromium"));
+            Assert.NotEmpty(page.Figures);
+            Assert.True(page.Problems.Count == 0, string.Join("\n", page.Problems));
+        }
 
         // Running again resumes: every stage is up to date, so no run folder's stages start again.
         var manifest = Path.Combine(dir.Path, "xor", "rich_t0", "run.json");

@@ -1,4 +1,5 @@
 using Onnx;
+using RepAlign.Core.Checkpoints;
 using RepAlign.Core.Specs;
 using RepAlign.Training.Loop;
 using RepAlign.Training.Models;

@@ -7,17 +7,14 @@ using static RepAlign.Tests.Analysis.AnalysisFixtures;
 namespace RepAlign.Tests.Analysis;
 
 /// <summary>The data-set report: sections present when their inputs are, left out (not crashing) when not.</summary>
-public class MnistReportTests
+public class DatasetReportTests
 {
-    /// <summary>A heat map trace in a chart's data (the plotly template also names "heatmap", without x).</summary>
-    private const string HeatmapTrace = "{\"type\":\"heatmap\",\"x\":[\"0\",\"1\"";
+    /// <summary>The names of the heat maps among the report's figures.</summary>
+    private static string[] Heatmaps(DatasetReport.Inputs inputs) =>
+        [.. HtmlPage.figures(DatasetReport.sections(inputs)).Where(f => f.Series.Any(s => s.IsHeatmap)).Select(f => f.Name)];
 
-    private static int CountOf(string text, string part)
-    {
-        var count = 0;
-        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + 1, StringComparison.Ordinal)) count++;
-        return count;
-    }
+    private static DatasetReport.Inputs With(FitRow[] fits, CurveRow[] curves, FitFrames.LayerSummary[] layers, FitFrames.ClassPairSummary[] classPairs,
+        ProbeRow[] probe, AccuracyRow[] accuracy, EpochRow[] loss) => new(fits, curves, layers, classPairs, probe, accuracy, loss);
 
     private static readonly ExperimentSpec Spec = new() { Name = "mnist-test", Data = new DataSpec { Kind = DataKind.Mnist } };
 
@@ -40,13 +37,15 @@ public class MnistReportTests
     public void WithEveryInputTheReportHasEverySectionAndHeatMaps()
     {
         var (fits, layers, classPairs) = Inputs();
-        var html = MnistReport.render(Spec, fits, Curves([3, 17, 40], layers: 4), layers, classPairs, Probe(), Accuracy(), Loss());
+        var inputs = With(fits, Curves([3, 17, 40], layers: 4), layers, classPairs, Probe(), Accuracy(), Loss());
+        var html = DatasetReport.render(Spec, inputs);
 
         Assert.StartsWith("<!DOCTYPE html>", html);
         foreach (var heading in new[] { "<h2>Summary</h2>", "<h2>A typical pair: digit ", "<h2>Fit quality per layer</h2>",
                      "<h2>Class pairs at layer 2</h2>", "<h2>Decodability and accuracy</h2>", "<h2>Training loss</h2>" })
             Assert.Contains(heading, html);
-        Assert.Equal(2, CountOf(html, HeatmapTrace)); // R² of h and log10 η_h/η_y
+        Assert.Equal(["class-pairs-r2", "class-pairs-rate-ratio"], Heatmaps(inputs)); // R² of h and log10 η_h/η_y
+        Assert.Contains("typical-pair-layer-3-w", HtmlPage.figures(DatasetReport.sections(inputs)).Select(f => f.Name));
         Assert.Contains("linear probe, layer 3", html);
         Assert.Contains("network (held out)", html);
         Assert.Contains("held-out accuracy at epoch 4", html);
@@ -58,23 +57,24 @@ public class MnistReportTests
     public void WithoutOptionalInputsTheirSectionsAreLeftOut()
     {
         var (fits, layers, classPairs) = Inputs();
-        var html = MnistReport.render(Spec, fits, [], layers, classPairs, [], [], []);
+        var inputs = With(fits, [], layers, classPairs, [], [], []);
+        var html = DatasetReport.render(Spec, inputs);
 
         Assert.Contains("<h2>Summary</h2>", html);
         Assert.Contains("<h2>Fit quality per layer</h2>", html);
-        Assert.Equal(2, CountOf(html, HeatmapTrace));
+        Assert.Equal(2, Heatmaps(inputs).Length);
         Assert.DoesNotContain("A typical pair", html);
         Assert.DoesNotContain("Decodability", html);
         Assert.DoesNotContain("Training loss", html);
         Assert.DoesNotContain("held-out accuracy at epoch", html);
 
-        var probeOnly = MnistReport.render(Spec, fits, [], layers, classPairs, Probe(), [], []);
+        var probeOnly = DatasetReport.render(Spec, With(fits, [], layers, classPairs, Probe(), [], []));
         Assert.Contains("<h2>Decodability and accuracy</h2>", probeOnly);
         Assert.DoesNotContain("network (held out)", probeOnly);
 
-        var empty = MnistReport.render(Spec, [], [], [], [], [], [], []);
-        Assert.Contains("<h2>Summary</h2>", empty);
-        Assert.Equal(0, CountOf(empty, HeatmapTrace));
+        var none = With([], [], [], [], [], [], []);
+        Assert.Contains("<h2>Summary</h2>", DatasetReport.render(Spec, none));
+        Assert.Empty(HtmlPage.figures(DatasetReport.sections(none)));
     }
 
     [Fact]
@@ -87,12 +87,12 @@ public class MnistReportTests
         ];
         // median at layer 1 of 0.5, 0.89, 0.90, 0.99 is 0.895; pairs 1 and 3 tie in distance, the lower index wins
         var all = Microsoft.FSharp.Collections.SetModule.OfSeq([0, 1, 2, 3, 4]);
-        var picked = MnistReport.typicalPair(1, all, fits).Value;
+        var picked = DatasetReport.typicalPair(1, all, fits).Value;
         Assert.Equal(1, picked.Item1);
         Assert.Equal(0.895, picked.Item2, 1e-12);
         var withoutOne = Microsoft.FSharp.Collections.SetModule.OfSeq([0, 2, 3]);
-        Assert.Equal(3, MnistReport.typicalPair(1, withoutOne, fits).Value.Item1);
-        Assert.Null(MnistReport.typicalPair(7, all, fits));
+        Assert.Equal(3, DatasetReport.typicalPair(1, withoutOne, fits).Value.Item1);
+        Assert.Null(DatasetReport.typicalPair(7, all, fits));
     }
 
     [Fact]
@@ -106,8 +106,10 @@ public class MnistReportTests
         ((IStage)new AnalyzeStage()).Run(context);
         TableFile.Write(Accuracy(), layout.Accuracy, csv: false);
 
-        IStage report = new ReportStage();
+        IStage report = new DatasetReportStage();
+        Assert.Equal("report", report.Name);
         Assert.Equal(["fit", "analyze"], report.DependsOn);
+        Assert.Equal([layout.Loss, layout.Probe, layout.Accuracy, layout.Curves], report.Inputs(Spec, layout));
         var outcome = report.Run(context);
 
         Assert.Equal(layout.Report, outcome.Outputs[0]);
