@@ -27,6 +27,20 @@ public sealed record FitOptions
     /// <summary>Which right-hand side to fit (the true system or one of the altered controls).</summary>
     public DynamicsVariant Dynamics { get; init; } = DynamicsVariant.True;
 
+    /// <summary>
+    /// Where the fitted system starts: <see cref="InitialState.Measured"/> (the paper's procedure: the window's first
+    /// sample, two parameters) or <see cref="InitialState.Fitted"/> (h₀ &gt; 0, y₀, w₀ estimated with the rates, five
+    /// parameters, intervals from the full covariance; for trajectories whose first sample is noisy).
+    /// </summary>
+    public InitialState Initial { get; init; } = InitialState.Measured;
+
+    /// <summary>
+    /// Also fit every other <see cref="DynamicsVariant"/> (for the true system: the four altered ones) with the same
+    /// options and report the best rival and its S relative to this fit's (<see cref="FitResult.BestAlternative"/>,
+    /// <see cref="FitResult.SRatioAlternative"/>). Five fits instead of one.
+    /// </summary>
+    public bool Alternatives { get; init; }
+
     /// <summary>Iteration limit of the Levenberg–Marquardt refinement.</summary>
     public int MaxIterations { get; init; } = 100;
 
