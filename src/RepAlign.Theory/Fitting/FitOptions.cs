@@ -65,6 +65,15 @@ public sealed record FitOptions
     /// </summary>
     public double? GridStepsPerEpoch { get; init; } = 2.5;
 
+    /// <summary>
+    /// Step budget per epoch of the fit window (at least 1000 steps, at most <see cref="Integrator"/>'s MaxSteps) of each
+    /// integration while the initial state is refined with the rates (<see cref="InitialState.Fitted"/>); null = only that
+    /// MaxSteps. A trial start near h = 0 makes the system stiff (the 1/h terms), and the explicit integrator would spend
+    /// up to MaxSteps on every trial (seen: 30 s for one fit of a last-layer MNIST pair); over budget, a trial counts as
+    /// failed and the refinement takes a smaller step. A smooth fit needs well under one step per epoch.
+    /// </summary>
+    public double? InitialStepsPerEpoch { get; init; } = 20;
+
     /// <summary>Default options: the fast grid search (<see cref="GridSearch.CoarseToFine"/>, step budget per epoch).</summary>
     public static FitOptions Default { get; } = new();
 

@@ -62,7 +62,7 @@ internal static class FitSummary
         string message = status == FitStatus.Diverged
             ? $"the fitted system could not be integrated over the window ({outcome})."
             : string.Create(CultureInfo.InvariantCulture,
-                $"{status} after {refinement.Iterations} {refinement.Method} iterations from grid g = {gridG:G4} (ratio {ratioInit:G4}): {refinement.Reason}{lossNote}{InitialNote(options, fit)}.");
+                $"{status} after {refinement.Iterations} {refinement.Method} iterations from grid g = {gridG:G4} (ratio {ratioInit:G4}): {refinement.Reason}{lossNote}{InitialNote(p, options, fit)}.");
 
         return new FitResult
         {
@@ -111,10 +111,24 @@ internal static class FitSummary
         };
     }
 
-    private static string InitialNote(FitOptions options, FitState fit) =>
-        options.Initial != InitialState.Fitted ? ""
-        : fit.InitialFailure is { } failure ? "; " + failure
-        : string.Create(CultureInfo.InvariantCulture, $"; initial state fitted: h0 = {fit.Start.H:G4}, y0 = {fit.Start.Y:G4}, w0 = {fit.Start.W:G4}");
+    /// <summary>Departures of the fitted start from the first sample above this many residual s.d. are flagged in the message.</summary>
+    private const double StartDepartureFlag = 5.0;
+
+    private static string InitialNote(FitProblem p, FitOptions options, FitState fit)
+    {
+        if (options.Initial != InitialState.Fitted) return "";
+        if (fit.InitialFailure is { } failure) return "; " + failure;
+        string note = string.Create(CultureInfo.InvariantCulture, $"; initial state fitted: h0 = {fit.Start.H:G4}, y0 = {fit.Start.Y:G4}, w0 = {fit.Start.W:G4}");
+        // How far the start moved from the first sample, in residual standard deviations (each variable in its weighted units).
+        double sigma = Math.Sqrt(fit.Normal.Sum / Math.Max(1, 3 * p.Count - fit.Normal.Count));
+        var measured = p.MeasuredStart;
+        double departure = Math.Max(Math.Sqrt(p.WeightH) * Math.Abs(fit.Start.H - measured.H),
+            Math.Max(Math.Sqrt(p.WeightY) * Math.Abs(fit.Start.Y - measured.Y), Math.Sqrt(p.WeightW) * Math.Abs(fit.Start.W - measured.W))) / sigma;
+        return departure > StartDepartureFlag
+            ? note + string.Create(CultureInfo.InvariantCulture,
+                $" ({departure:G3} residual s.d. from the first sample: if that sample is exact, the theory misfits the first epochs; compare with the measured start)")
+            : note;
+    }
 
     private static double RSquared(ReadOnlySpan<double> data, ReadOnlySpan<double> fit)
     {

@@ -114,7 +114,7 @@ public static class TwoPointFit
             // From the rates' optimum at the measured start, all five parameters together: the start moves off the
             // noisy first sample to where the whole trajectory puts it, and the rates with it.
             Span<double> all = [rates[0], rates[1], Math.Log(start.H), start.Y, start.W];
-            var joint = LevenbergMarquardt.Refine(p, options, all, out var jointNormal);
+            var joint = LevenbergMarquardt.Refine(p, WithInitialStepBudget(p, options), all, out var jointNormal);
             if (joint.Status == FitStatus.Diverged)
             {
                 initialFailure = "the initial state could not be fitted (its sensitivity equations failed at the rates' optimum); the rates integrate from the measured first sample";
@@ -171,6 +171,15 @@ public static class TwoPointFit
         return problem!.Objective(etaH, etaY, new StartState(h0, y0, w0), options.Integrator, double.PositiveInfinity);
     }
 
+    // The refinement of the initial state integrates with a step budget per epoch (FitOptions.InitialStepsPerEpoch).
+    private static FitOptions WithInitialStepBudget(FitProblem p, FitOptions options)
+    {
+        if (options.InitialStepsPerEpoch is not { } perEpoch) return options;
+        double span = p.Times[^1] - p.Times[0];
+        int budget = (int)Math.Min(options.Integrator.MaxSteps, Math.Max(1000, Math.Ceiling(perEpoch * span)));
+        return budget < options.Integrator.MaxSteps ? options with { Integrator = options.Integrator with { MaxSteps = budget } } : options;
+    }
+
     private static void ValidateOptions(FitOptions o)
     {
         if (o.GridPoints < 1) Throw.Argument(nameof(o.GridPoints), $"GridPoints is {o.GridPoints}; expected ≥ 1.");
@@ -180,6 +189,7 @@ public static class TwoPointFit
         }
 
         if (o.GridStepsPerEpoch is { } perEpoch && !(perEpoch > 0)) Throw.Argument(nameof(o.GridStepsPerEpoch), $"GridStepsPerEpoch is {F(perEpoch)}; expected > 0 or null.");
+        if (o.InitialStepsPerEpoch is { } initial && !(initial > 0)) Throw.Argument(nameof(o.InitialStepsPerEpoch), $"InitialStepsPerEpoch is {F(initial)}; expected > 0 or null.");
         if (o.MaxIterations < 0) Throw.Argument(nameof(o.MaxIterations), $"MaxIterations is {o.MaxIterations}; expected ≥ 0.");
         if (!(o.Tolerance >= 0)) Throw.Argument(nameof(o.Tolerance), $"Tolerance is {F(o.Tolerance)}; expected ≥ 0.");
     }
