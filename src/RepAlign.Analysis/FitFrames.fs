@@ -203,14 +203,6 @@ let private countOf (column: string) (value: string) (frame: Frame<int, string>)
 /// Fraction of rows described well (the mean of the Well column; NaN for no rows) and its Wilson 95 % interval.
 let private wellFraction (frame: Frame<int, string>) = FitIntervals.wilson (floats "Well" frame |> Array.sumBy int) frame.RowCount
 
-/// Row-aligned float columns (missing and NaN as NaN) for a joint bootstrap over the rows.
-let private aligned (columns: string list) (frame: Frame<int, string>) =
-    columns
-    |> List.map (fun c ->
-        let series = frame.GetColumn<float>(c)
-        frame.RowKeys |> Seq.map (fun k -> Series.tryGet k series |> Option.defaultValue nan) |> Seq.toArray)
-    |> List.toArray
-
 let private layerSummary (seed: int64) (layer: int) (group: Frame<int, string>) : LayerSummary =
     let hq25, hMed, hq75 = quartiles "EtaH" group
     let yq25, yMed, yq75 = quartiles "EtaY" group
@@ -220,7 +212,7 @@ let private layerSummary (seed: int64) (layer: int) (group: Frame<int, string>) 
     let r2wq25, r2wMed, r2wq75 = quartiles "R2W" group
     let well, wellLo, wellHi = wellFraction group
     let compared, won, wonLo, wonHi = FitIntervals.wins (floats "SRatio" group)
-    let ci = aligned [ "EtaH"; "EtaY"; "EtaRatio"; "R2H"; "R2Y" ] group |> FitIntervals.medianIntervals quantile (RepAlign.Theory.Bootstrap.GroupSeed(seed, int64 layer))
+    let ci = FitIntervals.aligned [ "EtaH"; "EtaY"; "EtaRatio"; "R2H"; "R2Y" ] group |> FitIntervals.medianIntervals quantile (RepAlign.Theory.Bootstrap.GroupSeed(seed, int64 layer))
     { Layer = layer
       Pairs = group.RowCount
       Converged = countOf "Status" "converged" group

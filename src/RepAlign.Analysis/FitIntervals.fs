@@ -4,6 +4,7 @@
 /// (a rerun gives the same numbers).
 module RepAlign.Analysis.FitIntervals
 
+open Deedle
 open RepAlign.Theory
 
 /// Resamples of the bootstrap intervals of the per-layer medians.
@@ -31,3 +32,11 @@ let wins (ratios: float seq) =
 let medianIntervals (quantile: float -> float seq -> float) (seed: int) (columns: float[][]) =
     Bootstrap.MedianReplicates(columns, BootstrapResamples, seed)
     |> Array.map (fun replicates -> quantile 0.025 replicates, quantile 0.975 replicates)
+
+/// Row-aligned float columns of a frame (missing and NaN as NaN), for a joint bootstrap over its rows.
+let aligned (columns: string list) (frame: Frame<int, string>) =
+    columns
+    |> List.map (fun c ->
+        let series = frame.GetColumn<float>(c)
+        frame.RowKeys |> Seq.map (fun k -> Series.tryGet k series |> Option.defaultValue nan) |> Seq.toArray)
+    |> List.toArray
