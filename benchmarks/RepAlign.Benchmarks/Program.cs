@@ -15,7 +15,9 @@ namespace RepAlign.Benchmarks;
 /// <c>-- hash-cache [FILE] [repeats]</c> (a large input's content hash cold against from the cache file),
 /// <c>-- train-profile [rounds] [mnist-folder]</c> (a training step's phases against same-run SGEMM and copy bandwidth),
 /// <c>-- train-run mnist|two-point [epochs] [mnist-folder] [reference]</c> (the trainer alone, for dotnet-trace and dotnet-counters),
-/// <c>-- linear-probe RUN_FOLDER [every]</c> (the linear probes of a finished MNIST run, before against now).
+/// <c>-- linear-probe RUN_FOLDER [every]</c> (the linear probes of a finished MNIST run, before against now),
+/// <c>-- coverage [per-cell] [seed] [issue|study]</c> (coverage of the fit's 95 % rate intervals on synthetic trajectories),
+/// <c>-- fit-options PAIRS.parquet [repeats]</c> (the cost of fit.initial = fitted and fit.alternatives = true against the default fit).
 /// </summary>
 public static class Program
 {
@@ -34,6 +36,8 @@ public static class Program
         ["train-profile", .. var rest] => TrainProfileProbe.Run(rest),
         ["train-run", .. var rest] => TrainProfileProbe.RunTrainer(rest),
         ["linear-probe", .. var rest] => LinearProbeProbe.Run(rest),
+        ["coverage", .. var rest] => CoverageProbe.Run(rest),
+        ["fit-options", .. var rest] => FitOptionsProbe.Run(rest),
         _ => Switch(args),
     };
 

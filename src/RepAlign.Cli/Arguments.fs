@@ -43,6 +43,7 @@ type FitArgs =
     | [<Unique>] Out of dir: string
     | [<Unique>] Weighting of name: string
     | [<Unique>] Dynamics of name: string
+    | [<Unique>] Initial of name: string
     | Csv
     interface IArgParserTemplate with
         member s.Usage =
@@ -53,6 +54,7 @@ type FitArgs =
             | Out _ -> "output folder (default: fit-out); writes fit/fits.parquet, fit/fits.csv and fit/curves.parquet (the tables of a run)."
             | Weighting _ -> "paper (default: unweighted sum of squares) or normalized."
             | Dynamics _ -> "true (default), dy_times_two, dh_times_two, w_sign_flip or no_eta_h_in_dy."
+            | Initial _ -> "fitted (default: the initial state is estimated with the rates, for trajectories whose every sample is noisy) or measured (start from the first sample, as the paper)."
             | Csv -> "also write fit/curves.csv."
 
 type ReanalyzeArgs =

@@ -70,7 +70,9 @@ let fit (t: Terminal) (args: ParseResults<FitArgs>) =
     let spec =
         Specs.FitSpec(
             Weighting = (args.TryGetResult FitArgs.Weighting |> Option.map (parseEnum<Specs.FitWeighting> "--weighting" "fit.weighting") |> Option.defaultValue defaults.Weighting),
-            Dynamics = (args.TryGetResult FitArgs.Dynamics |> Option.map (parseEnum<Specs.DynamicsVariant> "--dynamics" "fit.dynamics") |> Option.defaultValue defaults.Dynamics))
+            Dynamics = (args.TryGetResult FitArgs.Dynamics |> Option.map (parseEnum<Specs.DynamicsVariant> "--dynamics" "fit.dynamics") |> Option.defaultValue defaults.Dynamics),
+            // A user's table is noisy on every sample, the first too: fitted is the default here (README: "Intervals").
+            Initial = (args.TryGetResult FitArgs.Initial |> Option.map (parseEnum<Specs.InitialState> "--initial" "fit.initial") |> Option.defaultValue Specs.InitialState.Fitted))
     let path = args.GetResult FitArgs.Trajectory
     let isTable = path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || TrajectoryTable.IsLong(TrajectoryTable.Columns path)
     let inputs =
@@ -96,6 +98,8 @@ let fit (t: Terminal) (args: ParseResults<FitArgs>) =
         let f = fits[0]
         t.Info($"status {f.Status}: {f.Message}")
         t.Info($"eta_h = {f.EtaH:G6}  eta_y = {f.EtaY:G6}  eta_ybar = {f.EtaYbar:G6}  S = {f.FitLoss:G6}")
+        if f.IntervalNote = "" then t.Info($"95%% intervals ({f.Initial} initial state): eta_h [{f.EtaHLo:G4}, {f.EtaHHi:G4}]  eta_y [{f.EtaYLo:G4}, {f.EtaYHi:G4}]")
+        else t.Info($"no intervals: {f.IntervalNote}")
         t.Info($"R² h/y/w = {f.R2H:F4}/{f.R2Y:F4}/{f.R2W:F4}  h(∞) predicted {f.HInfPred:G5}, observed {f.HInfObs:G5}  regime {f.Regime}")
     else
         let converged = fits |> Array.filter (fun f -> f.Status = "converged") |> Array.length

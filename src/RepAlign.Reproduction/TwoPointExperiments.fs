@@ -5,6 +5,7 @@ open System
 open RepAlign.Core.Specs
 open RepAlign.Core.Tables
 open RepAlign.Pipelines.Spec
+open RepAlign.Pipelines.Fitting
 open RepAlign.Theory
 open RepAlign.Analysis
 open RepAlign.Reproduction.Evidence
@@ -100,7 +101,20 @@ let defaultRates ctx =
       Kept = kept.Length
       Runs = rateRuns.Length }
 
-/// Item 4: predicted against measured final distance over the dx × dy grid.
+/// The fraction of its initial loss a grid run's training loss must reach to end the early window of its own rates.
+let earlyLossFraction = 0.1
+
+/// A grid run's rates refitted out of sample: on the epochs before its training loss first falls to
+/// earlyLossFraction of its start (at least 10 epochs), so the fit has not seen the final distance it predicts.
+let private earlyFit (run: Run) (m: MetricRow[]) =
+    let cut = m |> Array.tryFind (fun r -> r.Loss <= earlyLossFraction * m[0].Loss) |> Option.map (fun r -> r.Epoch) |> Option.defaultValue m[m.Length - 1].Epoch
+    let input = BulkFit.FromMetrics(m, RepAlign.Core.Data.PointSet.Of run.Spec.Data) |> Seq.head
+    let o = BulkFit.Options run.Spec.Fit
+    let options = FitOptions(GridPoints = o.GridPoints, Weighting = o.Weighting, Dynamics = o.Dynamics, Initial = o.Initial, FitLoss = false, WindowEnd = Nullable(float (max cut 10)))
+    TwoPointFit.Fit(input.Trajectory, input.Dx2, input.Dy2, options), max cut 10
+
+/// Item 4: predicted against measured final distance over the dx × dy grid, with the mean rates of the default runs
+/// (the paper's procedure) and with each grid run's own rates (does the rates' spread between networks explain the scatter?).
 let finalDistance ctx =
     let name = "final-distance"
     let rates = defaultRates ctx
@@ -111,26 +125,56 @@ let finalDistance ctx =
             let m = metrics run |> Array.sortBy (fun m -> m.Epoch)
             let first, last = m[0], m[m.Length - 1]
             let d = run.Spec.Data
-            let predicted = FinalDistance.Predict(etaH, etaY, d.Dx2, d.Dy2, first.H2, first.Y2).HInfinity
-            yield {| Dx2 = d.Dx2; Dy2 = d.Dy2; Measured = last.H2; Predicted = predicted; Loss = last.Loss; Epochs = last.Epoch |} ]
+            let predict (h: float) (y: float) = FinalDistance.Predict(h, y, d.Dx2, d.Dy2, first.H2, first.Y2).HInfinity
+            // The run's own rates: the fit stage's fit of its whole tracked trajectory (every epoch), and an out-of-sample refit.
+            let own = firstFit run
+            let early, cut = earlyFit run m
+            yield {| Dx2 = d.Dx2; Dy2 = d.Dy2; Measured = last.H2; Predicted = predict etaH etaY; Loss = last.Loss; Epochs = last.Epoch
+                     Own = predict own.EtaH own.EtaY; OwnRatio = own.EtaH / own.EtaY; Early = predict early.EtaH early.EtaY; Cut = cut |} ]
     let usable = points |> List.filter (fun p -> p.Loss <= 1e-3 && Double.IsFinite p.Predicted)
     let measured = usable |> List.map (fun p -> p.Measured) |> List.toArray
     let predicted = usable |> List.map (fun p -> p.Predicted) |> List.toArray
     let r = Correlation.Pearson(ReadOnlySpan predicted, ReadOnlySpan measured)
     let slope = Correlation.Slope(ReadOnlySpan measured, ReadOnlySpan predicted)
+    // Mean against own rates on the same runs: those whose own-rate predictions are finite too.
+    let compared = usable |> List.filter (fun p -> Double.IsFinite p.Own && Double.IsFinite p.Early)
+    let against (pick: _ -> float) =
+        let x = compared |> List.map (fun p -> p.Measured) |> List.toArray
+        let y = compared |> List.map pick |> List.toArray
+        Correlation.Pearson(ReadOnlySpan y, ReadOnlySpan x), Correlation.Slope(ReadOnlySpan x, ReadOnlySpan y)
+    let rMean, slopeMean = against (fun p -> p.Predicted)
+    let rOwn, slopeOwn = against (fun p -> p.Own)
+    let rEarly, slopeEarly = against (fun p -> p.Early)
+    let ratios = compared |> List.map (fun p -> p.OwnRatio)
+    let cv = if ratios.Length < 2 then nan else sqrt (ratios |> List.averageBy (fun x -> (x - mean ratios) ** 2.0)) / mean ratios
+    let n = $"{compared.Length} grid runs (final loss ≤ 1e−3, every prediction finite)"
+    let early = $"rates refitted on the epochs before the loss first falls to {earlyLossFraction} of its start (median cut at epoch {FitFrames.median (compared |> List.map (fun p -> float p.Cut))}): the fit has not seen h(∞)"
     let rows =
         [ judged name "Pearson r, predicted vs measured h(∞)" r "≈ 1 (the paper's scatter lies on the identity)" (fun v -> v >= 0.95) $"{usable.Length} of {points.Length} grid runs with final loss ≤ 1e−3"
           judged name "slope of predicted on measured h(∞)" slope "≈ 1" (fun v -> v >= 0.8 && v <= 1.25) "least squares with intercept"
           reported name "η_h/η_y averaged over default runs" (etaH / etaY) $"mean η_h over mean η_y of {rates.Kept} of {rates.Runs} default runs (lr 0.005, 6000 epochs; final loss ≤ 1e−2)"
-          reported name "grid runs kept" (float usable.Length) $"of {points.Length}; a run is dropped when its final loss stays above 1e−3" ]
+          reported name "grid runs kept" (float usable.Length) $"of {points.Length}; a run is dropped when its final loss stays above 1e−3"
+          reported name "Pearson r, mean rates, runs compared" rMean n
+          reported name "slope, mean rates, runs compared" slopeMean n
+          reported name "Pearson r, own rates (whole trajectory)" rOwn $"{n}; each run's rates fitted to its own tracked trajectory (the fit sees h(∞))"
+          reported name "slope, own rates (whole trajectory)" slopeOwn n
+          reported name "Pearson r, own rates (early window)" rEarly $"{n}; {early}"
+          reported name "slope, own rates (early window)" slopeEarly n
+          reported name "coefficient of variation of the grid runs' own η_h/η_y" cv n ]
     let labels = usable |> List.map (fun p -> $"dx²={p.Dx2}, dy²={p.Dy2}, {p.Epochs} epochs") |> List.toArray
+    let xs = compared |> List.map (fun p -> p.Measured) |> List.toArray
+    let ownLabels = compared |> List.map (fun p -> $"dx²={p.Dx2}, dy²={p.Dy2}") |> List.toArray
     { Name = name
-      Sentence = $"Each grid point's h(∞) is predicted from its initial h and y with one rate ratio (averaged over {rates.Kept} fitted default runs) and set against the h the network ends at. Pearson r = {fmtValue r}, slope {fmtValue slope}."
+      Sentence = $"Each grid point's h(∞) is predicted from its initial h and y with one rate ratio (averaged over {rates.Kept} fitted default runs) and set against the h the network ends at. Pearson r = {fmtValue r}, slope {fmtValue slope}. With each run's own rates: r = {fmtValue rOwn}, slope {fmtValue slopeOwn} (fitted to the whole trajectory), r = {fmtValue rEarly}, slope {fmtValue slopeEarly} (fitted before the loss falls to a tenth), against r = {fmtValue rMean} with the mean rates on the same {compared.Length} runs."
       Rows = rows
       Figure =
-        PaperFigures.panelsOf name 1 (600, 480)
+        PaperFigures.panelsOf name 3 (600, 480)
             [ PaperFigures.predictedVsMeasured $"final distance h(∞), {usable.Length} grid runs (r = {fmtValue r})"
-                  "measured h(∞) = ‖Δh‖² (squared activation units)" "predicted h(∞) (squared activation units)" measured predicted labels ]
+                  "measured h(∞) = ‖Δh‖² (squared activation units)" "predicted h(∞) (squared activation units)" measured predicted labels
+              PaperFigures.predictedVsMeasured $"with each run's own rates, whole trajectory (r = {fmtValue rOwn})"
+                  "measured h(∞) = ‖Δh‖² (squared activation units)" "predicted h(∞) (squared activation units)" xs (compared |> List.map (fun p -> p.Own) |> List.toArray) ownLabels
+              PaperFigures.predictedVsMeasured $"with each run's own rates, early window (r = {fmtValue rEarly})"
+                  "measured h(∞) = ‖Δh‖² (squared activation units)" "predicted h(∞) (squared activation units)" xs (compared |> List.map (fun p -> p.Early) |> List.toArray) ownLabels ]
       Seconds = 0.0 }
 
 /// Item 5: the fit at every hidden layer of the default network.

@@ -29,6 +29,18 @@ public sealed record FitSpec
     /// of a data set, every pair of a point set), all, or none. Every (pair, layer) gets a fits row regardless.
     /// </summary>
     public CurveSelection Curves { get; init; } = CurveSelection.Report;
+
+    /// <summary>
+    /// Where the fitted system starts: measured (default; the first sample of the window, as the paper fits) or fitted
+    /// (the initial state estimated with the rates, for trajectories whose first sample is noisy too).
+    /// </summary>
+    public InitialState Initial { get; init; } = InitialState.Measured;
+
+    /// <summary>
+    /// Whether the four altered systems of the alternative-dynamics experiment (<see cref="DynamicsVariant"/>) are also fitted to every trajectory (fits gain
+    /// best_alternative and s_ratio_alternative; about five times the fit time).
+    /// </summary>
+    public bool Alternatives { get; init; }
 }
 
 /// <summary>The extract stage: where checkpoints are evaluated.</summary>

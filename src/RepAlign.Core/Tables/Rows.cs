@@ -83,6 +83,18 @@ public sealed class FitRow
     [JsonPropertyName("se_eta_h")] public double SeEtaH { get; set; }
     /// <summary>Standard error of η_y (NaN where it does not exist).</summary>
     [JsonPropertyName("se_eta_y")] public double SeEtaY { get; set; }
+    /// <summary>Lower end of the 95 % interval of η_h (log scale, mapped back: always positive); NaN with <see cref="IntervalNote"/> when none.</summary>
+    [JsonPropertyName("eta_h_lo")] public double EtaHLo { get; set; } = double.NaN;
+    /// <summary>Upper end of the 95 % interval of η_h; NaN with <see cref="IntervalNote"/> when none.</summary>
+    [JsonPropertyName("eta_h_hi")] public double EtaHHi { get; set; } = double.NaN;
+    /// <summary>Lower end of the 95 % interval of η_y; NaN with <see cref="IntervalNote"/> when none.</summary>
+    [JsonPropertyName("eta_y_lo")] public double EtaYLo { get; set; } = double.NaN;
+    /// <summary>Upper end of the 95 % interval of η_y; NaN with <see cref="IntervalNote"/> when none.</summary>
+    [JsonPropertyName("eta_y_hi")] public double EtaYHi { get; set; } = double.NaN;
+    /// <summary>Empty when the intervals exist; otherwise why they are NaN (singular curvature, not converged, no curvature).</summary>
+    [JsonPropertyName("interval_note")] public string IntervalNote { get; set; } = "";
+    /// <summary>Where the fitted system starts: measured (the first sample) or fitted (estimated with the rates).</summary>
+    [JsonPropertyName("initial")] public string Initial { get; set; } = "measured";
     /// <summary>The objective S of docs/theory.md §2 at the fitted rates.</summary>
     [JsonPropertyName("fit_loss")] public double FitLoss { get; set; }
     /// <summary>R² of h.</summary>
@@ -111,6 +123,10 @@ public sealed class FitRow
     [JsonPropertyName("message")] public string Message { get; set; } = "";
     /// <summary>Seconds the fit took.</summary>
     [JsonPropertyName("fit_seconds")] public double FitSeconds { get; set; }
+    /// <summary>With fit.alternatives: the rival system with the lowest S ("none" when no rival could be integrated); empty otherwise.</summary>
+    [JsonPropertyName("best_alternative")] public string BestAlternative { get; set; } = "";
+    /// <summary>With fit.alternatives: the best rival's S / this fit's S (&gt; 1: the fitted system wins); NaN otherwise.</summary>
+    [JsonPropertyName("s_ratio_alternative")] public double SRatioAlternative { get; set; } = double.NaN;
 }
 
 /// <summary>One row of fit/curves: the fitted system (and analytic loss) at one epoch of one (pair, layer).</summary>

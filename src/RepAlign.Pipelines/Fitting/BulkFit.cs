@@ -30,6 +30,8 @@ public static class BulkFit
         WindowEnd = spec.WindowEnd,
         Dynamics = spec.Dynamics,
         FitLoss = spec.FitLoss,
+        Initial = spec.Initial,
+        Alternatives = spec.Alternatives,
     };
 
     /// <summary>Trajectories from online tracking (train/metrics) of a point set's tracked pairs: dense, with loss.</summary>
@@ -104,9 +106,12 @@ public static class BulkFit
         Pair = input.Pair, Layer = input.Layer, A = input.A, B = input.B, LabelA = input.LabelA, LabelB = input.LabelB,
         Dx2 = input.Dx2, Dy2 = input.Dy2,
         EtaH = r.EtaH, EtaY = r.EtaY, EtaYbar = r.EtaYbar, SeEtaH = r.StdErrEtaH, SeEtaY = r.StdErrEtaY,
+        EtaHLo = r.EtaHLow, EtaHHi = r.EtaHHigh, EtaYLo = r.EtaYLow, EtaYHi = r.EtaYHigh, IntervalNote = r.IntervalNote, Initial = SnakeCase.Of(r.Initial),
         FitLoss = r.S, R2H = r.R2H, R2Y = r.R2Y, R2W = r.R2W, C = r.C, CDrift = r.CDrift,
         ALow = r.ALow, AHigh = r.AHigh, HInfPred = r.HInfPred, HInfObs = r.HInfObs,
         Regime = SnakeCase.Of(r.Regime), Status = SnakeCase.Of(r.Status), Message = r.Message, FitSeconds = r.FitSeconds,
+        BestAlternative = r.BestAlternative is { } best ? SnakeCase.Of(best) : double.IsNaN(r.SRatioAlternative) ? "" : "none",
+        SRatioAlternative = r.SRatioAlternative,
     };
 
     private static void AddCurves(List<CurveRow> curves, TrajectoryInput input, FitResult r)

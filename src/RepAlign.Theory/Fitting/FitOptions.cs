@@ -27,6 +27,20 @@ public sealed record FitOptions
     /// <summary>Which right-hand side to fit (the true system or one of the altered controls).</summary>
     public DynamicsVariant Dynamics { get; init; } = DynamicsVariant.True;
 
+    /// <summary>
+    /// Where the fitted system starts: <see cref="InitialState.Measured"/> (the paper's procedure: the window's first
+    /// sample, two parameters) or <see cref="InitialState.Fitted"/> (h₀ &gt; 0, y₀, w₀ estimated with the rates, five
+    /// parameters, intervals from the full covariance; for trajectories whose first sample is noisy).
+    /// </summary>
+    public InitialState Initial { get; init; } = InitialState.Measured;
+
+    /// <summary>
+    /// Also fit every other <see cref="DynamicsVariant"/> (for the true system: the four altered ones) with the same
+    /// options and report the best rival and its S relative to this fit's (<see cref="FitResult.BestAlternative"/>,
+    /// <see cref="FitResult.SRatioAlternative"/>). Five fits instead of one.
+    /// </summary>
+    public bool Alternatives { get; init; }
+
     /// <summary>Iteration limit of the Levenberg–Marquardt refinement.</summary>
     public int MaxIterations { get; init; } = 100;
 
@@ -50,6 +64,15 @@ public sealed record FitOptions
     /// 2.5 gives up on such candidates early; they count as not integrable, which they never win anyway.
     /// </summary>
     public double? GridStepsPerEpoch { get; init; } = 2.5;
+
+    /// <summary>
+    /// Step budget per epoch of the fit window (at least 1000 steps, at most <see cref="Integrator"/>'s MaxSteps) of each
+    /// integration while the initial state is refined with the rates (<see cref="InitialState.Fitted"/>); null = only that
+    /// MaxSteps. A trial start near h = 0 makes the system stiff (the 1/h terms), and the explicit integrator would spend
+    /// up to MaxSteps on every trial (seen: 30 s for one fit of a last-layer MNIST pair); over budget, a trial counts as
+    /// failed and the refinement takes a smaller step. A smooth fit needs well under one step per epoch.
+    /// </summary>
+    public double? InitialStepsPerEpoch { get; init; } = 20;
 
     /// <summary>Default options: the fast grid search (<see cref="GridSearch.CoarseToFine"/>, step budget per epoch).</summary>
     public static FitOptions Default { get; } = new();

@@ -26,30 +26,43 @@ internal sealed class FitProblem
 
     public TwoPointSystem System(double etaH, double etaY) => new(etaH, etaY, Dx2, Dy2, Variant);
 
-    /// <summary>The weighted objective at (η_h, η_y); +∞ if the integration fails or passes <paramref name="abortAbove"/>.</summary>
-    public double Objective(double etaH, double etaY, AdaptiveOptions options, double abortAbove)
+    /// <summary>The first measured sample of the window: where the paper's procedure starts the integration.</summary>
+    public StartState MeasuredStart => new(H[0], Y[0], W[0]);
+
+    /// <summary>The weighted objective at (η_h, η_y) from the measured start; +∞ if the integration fails or passes <paramref name="abortAbove"/>.</summary>
+    public double Objective(double etaH, double etaY, AdaptiveOptions options, double abortAbove) =>
+        Objective(etaH, etaY, MeasuredStart, options, abortAbove);
+
+    /// <summary>The weighted objective at (η_h, η_y) integrated from <paramref name="start"/>.</summary>
+    public double Objective(double etaH, double etaY, StartState start, AdaptiveOptions options, double abortAbove)
     {
         var system = System(etaH, etaY);
         var observer = new ResidualObserver(this, abortAbove);
-        ReadOnlySpan<double> x0 = [H[0], Y[0], W[0]];
+        ReadOnlySpan<double> x0 = [start.H, start.Y, start.W];
         var outcome = DormandPrinceIntegrator.Integrate(system, x0, 0.0, Times, options, ref observer, out _);
         return outcome == IntegrationOutcome.Completed ? observer.Sum : double.PositiveInfinity;
     }
 
     /// <summary>
-    /// The weighted objective and its Gauss–Newton normal equations in (ln η_h, ln η_y), from one
-    /// integration of the 9-variable sensitivity system. False if the integration fails or the
-    /// partial objective passes <paramref name="abortAbove"/>.
+    /// The weighted objective and its Gauss–Newton normal equations in the parameters θ, from one integration of the
+    /// sensitivity system: θ = (ln η_h, ln η_y) from the measured start, or θ = (ln η_h, ln η_y, ln h₀, y₀, w₀).
+    /// False if the integration fails or the partial objective passes <paramref name="abortAbove"/>.
     /// </summary>
-    public bool NormalEquations(double logEtaH, double logEtaY, AdaptiveOptions options, double abortAbove, out NormalEquations result)
+    public bool NormalEquations(ReadOnlySpan<double> theta, AdaptiveOptions options, double abortAbove, out NormalEquations result)
     {
-        var system = new TwoPointSensitivitySystem(System(Math.Exp(logEtaH), Math.Exp(logEtaY)));
-        var observer = new SensitivityObserver(this, abortAbove);
-        ReadOnlySpan<double> x0 = [H[0], Y[0], W[0], 0, 0, 0, 0, 0, 0];
+        var start = StartOf(theta);
+        var system = new TwoPointSensitivitySystem(System(Math.Exp(theta[0]), Math.Exp(theta[1])), theta.Length);
+        var observer = new SensitivityObserver(this, abortAbove, theta.Length);
+        Span<double> x0 = stackalloc double[system.Dimension];
+        system.InitialSensitivities(start.H, start.Y, start.W, x0);
         var outcome = DormandPrinceIntegrator.Integrate(system, x0, 0.0, Times, options, ref observer, out _);
         result = observer.Result;
         return outcome == IntegrationOutcome.Completed && double.IsFinite(result.Sum);
     }
+
+    /// <summary>The start state θ describes: the measured one for two parameters, (exp θ₂, θ₃, θ₄) for five.</summary>
+    public StartState StartOf(ReadOnlySpan<double> theta) =>
+        theta.Length == TwoPointSensitivitySystem.AllParameters ? new StartState(Math.Exp(theta[2]), theta[3], theta[4]) : MeasuredStart;
 
     private struct ResidualObserver(FitProblem problem, double abortAbove) : IDenseObserver
     {
@@ -65,37 +78,22 @@ internal sealed class FitProblem
         }
     }
 
-    private struct SensitivityObserver(FitProblem problem, double abortAbove) : IDenseObserver
+    private struct SensitivityObserver(FitProblem problem, double abortAbove, int parameters) : IDenseObserver
     {
-        public NormalEquations Result;
+        public NormalEquations Result = new() { Count = parameters };
 
         public bool Observe(int index, double t, ReadOnlySpan<double> x)
         {
-            Accumulate(problem.WeightH, problem.H[index] - x[0], x[3], x[6]);
-            Accumulate(problem.WeightY, problem.Y[index] - x[1], x[4], x[7]);
-            Accumulate(problem.WeightW, problem.W[index] - x[2], x[5], x[8]);
+            Result.Accumulate(problem.WeightH, problem.H[index] - x[0], x[3..]);
+            Result.Accumulate(problem.WeightY, problem.Y[index] - x[1], x[4..]);
+            Result.Accumulate(problem.WeightW, problem.W[index] - x[2], x[5..]);
             return Result.Sum <= abortAbove;
-        }
-
-        private void Accumulate(double weight, double residual, double sa, double sb)
-        {
-            Result.Sum += weight * residual * residual;
-            Result.A11 += weight * sa * sa;
-            Result.A12 += weight * sa * sb;
-            Result.A22 += weight * sb * sb;
-            Result.G1 += weight * residual * sa;
-            Result.G2 += weight * residual * sb;
         }
     }
 }
 
-/// <summary>Σ w r², JᵀWJ (symmetric 2×2) and JᵀWr in (ln η_h, ln η_y), with J = ∂model/∂ln η.</summary>
-internal struct NormalEquations
-{
-    public double Sum;
-    public double A11;
-    public double A12;
-    public double A22;
-    public double G1;
-    public double G2;
-}
+/// <summary>The state (h, y, w) the fitted system is integrated from, at the first epoch of the window.</summary>
+/// <param name="H">h₀.</param>
+/// <param name="Y">y₀.</param>
+/// <param name="W">w₀.</param>
+internal readonly record struct StartState(double H, double Y, double W);

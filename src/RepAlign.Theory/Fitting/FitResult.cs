@@ -25,11 +25,50 @@ public sealed record FitResult
     /// <summary>True when η_ybar was fitted (loss and ybar0 columns present and <see cref="FitOptions.FitLoss"/>).</summary>
     public bool HasLossFit { get; init; }
 
-    /// <summary>Asymptotic standard error of η_h (Gauss–Newton covariance, delta method); +∞ when not identifiable.</summary>
+    /// <summary>Asymptotic standard error of η_h (Gauss–Newton covariance of all fitted parameters, delta method); +∞ when not identifiable.</summary>
     public double StdErrEtaH { get; init; } = double.NaN;
 
     /// <summary>Asymptotic standard error of η_y; +∞ when not identifiable.</summary>
     public double StdErrEtaY { get; init; } = double.NaN;
+
+    /// <summary>Lower end of the 95 % interval of η_h, exp(ln η_h − 1.96·se(ln η_h)); NaN with <see cref="IntervalNote"/> when none.</summary>
+    public double EtaHLow { get; init; } = double.NaN;
+
+    /// <summary>Upper end of the 95 % interval of η_h; NaN with <see cref="IntervalNote"/> when none.</summary>
+    public double EtaHHigh { get; init; } = double.NaN;
+
+    /// <summary>Lower end of the 95 % interval of η_y; NaN with <see cref="IntervalNote"/> when none.</summary>
+    public double EtaYLow { get; init; } = double.NaN;
+
+    /// <summary>Upper end of the 95 % interval of η_y; NaN with <see cref="IntervalNote"/> when none.</summary>
+    public double EtaYHigh { get; init; } = double.NaN;
+
+    /// <summary>Empty when the intervals exist; otherwise why they are NaN (singular curvature, not converged, no curvature).</summary>
+    public string IntervalNote { get; init; } = "";
+
+    /// <summary>Where the fitted system starts: the measured first sample, or a state fitted with the rates.</summary>
+    public InitialState Initial { get; init; } = InitialState.Measured;
+
+    /// <summary>h at the first epoch of the window that the fitted curves start from (measured or fitted).</summary>
+    public double H0 { get; init; } = double.NaN;
+
+    /// <summary>y at the first epoch of the window that the fitted curves start from.</summary>
+    public double Y0 { get; init; } = double.NaN;
+
+    /// <summary>w at the first epoch of the window that the fitted curves start from.</summary>
+    public double W0 { get; init; } = double.NaN;
+
+    /// <summary>
+    /// With <see cref="FitOptions.Alternatives"/>: the rival system with the lowest S; null when the rivals were not
+    /// fitted or none of them could be integrated (then <see cref="SRatioAlternative"/> is +∞).
+    /// </summary>
+    public DynamicsVariant? BestAlternative { get; init; }
+
+    /// <summary>
+    /// With <see cref="FitOptions.Alternatives"/>: the best rival's S divided by this fit's S (&gt; 1: the fitted system
+    /// wins; +∞ when no rival could be integrated); NaN when the rivals were not fitted or this fit has no finite S.
+    /// </summary>
+    public double SRatioAlternative { get; init; } = double.NaN;
 
     /// <summary>The paper's unweighted objective S (docs/theory.md §2) at the fitted rates, whatever the weighting used.</summary>
     public double S { get; init; } = double.NaN;

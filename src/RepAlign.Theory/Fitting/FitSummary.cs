@@ -4,18 +4,20 @@ using System.Globalization;
 namespace RepAlign.Theory;
 
 /// <summary>
-/// The summary of a finished fit: the fitted curves at the accurate tolerance, S, R², standard errors from
-/// the Gauss–Newton covariance, the conserved C and its drift, the final-distance prediction and η_ybar.
+/// The summary of a finished fit: the fitted curves at the accurate tolerance, S, R², standard errors and 95 %
+/// intervals from the Gauss–Newton covariance (<see cref="RateIntervals"/>), the conserved C and its drift, the
+/// final-distance prediction and η_ybar.
 /// </summary>
 internal static class FitSummary
 {
-    public static FitResult Summarise(
-        FitProblem p, FitOptions options, double etaH, double etaY, double gridG, double ratioInit,
-        Refinement refinement, int gridEvaluations, NormalEquations normal, Stopwatch clock)
+    public static FitResult Summarise(FitProblem p, FitOptions options, FitState fit, double gridG, double ratioInit, int gridEvaluations, Stopwatch clock)
     {
         int n = p.Count;
+        double etaH = fit.EtaH, etaY = fit.EtaY;
+        var start = fit.Start;
+        var refinement = fit.Refinement;
         var system = p.System(etaH, etaY);
-        var states = DormandPrinceIntegrator.Solve(system, [p.H[0], p.Y[0], p.W[0]], 0.0, p.Times, options.Integrator, out var outcome);
+        var states = DormandPrinceIntegrator.Solve(system, [start.H, start.Y, start.W], 0.0, p.Times, options.Integrator, out var outcome);
         var hFit = new double[n];
         var yFit = new double[n];
         var wFit = new double[n];
@@ -28,15 +30,17 @@ internal static class FitSummary
             s += Square(p.H[i] - hFit[i]) + Square(p.Y[i] - yFit[i]) + Square(p.W[i] - wFit[i]);
         }
 
-        // Gauss–Newton covariance of (ln η_h, ln η_y), scaled by the residual variance; delta method to η.
-        double sigma2 = normal.Sum / Math.Max(1, 3 * n - 2);
-        double det = normal.A11 * normal.A22 - normal.A12 * normal.A12;
-        double seH = det > 0 ? etaH * Math.Sqrt(sigma2 * normal.A22 / det) : double.PositiveInfinity;
-        double seY = det > 0 ? etaY * Math.Sqrt(sigma2 * normal.A11 / det) : double.PositiveInfinity;
+        var status = outcome == IntegrationOutcome.Completed && double.IsFinite(s) ? refinement.Status : FitStatus.Diverged;
+        var uncertainty = RateIntervals.From(fit.Normal, fit.Curvature, n, etaH, etaY, status);
+        if (fit.InitialFailure is { } failure)
+        {
+            uncertainty = uncertainty with { EtaHLow = double.NaN, EtaHHigh = double.NaN, EtaYLow = double.NaN, EtaYHigh = double.NaN, Note = failure };
+        }
 
+        // The prediction and C start from the state the curves start from (measured, or fitted when the first sample is noisy).
         double rateRatio = etaH / etaY;
-        var prediction = FinalDistance.Predict(etaH, etaY, p.Dx2, p.Dy2, p.H[0], p.Y[0]);
-        double c0 = TwoPointSystem.ConservedQuantity(rateRatio, p.Dx2, p.H[0], p.Y[0]);
+        var prediction = FinalDistance.Predict(etaH, etaY, p.Dx2, p.Dy2, start.H, start.Y);
+        double c0 = TwoPointSystem.ConservedQuantity(rateRatio, p.Dx2, start.H, start.Y);
         double drift = 0, scale = 0;
         for (int i = 0; i < n; i++)
         {
@@ -54,12 +58,11 @@ internal static class FitSummary
             for (int i = 0; i < n; i++) lossFit[i] = AnalyticLoss.Loss(p.Times[i], etaYbar, p.Ybar0[0], wFit[i], yFit[i], p.Dy2);
         }
 
-        var status = outcome == IntegrationOutcome.Completed && double.IsFinite(s) ? refinement.Status : FitStatus.Diverged;
         string lossNote = hasLoss ? "" : options.FitLoss ? "; η_ybar not fitted (no loss/ybar0 columns)" : "; η_ybar not fitted (FitLoss = false)";
         string message = status == FitStatus.Diverged
             ? $"the fitted system could not be integrated over the window ({outcome})."
             : string.Create(CultureInfo.InvariantCulture,
-                $"{status} after {refinement.Iterations} {refinement.Method} iterations from grid g = {gridG:G4} (ratio {ratioInit:G4}): {refinement.Reason}{lossNote}.");
+                $"{status} after {refinement.Iterations} {refinement.Method} iterations from grid g = {gridG:G4} (ratio {ratioInit:G4}): {refinement.Reason}{lossNote}{InitialNote(p, options, fit)}.");
 
         return new FitResult
         {
@@ -69,10 +72,19 @@ internal static class FitSummary
             EtaY = etaY,
             EtaYbar = etaYbar,
             HasLossFit = hasLoss,
-            StdErrEtaH = seH,
-            StdErrEtaY = seY,
+            StdErrEtaH = uncertainty.StdErrEtaH,
+            StdErrEtaY = uncertainty.StdErrEtaY,
+            EtaHLow = uncertainty.EtaHLow,
+            EtaHHigh = uncertainty.EtaHHigh,
+            EtaYLow = uncertainty.EtaYLow,
+            EtaYHigh = uncertainty.EtaYHigh,
+            IntervalNote = uncertainty.Note,
+            Initial = options.Initial,
+            H0 = start.H,
+            Y0 = start.Y,
+            W0 = start.W,
             S = s,
-            WeightedS = options.Weighting == FitWeighting.Paper ? s : normal.Sum,
+            WeightedS = options.Weighting == FitWeighting.Paper ? s : fit.Normal.Sum,
             LossS = lossS,
             R2H = RSquared(p.H, hFit),
             R2Y = RSquared(p.Y, yFit),
@@ -99,6 +111,25 @@ internal static class FitSummary
         };
     }
 
+    /// <summary>Departures of the fitted start from the first sample above this many residual s.d. are flagged in the message.</summary>
+    private const double StartDepartureFlag = 5.0;
+
+    private static string InitialNote(FitProblem p, FitOptions options, FitState fit)
+    {
+        if (options.Initial != InitialState.Fitted) return "";
+        if (fit.InitialFailure is { } failure) return "; " + failure;
+        string note = string.Create(CultureInfo.InvariantCulture, $"; initial state fitted: h0 = {fit.Start.H:G4}, y0 = {fit.Start.Y:G4}, w0 = {fit.Start.W:G4}");
+        // How far the start moved from the first sample, in residual standard deviations (each variable in its weighted units).
+        double sigma = Math.Sqrt(fit.Normal.Sum / Math.Max(1, 3 * p.Count - fit.Normal.Count));
+        var measured = p.MeasuredStart;
+        double departure = Math.Max(Math.Sqrt(p.WeightH) * Math.Abs(fit.Start.H - measured.H),
+            Math.Max(Math.Sqrt(p.WeightY) * Math.Abs(fit.Start.Y - measured.Y), Math.Sqrt(p.WeightW) * Math.Abs(fit.Start.W - measured.W))) / sigma;
+        return departure > StartDepartureFlag
+            ? note + string.Create(CultureInfo.InvariantCulture,
+                $" ({departure:G3} residual s.d. from the first sample: if that sample is exact, the theory misfits the first epochs; compare with the measured start)")
+            : note;
+    }
+
     private static double RSquared(ReadOnlySpan<double> data, ReadOnlySpan<double> fit)
     {
         double variance = FitInput.Variance(data) * data.Length;
@@ -109,3 +140,13 @@ internal static class FitSummary
 
     private static double Square(double x) => x * x;
 }
+
+/// <summary>What the refinement ended with: the rates, the start state, and the normal equations at the optimum.</summary>
+/// <param name="EtaH">η_h.</param>
+/// <param name="EtaY">η_y.</param>
+/// <param name="Start">The state the fitted system starts from (measured or fitted).</param>
+/// <param name="Refinement">How the refinement ended.</param>
+/// <param name="Normal">JᵀWJ and S_w at the optimum, in all fitted parameters.</param>
+/// <param name="Curvature">False when no normal equations could be computed at the optimum.</param>
+/// <param name="InitialFailure">Why a fitted initial state was not estimated, or null.</param>
+internal sealed record FitState(double EtaH, double EtaY, StartState Start, Refinement Refinement, NormalEquations Normal, bool Curvature, string? InitialFailure);

@@ -48,10 +48,19 @@ public static class TwoPointFit
         ValidateOptions(options);
         if (!FitInput.TryPrepare(t, dx2, dy2, options, out var problem, out string message))
         {
-            return new FitResult { Status = FitStatus.DegenerateInput, Message = message, FitSeconds = clock.Elapsed.TotalSeconds };
+            return new FitResult
+            {
+                Status = FitStatus.DegenerateInput, Message = message, IntervalNote = "the fit did not give rates (DegenerateInput)",
+                Initial = options.Initial, FitSeconds = clock.Elapsed.TotalSeconds,
+            };
         }
 
-        var p = problem!;
+        var result = FitPrepared(problem!, options, clock);
+        return options.Alternatives ? AlternativeFits.Compare(t, dx2, dy2, options, result) : result;
+    }
+
+    private static FitResult FitPrepared(FitProblem p, FitOptions options, Stopwatch clock)
+    {
         var grid = GridSearcher.Search(p, options);
         double gridSeconds = clock.Elapsed.TotalSeconds;
         if (grid.Index < 0)
@@ -60,6 +69,8 @@ public static class TwoPointFit
             {
                 Status = FitStatus.Diverged,
                 Message = $"the system could not be integrated over the {p.Count} fitted epochs at any of the {options.GridPoints} grid candidates.",
+                IntervalNote = "the fit did not give rates (Diverged)",
+                Initial = options.Initial,
                 GridEvaluations = grid.Evaluations,
                 GridSeconds = gridSeconds,
                 FitSeconds = clock.Elapsed.TotalSeconds,
@@ -67,17 +78,18 @@ public static class TwoPointFit
         }
 
         double g = GridSearcher.Value(options, grid.Index), ratio = grid.Ratio;
-        double logEtaH = Math.Log(g * ratio), logEtaY = Math.Log(g);
-        var refinement = LevenbergMarquardt.Refine(p, options, ref logEtaH, ref logEtaY, out var normal);
+        Span<double> rates = [Math.Log(g * ratio), Math.Log(g)];
+        var refinement = LevenbergMarquardt.Refine(p, options, rates, out var normal);
+        bool curvature = true;
         if (refinement.Status == FitStatus.Diverged)
         {
             // The sensitivity equations cannot be integrated at the grid's best rates (seen in the last layers of
             // deep networks, where h collapses in finite time nearby): refine without them.
             int failed = refinement.Evaluations;
-            refinement = NelderMead.Refine(p, options, ref logEtaH, ref logEtaY);
+            refinement = NelderMead.Refine(p, options, ref rates[0], ref rates[1]);
             refinement = refinement with { Evaluations = refinement.Evaluations + failed };
-            if (refinement.Status != FitStatus.Diverged && !p.NormalEquations(logEtaH, logEtaY, options.Integrator, double.PositiveInfinity, out normal))
-                normal = default; // no covariance: the standard errors come out infinite
+            if (refinement.Status != FitStatus.Diverged && !p.NormalEquations(rates, options.Integrator, double.PositiveInfinity, out normal))
+                curvature = false; // no covariance: the standard errors come out infinite and the intervals NaN
         }
         if (refinement.Status == FitStatus.Diverged)
         {
@@ -85,6 +97,8 @@ public static class TwoPointFit
             {
                 Status = FitStatus.Diverged,
                 Message = $"the best grid candidate (η_h = {F(g * ratio)}, η_y = {F(g)}, coarse S = {F(grid.Objective)}) could not be integrated at full accuracy.",
+                IntervalNote = "the fit did not give rates (Diverged)",
+                Initial = options.Initial,
                 GridEtaH = g * ratio,
                 GridEtaY = g,
                 GridEvaluations = grid.Evaluations,
@@ -93,7 +107,35 @@ public static class TwoPointFit
             };
         }
 
-        return FitSummary.Summarise(p, options, Math.Exp(logEtaH), Math.Exp(logEtaY), g, ratio, refinement, grid.Evaluations, normal, clock) with { GridSeconds = gridSeconds };
+        var start = p.MeasuredStart;
+        string? initialFailure = null;
+        if (options.Initial == InitialState.Fitted)
+        {
+            // From the rates' optimum at the measured start, all five parameters together: the start moves off the
+            // noisy first sample to where the whole trajectory puts it, and the rates with it.
+            Span<double> all = [rates[0], rates[1], Math.Log(start.H), start.Y, start.W];
+            var joint = LevenbergMarquardt.Refine(p, WithInitialStepBudget(p, options), all, out var jointNormal);
+            if (joint.Status == FitStatus.Diverged)
+            {
+                initialFailure = "the initial state could not be fitted (its sensitivity equations failed at the rates' optimum); the rates integrate from the measured first sample";
+            }
+            else
+            {
+                all[..2].CopyTo(rates);
+                start = p.StartOf(all);
+                normal = jointNormal;
+                curvature = true;
+                refinement = joint with
+                {
+                    Iterations = refinement.Iterations + joint.Iterations,
+                    Evaluations = refinement.Evaluations + joint.Evaluations,
+                    Method = refinement.Method + " (rates, then rates with the initial state)",
+                };
+            }
+        }
+
+        var fit = new FitState(Math.Exp(rates[0]), Math.Exp(rates[1]), start, refinement, normal, curvature, initialFailure);
+        return FitSummary.Summarise(p, options, fit, g, ratio, grid.Evaluations, clock) with { GridSeconds = gridSeconds };
     }
 
     /// <summary>The reference objective S (docs/theory.md §2, unweighted) at given rates, integrated accurately.</summary>
@@ -111,6 +153,33 @@ public static class TwoPointFit
         return problem!.Objective(etaH, etaY, options.Integrator, double.PositiveInfinity);
     }
 
+    /// <summary>The reference objective S at given rates, integrated from a given start (h₀, y₀, w₀) instead of the first sample.</summary>
+    /// <param name="t">The measured trajectory.</param>
+    /// <param name="dx2">‖x2 − x1‖².</param>
+    /// <param name="dy2">‖y2* − y1*‖².</param>
+    /// <param name="etaH">η_h.</param>
+    /// <param name="etaY">η_y.</param>
+    /// <param name="h0">h at the window's first epoch.</param>
+    /// <param name="y0">y at the window's first epoch.</param>
+    /// <param name="w0">w at the window's first epoch.</param>
+    /// <param name="options">Window, dynamics and integrator; weighting is ignored. Null = defaults.</param>
+    /// <returns>S, or +∞ when the system cannot be integrated; NaN for degenerate input.</returns>
+    public static double ObjectiveFrom(Trajectory t, double dx2, double dy2, double etaH, double etaY, double h0, double y0, double w0, FitOptions? options = null)
+    {
+        options = (options ?? FitOptions.Default) with { Weighting = FitWeighting.Paper };
+        if (!FitInput.TryPrepare(t, dx2, dy2, options, out var problem, out _)) return double.NaN;
+        return problem!.Objective(etaH, etaY, new StartState(h0, y0, w0), options.Integrator, double.PositiveInfinity);
+    }
+
+    // The refinement of the initial state integrates with a step budget per epoch (FitOptions.InitialStepsPerEpoch).
+    private static FitOptions WithInitialStepBudget(FitProblem p, FitOptions options)
+    {
+        if (options.InitialStepsPerEpoch is not { } perEpoch) return options;
+        double span = p.Times[^1] - p.Times[0];
+        int budget = (int)Math.Min(options.Integrator.MaxSteps, Math.Max(1000, Math.Ceiling(perEpoch * span)));
+        return budget < options.Integrator.MaxSteps ? options with { Integrator = options.Integrator with { MaxSteps = budget } } : options;
+    }
+
     private static void ValidateOptions(FitOptions o)
     {
         if (o.GridPoints < 1) Throw.Argument(nameof(o.GridPoints), $"GridPoints is {o.GridPoints}; expected ≥ 1.");
@@ -120,6 +189,7 @@ public static class TwoPointFit
         }
 
         if (o.GridStepsPerEpoch is { } perEpoch && !(perEpoch > 0)) Throw.Argument(nameof(o.GridStepsPerEpoch), $"GridStepsPerEpoch is {F(perEpoch)}; expected > 0 or null.");
+        if (o.InitialStepsPerEpoch is { } initial && !(initial > 0)) Throw.Argument(nameof(o.InitialStepsPerEpoch), $"InitialStepsPerEpoch is {F(initial)}; expected > 0 or null.");
         if (o.MaxIterations < 0) Throw.Argument(nameof(o.MaxIterations), $"MaxIterations is {o.MaxIterations}; expected ≥ 0.");
         if (!(o.Tolerance >= 0)) Throw.Argument(nameof(o.Tolerance), $"Tolerance is {F(o.Tolerance)}; expected ≥ 0.");
     }

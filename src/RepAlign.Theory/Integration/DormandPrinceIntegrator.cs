@@ -17,7 +17,7 @@ namespace RepAlign.Theory;
 /// </remarks>
 public static class DormandPrinceIntegrator
 {
-    private const int MaxDimension = 16;
+    private const int MaxDimension = 18;
 
     // Dormand–Prince 5(4) tableau.
     private const double C2 = 1.0 / 5, C3 = 3.0 / 10, C4 = 4.0 / 5, C5 = 8.0 / 9;
@@ -36,7 +36,7 @@ public static class DormandPrinceIntegrator
     private const double D5 = 701980252875.0 / 199316789632, D6 = -1453857185.0 / 822651844, D7 = 69997945.0 / 29380423;
 
     /// <summary>Integrates from (t0, x0) and reports the state at each output time.</summary>
-    /// <typeparam name="TSystem">The ODE system (dimension ≤ 16).</typeparam>
+    /// <typeparam name="TSystem">The ODE system (dimension ≤ 18).</typeparam>
     /// <typeparam name="TObserver">Receives the outputs; may stop the integration early.</typeparam>
     /// <param name="system">The ODE system.</param>
     /// <param name="x0">Initial state.</param>

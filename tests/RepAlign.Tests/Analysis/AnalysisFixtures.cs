@@ -8,12 +8,13 @@ internal static class AnalysisFixtures
     /// <summary>One fit with the fields the summaries read; everything else neutral.</summary>
     public static FitRow Fit(int pair, int layer, double etaH = 1, double etaY = 1, double r2H = 0.99, double r2Y = 0.99,
         double r2W = 0.99, string status = "converged", string regime = "rich", int labelA = -1, int labelB = -1,
-        double hInfPred = 1, double hInfObs = 1) => new()
+        double hInfPred = 1, double hInfObs = 1, double sRatio = double.NaN) => new()
     {
         Pair = pair, Layer = layer, A = 2 * pair, B = 2 * pair + 1, LabelA = labelA, LabelB = labelB, Dx2 = 1, Dy2 = 2,
         EtaH = etaH, EtaY = etaY, EtaYbar = double.NaN, SeEtaH = double.NaN, SeEtaY = double.NaN, FitLoss = 0.1,
         R2H = r2H, R2Y = r2Y, R2W = r2W, C = 0, CDrift = 0, ALow = 1, AHigh = 1, HInfPred = hInfPred, HInfObs = hInfObs,
-        Regime = regime, Status = status, Message = "", FitSeconds = 0.01,
+        Regime = regime, Status = status, Message = "", FitSeconds = 0.01, SRatioAlternative = sRatio,
+        BestAlternative = double.IsNaN(sRatio) ? "" : "dh_times_two",
     };
 
     /// <summary>A seeded MNIST-like fit table: <paramref name="pairs"/> pairs of random digits at layers 0..layers−1.</summary>

@@ -41,7 +41,11 @@ public class AnalyzeStageTests
         Assert.Equal([200, 250, 200], layers.Select(s => s.Pairs));
         var expected = fits.Where(f => f.Layer == 1).Count(FitFrames.describedWell) / 250.0;
         Assert.Equal(expected, layers[1].DescribedWell, 1e-12);
-        Assert.Contains($"layer 1: {Math.Round(100 * expected):F0}% of 250 pairs described well (R² ≥ 0.9)", outcome.Message);
+        var (lo, hi) = RepAlign.Theory.Wilson.Interval(fits.Where(f => f.Layer == 1).Count(FitFrames.describedWell), 250);
+        Assert.Equal(lo, layers[1].DescribedWellLo, 1e-12);
+        Assert.Equal(hi, layers[1].DescribedWellHi, 1e-12);
+        Assert.Contains($"layer 1: {Math.Round(100 * expected):F0}% [{Math.Round(100 * lo):F0}–{Math.Round(100 * hi):F0}%] of 250 pairs described well (R² ≥ 0.9)", outcome.Message);
+        Assert.All(layers, s => Assert.True(s.EtaHMedianLo <= s.EtaHMedian && s.EtaHMedian <= s.EtaHMedianHi));
 
         var classPairs = TableFile.Read<FitFrames.ClassPairSummary>(layout.AnalyzeClassPairs);
         Assert.Equal(fits.Count, classPairs.Sum(p => p.Pairs));
@@ -58,7 +62,7 @@ public class AnalyzeStageTests
         var outcome = ((IStage)new AnalyzeStage()).Run(context);
 
         Assert.Equal(2, outcome.Outputs.Count);
-        Assert.Equal("layer 10: 100% of 1 pair described well (R² ≥ 0.9)", outcome.Message);
+        Assert.Equal("layer 10: 100% [21–100%] of 1 pair described well (R² ≥ 0.9)", outcome.Message); // Wilson: 1 of 1
         var layer = Assert.Single(TableFile.Read<FitFrames.LayerSummary>(context.Layout.AnalyzeLayers));
         Assert.Equal(1.0, layer.DescribedWell);
         Assert.Empty(TableFile.Read<FitFrames.ClassPairSummary>(context.Layout.AnalyzeClassPairs));

@@ -150,9 +150,11 @@ public class FitFramesTests
         Assert.Equal(layers, TableFile.Read<FitFrames.LayerSummary>(layersPath));
         Assert.Equal(classPairs, TableFile.Read<FitFrames.ClassPairSummary>(pairsPath));
         var header = File.ReadLines(Path.ChangeExtension(layersPath, ".csv")).First();
-        Assert.StartsWith("layer,pairs,converged,described_well,eta_h_median,eta_h_q25,eta_h_q75,", header);
-        Assert.EndsWith(",rich,intermediate,lazy,undetermined", header);
-        Assert.Equal("layer,label_low,label_high,pairs,r2_h_median,r2_y_median,eta_ratio_median,described_well",
+        Assert.StartsWith("layer,pairs,converged,described_well,described_well_lo,described_well_hi,eta_h_median,eta_h_q25,eta_h_q75,eta_h_median_lo,eta_h_median_hi,", header);
+        foreach (var column in new[] { "eta_y_median_lo", "eta_y_median_hi", "eta_ratio_median_lo", "eta_ratio_median_hi", "r2_h_median_lo", "r2_h_median_hi", "r2_y_median_lo", "r2_y_median_hi" })
+            Assert.Contains("," + column + ",", header);
+        Assert.EndsWith(",rich,intermediate,lazy,undetermined,alternatives_compared,wins_over_alternatives,wins_over_alternatives_lo,wins_over_alternatives_hi", header);
+        Assert.Equal("layer,label_low,label_high,pairs,r2_h_median,r2_y_median,eta_ratio_median,described_well,described_well_lo,described_well_hi",
             File.ReadLines(Path.ChangeExtension(pairsPath, ".csv")).First());
     }
 
@@ -160,7 +162,56 @@ public class FitFramesTests
     public void DescribeSaysTheFractionPerLayer()
     {
         var fits = Enumerable.Range(0, 4).Select(p => Fit(p, 2, r2H: p < 3 ? 0.95 : 0.2)).ToArray();
-        Assert.Equal("layer 2: 75% of 4 pairs described well (R² ≥ 0.9)", FitFrames.describe(FitFrames.summariseLayers(fits)));
+        // 3 of 4: Wilson 95 % interval 30–95 %.
+        Assert.Equal("layer 2: 75% [30–95%] of 4 pairs described well (R² ≥ 0.9)", FitFrames.describe(FitFrames.summariseLayers(fits)));
         Assert.Equal("no fits to summarise", FitFrames.describe([]));
+    }
+
+    [Fact]
+    public void FractionsCarryWilsonIntervalsAndMediansSeededBootstrapIntervals()
+    {
+        var fits = SyntheticMnistFits(pairs: 200, layers: 2, seed: 5);
+        var frame = FitFrames.summaryFrame(fits);
+        var layers = FitFrames.byLayerSeeded(17, frame);
+        Assert.Equal(layers, FitFrames.byLayerSeeded(17, frame)); // reproducible from the seed
+        var other = FitFrames.byLayerSeeded(18, frame);
+        Assert.NotEqual(layers[0].EtaHMedianLo, other[0].EtaHMedianLo);
+        foreach (var s in layers)
+        {
+            var at = fits.Where(f => f.Layer == s.Layer).ToArray();
+            var (lo, hi) = RepAlign.Theory.Wilson.Interval(at.Count(FitFrames.describedWell), at.Length);
+            Assert.Equal(lo, s.DescribedWellLo, Tol);
+            Assert.Equal(hi, s.DescribedWellHi, Tol);
+            foreach (var (median, low, high) in new[]
+            {
+                (s.EtaHMedian, s.EtaHMedianLo, s.EtaHMedianHi), (s.EtaYMedian, s.EtaYMedianLo, s.EtaYMedianHi),
+                (s.EtaRatioMedian, s.EtaRatioMedianLo, s.EtaRatioMedianHi), (s.R2HMedian, s.R2HMedianLo, s.R2HMedianHi),
+                (s.R2YMedian, s.R2YMedianLo, s.R2YMedianHi),
+            })
+            {
+                Assert.True(low < median && median < high, $"layer {s.Layer}: median {median} in [{low}, {high}]");
+            }
+
+            // The median of 200 uniform η_h on [0.001, 0.002]: sd ≈ 0.0005/(2·0.001·sqrt(200))·… ≈ 3.5e-5, so the interval is ~1.4e-4 wide.
+            Assert.InRange(s.EtaHMedianHi - s.EtaHMedianLo, 0.5e-4, 3e-4);
+            Assert.Equal(0, s.AlternativesCompared);
+            Assert.True(double.IsNaN(s.WinsOverAlternatives) && double.IsNaN(s.WinsOverAlternativesLo));
+        }
+    }
+
+    [Fact]
+    public void WinsOverAlternativesCountsRatiosAboveOneAmongTheComparedFits()
+    {
+        FitRow[] fits =
+        [
+            Fit(0, 1, sRatio: 3.0), Fit(1, 1, sRatio: 0.4), Fit(2, 1, sRatio: double.PositiveInfinity), Fit(3, 1, sRatio: double.NaN),
+            Fit(4, 1, sRatio: 1.0),
+        ];
+        var s = Assert.Single(FitFrames.summariseLayers(fits));
+        Assert.Equal(4, s.AlternativesCompared); // NaN: not compared
+        Assert.Equal(0.5, s.WinsOverAlternatives, Tol); // 3 and +∞ win; 0.4 and a tie (1.0) do not
+        var (lo, hi) = RepAlign.Theory.Wilson.Interval(2, 4);
+        Assert.Equal(lo, s.WinsOverAlternativesLo, Tol);
+        Assert.Equal(hi, s.WinsOverAlternativesHi, Tol);
     }
 }

@@ -26,7 +26,8 @@ public class FitCommandTests
     {
         using var scratch = new ScratchFolder();
         var csv = FixtureCsv(scratch);
-        var (code, err) = Run("fit", "--trajectory", csv, "--dx2", "1", "--dy2", "0.5", "--out", scratch.Path);
+        // The reference fitted from the measured first sample (the paper's procedure): so does --initial measured.
+        var (code, err) = Run("fit", "--trajectory", csv, "--dx2", "1", "--dy2", "0.5", "--initial", "measured", "--out", scratch.Path);
         Assert.True(code == 0, err);
         var lines = File.ReadAllLines(Path.Combine(scratch.Path, "fit", "fits.csv"));
         var header = lines[0].Split(',');
@@ -38,6 +39,27 @@ public class FitCommandTests
         Assert.True(s <= 1.02 * fixture.Reference.FitLoss, $"S = {s}, reference {fixture.Reference.FitLoss}");
         var etaH = double.Parse(Cell("eta_h"), CultureInfo.InvariantCulture);
         Assert.InRange(etaH / fixture.Reference.EtaH, 0.98, 1.02);
+        Assert.Equal("measured", Cell("initial"));
+        Assert.InRange(fixture.Reference.EtaH, double.Parse(Cell("eta_h_lo"), CultureInfo.InvariantCulture), double.Parse(Cell("eta_h_hi"), CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void TheInitialStateIsFittedByDefaultAndTheIntervalsAreWritten()
+    {
+        using var scratch = new ScratchFolder();
+        var (code, err) = Run("fit", "--trajectory", FixtureCsv(scratch), "--dx2", "1", "--dy2", "0.5", "--out", scratch.Path);
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(Path.Combine(scratch.Path, "fit", "fits.csv"));
+        var header = lines[0].Split(',');
+        var row = lines[1].Split(',');
+        double Number(string name) => double.Parse(row[Array.IndexOf(header, name)], CultureInfo.InvariantCulture);
+        Assert.Equal("fitted", row[Array.IndexOf(header, "initial")]);
+        Assert.True(Number("eta_h_lo") < Number("eta_h") && Number("eta_h") < Number("eta_h_hi"));
+        Assert.True(Number("eta_y_lo") < Number("eta_y") && Number("eta_y") < Number("eta_y_hi"));
+
+        var (bad, message) = Run("fit", "--trajectory", FixtureCsv(scratch), "--dx2", "1", "--dy2", "0.5", "--initial", "guessed", "--out", scratch.File("b"));
+        Assert.Equal(2, bad);
+        Assert.Contains("fit.initial", message);
     }
 
     [Theory]

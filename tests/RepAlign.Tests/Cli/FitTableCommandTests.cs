@@ -62,8 +62,11 @@ public class FitTableCommandTests
         // The same rows as a run's extract/pairs through the run's fit stage: the same fits table.
         var layout = new RunLayout(scratch.File("run"));
         TableFile.Write(rows, layout.Pairs, csv: false);
-        new DatasetFitStage().Run(new StageContext { Spec = new ExperimentSpec { Data = new DataSpec { Kind = DataKind.Mnist } }, Layout = layout, Observer = SilentObserver.Instance });
+        // `repalign fit` fits the initial state by default (a user's first sample is noisy too); the stage does so when told.
+        var spec = new ExperimentSpec { Data = new DataSpec { Kind = DataKind.Mnist }, Fit = new FitSpec { Initial = InitialState.Fitted } };
+        new DatasetFitStage().Run(new StageContext { Spec = spec, Layout = layout, Observer = SilentObserver.Instance });
         var staged = TableFile.Read<FitRow>(layout.Fits).ToArray();
+        Assert.All(fits, f => Assert.Equal("fitted", f.Initial));
         Assert.Equal(staged.Select(f => (f.Pair, f.Layer, f.EtaH, f.EtaY, f.FitLoss, f.R2H)), fits.Select(f => (f.Pair, f.Layer, f.EtaH, f.EtaY, f.FitLoss, f.R2H)));
     }
 
