@@ -128,10 +128,12 @@ let reanalyze (args: ParseResults<ReanalyzeArgs>) =
                  | Some "epoch" -> Specs.TimeAxis.Epoch
                  | Some "step" -> Specs.TimeAxis.Step
                  | Some other -> Throw.BadInput<Specs.TimeAxis>($"--time: found '{other}', expected epoch or step")),
+            Model = (args.TryGetResult ReanalyzeArgs.Model |> Option.toObj),
+            ParamMap = (args.TryGetResult ReanalyzeArgs.Param_Map |> Option.toObj),
             Csv = args.Contains ReanalyzeArgs.Csv)
     let result =
         Terminal.withProgress (fun observer ->
-            RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, laterStages () |> List.toArray, observer, Threading.CancellationToken.None, Action<string>(Terminal.info)))
+            RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, laterStages () |> List.toArray, observer, Threading.CancellationToken.None, Action<string>(Terminal.info), PyTorch.importer))
     if result.Succeeded then
         Terminal.info $"done: {result.Layout.Root}"
         0

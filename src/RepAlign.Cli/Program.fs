@@ -20,6 +20,7 @@ let main argv =
         | Run args -> Commands.run args
         | Fit args -> Commands.fit args
         | Reanalyze args -> Commands.reanalyze args
+        | Export args -> PyTorch.export args Terminal.info
         | Reproduce args -> Commands.reproduce args
         | Fetch_Mnist args -> Commands.fetchMnist args
         | Inspect args -> Commands.inspect args

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using RepAlign.Core;
 using RepAlign.Core.Data;
 using RepAlign.Core.Specs;
@@ -72,14 +73,14 @@ public static class WeightImport
         return (file.Epoch, file.Step);
     }
 
-    /// <summary>Writes the weights of <paramref name="path"/> as a RepAlign ONNX checkpoint of <paramref name="model"/> (outputs <c>hidden_k</c> and <c>output</c>) to <paramref name="onnxPath"/>, atomically.</summary>
-    public static void WriteOnnx(string path, ModelSpec model, string? paramMap, int epoch, string onnxPath)
+    /// <summary>The weights of <paramref name="path"/> as a RepAlign ONNX model of <paramref name="model"/> (outputs <c>hidden_k</c> and <c>output</c>), serialised.</summary>
+    public static byte[] ToOnnx(string path, ModelSpec model, string? paramMap, int epoch)
     {
         using var network = Create(model);
         Load(network, path, paramMap);
         network.eval();
         var info = new CheckpointInfo(model with { Init = "" }, new DataSpec { Kind = DataKind.Mnist }, new TrainSpec(), Math.Max(epoch, 0));
-        OnnxExporter.Write(network, info, onnxPath);
+        return OnnxExporter.Build(network, info).ToByteArray();
     }
 
     /// <summary>The network of <paramref name="model"/> for MNIST, initialised from seed 0 (every weight is then overwritten).</summary>
