@@ -12,6 +12,8 @@ epochs on the first images of an MNIST folder and saves the weights before train
   lightning/epoch=N-step=M.ckpt        a PyTorch Lightning checkpoint dictionary saved with torch.save:
                                        epoch, global_step, state_dict with the LightningModule's "model."
                                        prefix, optimizer_states, lr_schedulers, callbacks, loops, hyper_parameters
+  custom/epoch_N.pt                    the state_dict under names no order can match (first, second, third,
+                                       readout), with OUT/param_map.csv naming them for --param-map
   onnx/epoch_N.onnx                    torch.onnx.export of the same weights (opset 13, dynamic batch)
 
 and OUT/pairs.csv (columns a,b: pairs of different classes among images not trained on), OUT/model.toml (the
@@ -44,6 +46,7 @@ WIDTHS = [784, 64, 64, 64, 10]
 SLOPE = 0.01
 TRAIN_IMAGES = 512
 BATCH = 64
+CUSTOM = ["first", "second", "third", "readout"]  # names of layers.0 … layers.3 in custom/
 
 
 class Mlp(nn.Module):
@@ -135,12 +138,14 @@ def main():
         a, b = (int(v) for v in rng.integers(TRAIN_IMAGES, len(labels), 2))
         if labels[a] != labels[b]:
             pairs.append((a, b))
-    for kind in ("layers", "sequential", "safetensors", "lightning", "onnx"):
+    for kind in ("layers", "sequential", "safetensors", "lightning", "custom", "onnx"):
         os.makedirs(os.path.join(args.out, kind), exist_ok=True)
     with open(os.path.join(args.out, "pairs.csv"), "w") as f:
         f.write("a,b\n" + "".join(f"{a},{b}\n" for a, b in pairs))
     with open(os.path.join(args.out, "model.toml"), "w") as f:
         f.write('[model]\nkind = "mlp"\nwidth = 64\ndepth = 3\nactivation = "leaky_relu"\n')
+    with open(os.path.join(args.out, "param_map.csv"), "w") as f:
+        f.write("name,parameter\n" + "".join(f"{CUSTOM[k]}.{leaf},layers.{k}.{leaf}\n" for k in range(4) for leaf in ("weight", "bias")))
 
     torch.manual_seed(3)
     model = Mlp()
@@ -162,11 +167,13 @@ def main():
                 step += 1
         state = model.state_dict()
         files = dict(layers=f"epoch_{epoch}.pt", sequential=f"ckpt_{epoch}.pth", safetensors=f"step-{step:06d}.safetensors",
-                     lightning=f"epoch={epoch}-step={step}.ckpt", onnx=f"epoch_{epoch}.onnx")
+                     lightning=f"epoch={epoch}-step={step}.ckpt", custom=f"epoch_{epoch}.pt", onnx=f"epoch_{epoch}.onnx")
         torch.save(state, os.path.join(args.out, "layers", files["layers"]))
         torch.save(sequential(model).state_dict(), os.path.join(args.out, "sequential", files["sequential"]))
         save_safetensors(state, os.path.join(args.out, "safetensors", files["safetensors"]))
         torch.save(lightning(model, optimizer, epoch, step), os.path.join(args.out, "lightning", files["lightning"]))
+        custom = collections.OrderedDict((CUSTOM[int(k.split(".")[1])] + "." + k.split(".")[2], v) for k, v in state.items())
+        torch.save(custom, os.path.join(args.out, "custom", files["custom"]))
         buffer = io.BytesIO()
         torch.onnx.export(model, torch.zeros(1, 784), buffer, opset_version=13, input_names=["input"], output_names=["output"],
                           dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})

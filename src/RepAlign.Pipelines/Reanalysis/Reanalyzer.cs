@@ -67,7 +67,7 @@ public static class Reanalyzer
         {
             if (request.ParamMap is not null) Throw.BadInput("--param-map: given without --model; it names the tensors of PyTorch weight files, which need --model SPEC.toml");
             var hasOnnx = Directory.EnumerateFiles(dir).Any(f => string.Equals(Path.GetExtension(f), ".onnx", StringComparison.OrdinalIgnoreCase));
-            var weights = Directory.EnumerateFiles(dir).FirstOrDefault(f => extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase));
+            var weights = Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal).FirstOrDefault(f => extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase));
             if (!hasOnnx && weights is not null)
                 Throw.BadInput($"--checkpoints {dir}: holds PyTorch weight files ({Path.GetFileName(weights)}, …) and no ONNX checkpoints; give --model SPEC.toml, a pipeline file or a file with only a [model] table describing the network they belong to");
             return null;

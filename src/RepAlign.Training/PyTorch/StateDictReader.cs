@@ -82,9 +82,13 @@ public static class StateDictReader
                         ?? Throw.BadInput<ZipArchiveEntry>($"{path}: a zip archive without data.pkl, expected a torch.save file");
             if (entry.Length > MaxPickleBytes)
                 Throw.BadInput($"{path}: {entry.FullName} holds {entry.Length} bytes, expected at most {MaxPickleBytes} (a state_dict's pickle holds names and shapes; the tensors are separate entries)");
-            using var pickle = new MemoryStream();
-            using (var s = entry.Open()) s.CopyTo(pickle);
-            PickleScreen.Check(pickle.GetBuffer().AsSpan(0, (int)pickle.Length), $"{path}: {entry.FullName}");
+            var pickle = new byte[entry.Length];
+            using (var s = entry.Open())
+            {
+                s.ReadExactly(pickle);
+                if (s.ReadByte() >= 0) Throw.BadInput($"{path}: {entry.FullName} holds more bytes than its zip entry declares (a corrupt archive)");
+            }
+            PickleScreen.Check(pickle, $"{path}: {entry.FullName}");
             return 0;
         });
         stream.Position = 0;
