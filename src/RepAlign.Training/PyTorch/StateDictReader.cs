@@ -75,7 +75,7 @@ public static class StateDictReader
             PickleScreen.Check(bytes, path);
             Throw.BadInput($"{path}: not a zip archive: a raw pickle or the legacy torch.save format (before PyTorch 1.6, or _use_new_zipfile_serialization=False), which is not read; re-save it with torch.save(model.state_dict(), path)");
         }
-        Guard(path, () =>
+        var stored = Guard(path, () =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
             var entry = zip.Entries.FirstOrDefault(e => e.Name.EndsWith("data.pkl", StringComparison.Ordinal)) // PyBridge's own rule
@@ -89,10 +89,11 @@ public static class StateDictReader
                 if (s.ReadByte() >= 0) Throw.BadInput($"{path}: {entry.FullName} holds more bytes than its zip entry declares (a corrupt archive)");
             }
             PickleScreen.Check(pickle, $"{path}: {entry.FullName}");
-            return 0;
+            return zip.Entries.Where(e => e.FullName.Contains("/data/", StringComparison.Ordinal) && e.Name.Length > 0 && e.Name.All(char.IsAsciiDigit)).Sum(e => e.Length);
         });
         stream.Position = 0;
         var root = Guard(path, () => PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true));
+        CheckEveryByteRead(path, root, stored);
         var (dict, epoch, step) = Unwrap(path, root);
         var tensors = new List<NamedTensor>();
         foreach (DictionaryEntry e in dict)
@@ -103,6 +104,29 @@ public static class StateDictReader
             tensors.Add(Convert(path, name, t));
         }
         return new StateDict(path, tensors, epoch, step);
+    }
+
+    /// <summary>
+    /// PyBridge reads each tensor's elements × element size from the start of its storage entry and does not compare
+    /// that with the entry's length, so a dtype or shape that does not fit its stored bytes would load garbage. Every
+    /// distinct tensor of the file (a state_dict's own storage each) must together read exactly the stored bytes.
+    /// </summary>
+    private static void CheckEveryByteRead(string path, Hashtable root, long stored)
+    {
+        var tensors = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<object?>([root]);
+        while (pending.TryPop(out var item))
+        {
+            switch (item)
+            {
+                case Tensor t: tensors.Add(t); break;
+                case IDictionary d: foreach (DictionaryEntry e in d) { pending.Push(e.Key); pending.Push(e.Value); } break;
+                case IEnumerable list when item is not string: foreach (var x in list) pending.Push(x); break;
+            }
+        }
+        var read = tensors.Sum(t => t.NumberOfElements * t.ElementSize);
+        if (read != stored)
+            Throw.BadInput($"{path}: its tensors' shapes and dtypes account for {read} bytes, its data entries hold {stored}; expected each tensor to own its stored bytes (a dtype or shape that does not fit its data, or tensors sharing storage, which is not read)");
     }
 
     /// <summary>The state_dict of a file: the root when every value is a tensor, else the root's <see cref="StateDictKeys"/> entry with the root's epoch and step.</summary>
