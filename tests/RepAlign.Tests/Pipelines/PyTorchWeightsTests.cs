@@ -130,4 +130,27 @@ public class PyTorchWeightsTests(PyTorchWeightsCorpus corpus, ITestOutputHelper 
         Assert.Contains("--param-map: given without --model", e.Message);
         Assert.False(Directory.Exists(scratch.File("out")));
     }
+
+    [Fact]
+    public void The_READMEs_model_table_is_the_corpus_network_and_its_commands_parse()
+    {
+        var readMe = File.ReadAllText(TestPaths.Repo("README.md"));
+        var section = readMe[readMe.IndexOf("## Your own training code", StringComparison.Ordinal)..readMe.IndexOf("**ONNX.**", StringComparison.Ordinal)];
+        var printf = System.Text.RegularExpressions.Regex.Match(section, @"^printf '(.*)' > model\.toml$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(printf.Success, "README writes model.toml with printf");
+        using var scratch = new ScratchFolder();
+        File.WriteAllText(scratch.File("model.toml"), printf.Groups[1].Value.Replace("\\n", "\n", StringComparison.Ordinal));
+        var readMeModel = RepAlign.Pipelines.Spec.PipelineFile.Load(scratch.File("model.toml")).Model;
+        Assert.Equal(RepAlign.Pipelines.Spec.PipelineFile.Load(corpus.ModelToml).Model, readMeModel);
+
+        var none = Microsoft.FSharp.Core.FSharpOption<string>.None;
+        var parser = Argu.ArgumentParser.Create<RepAlign.Cli.Arguments.Command>("repalign", none, null, null, null);
+        var commands = section.Split('\n').Where(l => l.StartsWith("repalign ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(4, commands.Length);
+        foreach (var line in commands)
+        {
+            var args = line.Split('#')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..];
+            parser.ParseCommandLine(args, null, null, true); // raiseOnUsage: throws on an unknown option
+        }
+    }
 }
