@@ -6,7 +6,7 @@ namespace RepAlign.Pipelines.Reanalysis;
 /// <summary>What <c>repalign reanalyze</c> was asked to do.</summary>
 public sealed record ReanalyzeRequest
 {
-    /// <summary>A folder of ONNX checkpoints (one per epoch or step, named as <see cref="Inference.Graphs.CheckpointName"/> reads), or a RepAlign run folder.</summary>
+    /// <summary>A folder of ONNX checkpoints (one per epoch or step, named as <see cref="Inference.Graphs.CheckpointName"/> reads), of PyTorch weight files (with <see cref="Model"/>), or a RepAlign run folder.</summary>
     public required string Checkpoints { get; init; }
 
     /// <summary>

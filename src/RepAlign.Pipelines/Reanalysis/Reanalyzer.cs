@@ -62,7 +62,7 @@ public static class Reanalyzer
     /// <summary>The model spec foreign weight files are read into (<c>--model</c>), or null for ONNX checkpoints; bad combinations stop here.</summary>
     private static ModelSpec? ForeignModel(ReanalyzeRequest request, string dir, RunManifest? run, IWeightImporter? importer)
     {
-        var extensions = importer?.Extensions ?? [".pt", ".pth", ".bin", ".ckpt", ".safetensors"];
+        var extensions = importer?.Extensions ?? []; // without an importer, a folder of weight files is just one without ONNX files
         if (request.Model is null)
         {
             if (request.ParamMap is not null) Throw.BadInput("--param-map: given without --model; it names the tensors of PyTorch weight files, which need --model SPEC.toml");

@@ -45,6 +45,8 @@ public static class WeightImport
     public static void LoadInit(RepNetwork network, string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+            Throw.BadInput($"model.init: {path}: file not found (expected an ONNX file, e.g. a run's checkpoints/epoch-00000.onnx, or PyTorch weights: {string.Join(", ", Extensions)})");
         if (string.Equals(Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase))
         {
             OnnxWeights.Load(network, path);

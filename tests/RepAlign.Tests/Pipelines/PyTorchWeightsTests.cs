@@ -22,7 +22,8 @@ public class PyTorchWeightsTests(PyTorchWeightsCorpus corpus, ITestOutputHelper 
     public void Each_kind_gives_PyTorchs_float64_values_and_the_ONNX_exports_tables(string kind)
     {
         var messages = new List<string>();
-        var rows = PyTorchWeightsCorpus.Reanalyse(corpus.Request(kind), messages.Add);
+        var stepAxis = kind == "safetensors";
+        var (rows, curves) = PyTorchWeightsCorpus.Reanalyse(corpus.Request(kind), stepAxis ? [new RepAlign.Pipelines.Stages.FitStage()] : [], messages.Add);
         var checkpoints = corpus.Checkpoints;
         var pairs = corpus.Json.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt32())).ToArray();
         var layers = checkpoints[0].GetProperty("layers").GetArrayLength();
@@ -30,11 +31,12 @@ public class PyTorchWeightsTests(PyTorchWeightsCorpus corpus, ITestOutputHelper 
         Assert.Equal(checkpoints.Length * layers * pairs.Length, rows.Count);
 
         // Epochs and steps: names and, for Lightning, the checkpoint's own epoch and global_step.
-        var stepAxis = kind == "safetensors";
         var expected = checkpoints.Select(c => (Epoch: stepAxis ? -1 : c.GetProperty("epoch").GetInt32(),
             Step: kind is "safetensors" or "lightning" ? c.GetProperty("step").GetInt64() : -1L)).ToHashSet();
         Assert.Equal(expected, rows.Select(r => (r.Epoch, r.Step)).ToHashSet());
         Assert.Contains("4 checkpoints", Assert.Single(messages));
+        if (stepAxis) // --time step: fitted with one unit of t per optimiser step
+            Assert.Equal(checkpoints.Select(c => (int)c.GetProperty("step").GetInt64()).ToHashSet(), curves.Select(c => c.Epoch).ToHashSet());
 
         var worst = 0.0;
         foreach (var r in rows)
