@@ -17,7 +17,9 @@ namespace RepAlign.Benchmarks;
 /// <c>-- train-run mnist|two-point [epochs] [mnist-folder] [reference]</c> (the trainer alone, for dotnet-trace and dotnet-counters),
 /// <c>-- linear-probe RUN_FOLDER [every]</c> (the linear probes of a finished MNIST run, before against now),
 /// <c>-- coverage [per-cell] [seed] [issue|study]</c> (coverage of the fit's 95 % rate intervals on synthetic trajectories),
-/// <c>-- fit-options PAIRS.parquet [repeats]</c> (the cost of fit.initial = fitted and fit.alternatives = true against the default fit).
+/// <c>-- fit-options PAIRS.parquet [repeats]</c> (the cost of fit.initial = fitted and fit.alternatives = true against the default fit),
+/// <c>-- pytorch-import [checkpoints] [images] [repeats] [width] [depth]</c> (PyTorch weights run through in-memory
+/// ONNX against TorchSharp's forward pass).
 /// </summary>
 public static class Program
 {
@@ -38,6 +40,7 @@ public static class Program
         ["linear-probe", .. var rest] => LinearProbeProbe.Run(rest),
         ["coverage", .. var rest] => CoverageProbe.Run(rest),
         ["fit-options", .. var rest] => FitOptionsProbe.Run(rest),
+        ["pytorch-import", .. var rest] => PyTorchImportProbe.Run(rest),
         _ => Switch(args),
     };
 

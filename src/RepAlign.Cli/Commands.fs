@@ -131,6 +131,8 @@ let reanalyze (t: Terminal) (args: ParseResults<ReanalyzeArgs>) =
                  | Some "step" -> Specs.TimeAxis.Step
                  | Some other -> Throw.BadInput<Specs.TimeAxis>($"--time: found '{other}', expected epoch or step")),
             To = (args.TryGetResult ReanalyzeArgs.To |> Option.toObj),
+            Model = (args.TryGetResult ReanalyzeArgs.Model |> Option.toObj),
+            ParamMap = (args.TryGetResult ReanalyzeArgs.Param_Map |> Option.toObj),
             Csv = args.Contains ReanalyzeArgs.Csv)
     let result =
         Terminal.withProgress t (fun observer ->

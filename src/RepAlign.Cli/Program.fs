@@ -22,6 +22,7 @@ let run (argv: string[]) (stdout: TextWriter) (stderr: TextWriter) (interactive:
         | Run args -> Commands.run t args
         | Fit args -> Commands.fit t args
         | Reanalyze args -> Commands.reanalyze t args
+        | Export args -> PyTorch.export t args
         | Reproduce args -> Commands.reproduce t args
         | Fetch_Mnist args -> Commands.fetchMnist t args
         | Inspect args -> Commands.inspect t args

@@ -53,7 +53,8 @@ public sealed record ModelSpec
 
     /// <summary>
     /// An ONNX file whose weights replace the seeded initialisation ("" = none): a network of the same
-    /// architecture, e.g. another run's <c>epoch-00000.onnx</c> or a <c>torch.onnx.export</c> of the same model.
+    /// architecture, e.g. another run's <c>epoch-00000.onnx</c> or a <c>torch.onnx.export</c> of the same model;
+    /// or PyTorch weights of it (<c>.pt</c>, <c>.pth</c>, <c>.bin</c>, <c>.safetensors</c>, Lightning's <c>.ckpt</c>).
     /// </summary>
     public string Init { get; init; } = "";
 

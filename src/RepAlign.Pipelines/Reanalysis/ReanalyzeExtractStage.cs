@@ -11,13 +11,13 @@ using RepAlign.Pipelines.Stages;
 namespace RepAlign.Pipelines.Reanalysis;
 
 /// <summary>The extract stage of a reanalysis: foreign or stored checkpoints, chosen graph values exposed as outputs, pairs measured in bulk.</summary>
-/// <param name="checkpoints">The checkpoints, in time order, already checked to share one architecture.</param>
+/// <param name="source">The checkpoints, in time order, already checked (ONNX files sharing one architecture, or imported weights).</param>
 /// <param name="layerNames">Graph value names of the layers, numbered 0, 1, … in the tables.</param>
 /// <param name="predictionOutput">The graph output holding the prediction.</param>
-/// <param name="hashes">SHA-256 of every checkpoint file, for the cache key and run.json.</param>
-public sealed class ReanalyzeExtractStage(IReadOnlyList<CheckpointFile> checkpoints, IReadOnlyList<string> layerNames,
-    string predictionOutput, IReadOnlyDictionary<string, string> hashes) : IStage
+public sealed class ReanalyzeExtractStage(CheckpointSource source, IReadOnlyList<string> layerNames, string predictionOutput) : IStage
 {
+    private readonly IReadOnlyList<CheckpointFile> checkpoints = source.Checkpoints;
+
     /// <inheritdoc />
     public string Name => "extract";
 
@@ -25,13 +25,16 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<CheckpointFile> checkpoi
     public IReadOnlyList<string> DependsOn { get; } = [];
 
     /// <inheritdoc />
-    public object Parameters(Core.Specs.ExperimentSpec spec) =>
-        new { spec.Data, spec.Extract.Pairs, spec.Train.Seed, layers = layerNames, prediction = predictionOutput, hashes, times = checkpoints.Select(c => new { c.Epoch, c.Step }) };
+    public object Parameters(Core.Specs.ExperimentSpec spec) => source.Parameters is { } imported
+        ? new { spec.Data, spec.Extract.Pairs, spec.Train.Seed, layers = layerNames, prediction = predictionOutput, hashes = source.Hashes, times = Times, imported }
+        : new { spec.Data, spec.Extract.Pairs, spec.Train.Seed, layers = layerNames, prediction = predictionOutput, hashes = source.Hashes, times = Times };
+
+    private IEnumerable<object> Times => checkpoints.Select(c => new { c.Epoch, c.Step });
 
     /// <inheritdoc />
-    /// <remarks>The foreign checkpoints, the IDX files and a pair CSV.</remarks>
+    /// <remarks>The foreign checkpoints (and a parameter map), the IDX files and a pair CSV.</remarks>
     public IReadOnlyList<string> Inputs(Core.Specs.ExperimentSpec spec, RunLayout layout) =>
-        [.. checkpoints.Select(c => c.Path), .. MnistData.FilesWithPairs(spec)];
+        [.. source.Imported ? source.Hashes.Keys.Order(StringComparer.Ordinal) : checkpoints.Select(c => c.Path), .. MnistData.FilesWithPairs(spec)];
 
     /// <inheritdoc />
     public StageOutcome Run(StageContext context)
@@ -48,12 +51,11 @@ public sealed class ReanalyzeExtractStage(IReadOnlyList<CheckpointFile> checkpoi
             for (var k = 0; k < checkpoints.Count; k++)
             {
                 var target = Path.Combine(exposedDir, $"checkpoint-{k:D5}.onnx");
-                var bytes = GraphEditor.ExposeOutputs(checkpoints[k].Path, [.. layerNames, predictionOutput]); // external data read in
+                var bytes = source.Exposed(k, [.. layerNames, predictionOutput]); // external data read in; imported weights converted
                 AtomicFile.Write(target, s => s.Write(bytes));
                 exposed.Add((checkpoints[k].Epoch, target));
             }
-            var info = GraphInspector.Inspect(checkpoints[0].Path);
-            var fixedBatch = GraphEditor.FixedBatch(info);
+            var fixedBatch = GraphEditor.FixedBatch(source.Graph);
             var progress = context.Observer.Progress($"extracting {selection.Count} pairs", exposed.Count);
             var request = ExtractRequests.Mnist(context, data, selection, exposed) with
             {

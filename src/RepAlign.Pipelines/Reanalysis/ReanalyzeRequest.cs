@@ -6,8 +6,18 @@ namespace RepAlign.Pipelines.Reanalysis;
 /// <summary>What <c>repalign reanalyze</c> was asked to do.</summary>
 public sealed record ReanalyzeRequest
 {
-    /// <summary>A folder of ONNX checkpoints (one per epoch or step, named as <see cref="Inference.Graphs.CheckpointName"/> reads), or a RepAlign run folder.</summary>
+    /// <summary>A folder of ONNX checkpoints (one per epoch or step, named as <see cref="Inference.Graphs.CheckpointName"/> reads), of PyTorch weight files (with <see cref="Model"/>), or a RepAlign run folder.</summary>
     public required string Checkpoints { get; init; }
+
+    /// <summary>
+    /// A pipeline file, or a file with only a <c>[model]</c> table, describing the network that the folder's PyTorch
+    /// weight files (<c>.pt</c>, <c>.pth</c>, <c>.bin</c>, <c>.safetensors</c>, Lightning's <c>.ckpt</c>) belong to;
+    /// only its model is used. Null = the folder holds ONNX checkpoints.
+    /// </summary>
+    public string? Model { get; init; }
+
+    /// <summary>With <see cref="Model"/>: a CSV with columns <c>name,parameter</c> binding file tensors to the network's parameters by name; null = by order and shape.</summary>
+    public string? ParamMap { get; init; }
 
     /// <summary>Folder of MNIST IDX files; null = the run's data.path (run folders only).</summary>
     public string? Data { get; init; }

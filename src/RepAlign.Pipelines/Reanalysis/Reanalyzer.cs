@@ -18,6 +18,7 @@ public static class Reanalyzer
     /// <param name="observer">Progress and stage events.</param>
     /// <param name="cancellation">Cancellation.</param>
     /// <param name="info">Receives what was read before work starts (the epochs and steps of the first and last files); null = nowhere.</param>
+    /// <remarks>Foreign weight files (<see cref="ReanalyzeRequest.Model"/>) are read by the training core's <see cref="ITrainingCore.WeightImporter"/>; a build without one reads ONNX checkpoints only.</remarks>
     public static RunResult Run(ReanalyzeRequest request, StageSet set, IRunObserver observer, CancellationToken cancellation = default,
         Action<string>? info = null)
     {
@@ -27,38 +28,56 @@ public static class Reanalyzer
             Pattern = request.EpochPattern is { } pattern ? CheckpointName.Pattern(pattern) : null,
             Time = request.Time,
         };
-        var checkpoints = CheckpointFolder.Scan(checkpointDir, naming);
-        info?.Invoke(Describe(checkpoints, naming));
-        CheckpointFolder.ValidateSameArchitecture(checkpoints);
-        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var c in checkpoints)
-        {
-            hashes[Path.GetFullPath(c.Path)] = Hashing.File(c.Path);
-            foreach (var data in ExternalData.Files(OnnxModelFile.Load(c.Path), c.Path)) hashes[data] = Hashing.File(data);
-        }
-        var graph = GraphInspector.Inspect(checkpoints[0].Path);
+        var importer = set.Training?.WeightImporter;
+        var model = ForeignModel(request, checkpointDir, run, importer);
+        void Tell(IReadOnlyList<CheckpointFile> files) => info?.Invoke(Describe(files, naming));
+        var source = model is null
+            ? CheckpointSource.Onnx(checkpointDir, naming, Tell)
+            : CheckpointSource.Import(checkpointDir, naming, importer!, model, request.ParamMap, Tell);
+        var checkpoints = source.Checkpoints;
+        var graph = source.Graph;
 
-        var spec = BuildSpec(request, run?.Spec);
+        var spec = BuildSpec(request, run?.Spec, model);
         CheckInput(graph, request.Input, checkpoints[0].Path);
-        var layers = ResolveLayers(graph, request.Layers, run?.Spec, checkpoints[0].Path);
+        var layers = model is not null && request.Layers is null
+            ? graph.Outputs.Select(o => o.Name).Where(n => n != OnnxNames.Output).ToArray() // every hidden layer of the spec's network
+            : ResolveLayers(graph, request.Layers, run?.Spec, checkpoints[0].Path);
         var prediction = graph.Outputs.Select(o => o.Name).LastOrDefault(n => !layers.Contains(n))
                          ?? Throw.BadInput<string>($"{checkpoints[0].Path}: no graph output left for the prediction once the layers {string.Join(", ", layers)} are taken");
         MnistData.Load(spec.Data); // bad data fails here, before anything is written
         Core.Data.PairSelection.Parse(spec.Extract.Pairs);
 
-        var stages = StageGraph.ForReanalysis(new ReanalyzeExtractStage(checkpoints, layers, prediction, hashes), set);
+        var stages = StageGraph.ForReanalysis(new ReanalyzeExtractStage(source, layers, prediction), set);
         var runRequest = new RunRequest
         {
             Pipeline = $"reanalyze {request.Checkpoints}",
             Out = request.Out,
             Csv = request.Csv,
             To = request.To,
-            Inputs = hashes,
+            Inputs = source.Hashes,
             Checkpoints = checkpoints.Select(c => new ReadCheckpoint(Path.GetFullPath(c.Path), c.Epoch, c.Step)).ToArray(),
         };
         return PipelineRunner.RunOne(runRequest, spec, new RunLayout(Path.GetFullPath(request.Out)), stages, observer, cancellation);
     }
 
+    /// <summary>The model spec foreign weight files are read into (<c>--model</c>), or null for ONNX checkpoints; bad combinations stop here.</summary>
+    private static ModelSpec? ForeignModel(ReanalyzeRequest request, string dir, RunManifest? run, IWeightImporter? importer)
+    {
+        var extensions = importer?.Extensions ?? []; // without an importer, a folder of weight files is just one without ONNX files
+        if (request.Model is null)
+        {
+            if (request.ParamMap is not null) Throw.BadInput("--param-map: given without --model; it names the tensors of PyTorch weight files, which need --model SPEC.toml");
+            var hasOnnx = Directory.EnumerateFiles(dir).Any(f => string.Equals(Path.GetExtension(f), ".onnx", StringComparison.OrdinalIgnoreCase));
+            var weights = Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal).FirstOrDefault(f => extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase));
+            if (!hasOnnx && weights is not null)
+                Throw.BadInput($"--checkpoints {dir}: holds PyTorch weight files ({Path.GetFileName(weights)}, …) and no ONNX checkpoints; give --model SPEC.toml, a pipeline file or a file with only a [model] table describing the network they belong to");
+            return null;
+        }
+        if (run is not null) Throw.BadInput($"--model {request.Model}: {request.Checkpoints} is a RepAlign run, whose checkpoints are ONNX files of its own spec; --model is for folders of PyTorch weight files");
+        if (importer is null) Throw.BadInput($"--model {request.Model}: reading PyTorch weight files needs the training core, and this repalign is the extraction build without it; export the weights to ONNX, or use the full build");
+        var spec = PipelineFile.Load(request.Model);
+        return spec.Model;
+    }
     /// <summary>What the names gave for the first and last checkpoints, so a misread name shows before any work.</summary>
     private static string Describe(IReadOnlyList<CheckpointFile> checkpoints, CheckpointNaming naming)
     {
@@ -74,14 +93,14 @@ public static class Reanalyzer
     /// <summary>A checkpoint folder and, when it belongs to a RepAlign run, that run's manifest.</summary>
     private static (string Folder, RunManifest? Run) Locate(string path)
     {
-        if (!Directory.Exists(path)) Throw.BadInput($"{path}: no such folder, expected a folder of ONNX checkpoints or a RepAlign run folder");
+        if (!Directory.Exists(path)) Throw.BadInput($"{path}: no such folder, expected a folder of ONNX checkpoints or PyTorch weight files, or a RepAlign run folder");
         var manifest = Path.Combine(path, "run.json");
         if (File.Exists(manifest)) return (Path.Combine(path, "checkpoints"), RunManifest.Read(manifest));
         var parent = Path.Combine(Path.GetFullPath(path), "..", "run.json");
         return File.Exists(parent) ? (path, RunManifest.Read(parent)) : (path, null);
     }
 
-    private static ExperimentSpec BuildSpec(ReanalyzeRequest request, ExperimentSpec? run)
+    private static ExperimentSpec BuildSpec(ReanalyzeRequest request, ExperimentSpec? run, ModelSpec? model)
     {
         var dataset = run is not null && Families.Of(run) == ExperimentFamily.Dataset;
         if (run is not null && !dataset && request.Data is null)
@@ -94,7 +113,7 @@ public static class Reanalyzer
         {
             Name = "reanalyze",
             Data = data with { Kind = DataKind.Mnist },
-            Model = run?.Model ?? new ModelSpec(),
+            Model = model ?? run?.Model ?? new ModelSpec(),
             Train = (run?.Train ?? new TrainSpec()) with { Seed = request.Seed },
             Extract = new ExtractSpec { Pairs = request.Pairs ?? run?.Extract.Pairs ?? "per-class-pair:10" },
             Fit = (run?.Fit ?? new FitSpec { FitLoss = false }) with { Time = request.Time },

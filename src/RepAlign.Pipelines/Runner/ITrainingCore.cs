@@ -1,3 +1,5 @@
+using RepAlign.Pipelines.Reanalysis;
+
 namespace RepAlign.Pipelines.Runner;
 
 /// <summary>
@@ -15,6 +17,9 @@ public interface ITrainingCore
 
     /// <summary>Sets the process-wide number of intra-op threads every later training uses (before parallel trainings start).</summary>
     void UseThreads(int threads);
+
+    /// <summary>Reads PyTorch weight files (state_dicts, safetensors, Lightning checkpoints) into networks of a model spec, for reanalysis.</summary>
+    IWeightImporter WeightImporter { get; }
 
     /// <summary>The versions of the native libraries it runs on, for run.json (e.g. "torchsharp" → "0.107.0").</summary>
     IReadOnlyDictionary<string, string> Versions { get; }

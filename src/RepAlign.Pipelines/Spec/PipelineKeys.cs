@@ -34,7 +34,7 @@ public static class PipelineKeys
         yield return PipelineKey.Int("model.depth", "Number of hidden layers L.", 1, (s, v) => s with { Model = s.Model with { Depth = v } });
         yield return PipelineKey.Enum<Activation>("model.activation", "Nonlinearity after each hidden layer.", (s, v) => s with { Model = s.Model with { Activation = v } });
         yield return PipelineKey.Float("model.gain", "Gain of the xavier_normal initialisation.", 0, true, (s, v) => s with { Model = s.Model with { Gain = v } });
-        yield return PipelineKey.Text("model.init", "ONNX file whose weights replace the seeded initialisation (same architecture; \"\" = none), e.g. another run's checkpoints/epoch-00000.onnx.", (s, v) => s with { Model = s.Model with { Init = v } });
+        yield return PipelineKey.Text("model.init", "ONNX or PyTorch weight file (.pt, .pth, .bin, .safetensors, Lightning .ckpt) whose weights replace the seeded initialisation (same architecture; \"\" = none), e.g. another run's checkpoints/epoch-00000.onnx.", (s, v) => s with { Model = s.Model with { Init = v } });
         yield return PipelineKey.Bool("model.bias", "Whether layers have (zero-initialised) biases.", (s, v) => s with { Model = s.Model with { Bias = v } });
 
         yield return PipelineKey.Enum<OptimizerKind>("train.optimizer", "Optimiser.", (s, v) => s with { Train = s.Train with { Optimizer = v } });

@@ -35,7 +35,7 @@ internal sealed class TrainingSession : IDisposable
         try
         {
             Network = NetworkFactory.Create(model, inputDim, outputDim, generator);
-            if (model.Init.Length > 0) OnnxWeights.Load(Network, model.Init);
+            if (model.Init.Length > 0) PyTorch.WeightImport.LoadInit(Network, model.Init);
             Network.train();
             optimizer = train.Optimizer switch
             {

@@ -1,6 +1,7 @@
 using RepAlign.Core;
 using RepAlign.Core.Runs;
 using RepAlign.Core.Tables;
+using RepAlign.Pipelines.Reanalysis;
 using RepAlign.Pipelines.Runner;
 using RepAlign.Pipelines.Spec;
 using RepAlign.Pipelines.Stages;
@@ -21,6 +22,9 @@ public sealed class TorchTrainingCore : ITrainingCore
     {
         ["torchsharp"] = RuntimeVersions.Informational(typeof(TorchSharp.torch).Assembly),
     };
+
+    /// <inheritdoc />
+    public IWeightImporter WeightImporter { get; } = new PyTorch.PyTorchWeightImporter();
 
     /// <inheritdoc />
     public void UseThreads(int threads) => TrainingThreads.Use(threads);
