@@ -37,7 +37,8 @@ let run (args: ParseResults<RunArgs>) =
             Csv = args.Contains RunArgs.Csv,
             Device = (args.TryGetResult RunArgs.Device |> Option.map (parseEnum<Specs.Device> "--device" "extract.device") |> Option.toNullable),
             Threads = (args.TryGetResult RunArgs.Threads |> Option.toNullable),
-            NoWait = args.Contains RunArgs.No_Wait)
+            NoWait = args.Contains RunArgs.No_Wait,
+            Rehash = args.Contains RunArgs.Rehash)
     let slurmOpts = args.GetResults RunArgs.Slurm_Opt
     let shards = args.TryGetResult RunArgs.Shards
     let run observer =
@@ -91,6 +92,7 @@ let fit (args: ParseResults<FitArgs>) =
     // One trajectory that cannot be fitted is bad input (exit 2, nothing written); in bulk the row keeps its status.
     if not isTable && fits[0].Status = SnakeCase.Of(RepAlign.Theory.FitStatus.DegenerateInput) then Throw.BadInput($"{path}: {fits[0].Message}")
     let out = args.GetResult(FitArgs.Out, defaultValue = "fit-out")
+    use _outLock = RunLock.Acquire(out, true, Action<string>(fun m -> Console.Error.WriteLine($"waiting: {m}"))) // one writer of --out at a time
     let fitsPath = Path.Combine(out, "fit", "fits.parquet")
     TableFile.Write(fits, fitsPath, true)
     TableFile.Write(curves, Path.Combine(out, "fit", "curves.parquet"), args.Contains FitArgs.Csv)
@@ -128,7 +130,8 @@ let reanalyze (args: ParseResults<ReanalyzeArgs>) =
                  | Some "epoch" -> Specs.TimeAxis.Epoch
                  | Some "step" -> Specs.TimeAxis.Step
                  | Some other -> Throw.BadInput<Specs.TimeAxis>($"--time: found '{other}', expected epoch or step")),
-            Csv = args.Contains ReanalyzeArgs.Csv)
+            Csv = args.Contains ReanalyzeArgs.Csv,
+            Rehash = args.Contains ReanalyzeArgs.Rehash)
     let result =
         Terminal.withProgress (fun observer ->
             RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, laterStages () |> List.toArray, observer, Threading.CancellationToken.None, Action<string>(Terminal.info)))
@@ -217,7 +220,7 @@ let runs (args: ParseResults<RunsArgs>) =
             let manifest = RunManifest.Read m
             let stages =
                 manifest.Stages
-                |> Seq.map (fun kv -> $"{kv.Key}:{SnakeCase.Of(kv.Value.State)}")
+                |> Seq.map (fun kv -> $"{kv.Key}:{SnakeCase.Of(StageStatus.Of(kv.Value, Path.GetDirectoryName m))}")
                 |> String.concat " "
             table.AddRow(Markup.Escape(Path.GetRelativePath(root, Path.GetDirectoryName m)), manifest.CreatedUtc.ToString("u"), Markup.Escape stages) |> ignore
         AnsiConsole.Write table

@@ -9,6 +9,8 @@ open RepAlign.Cli.Arguments
 /// Runs the command line with the given arguments and returns the exit code.
 [<EntryPoint>]
 let main argv =
+    // SIGTERM and SIGINT record the running stage as terminated, remove temporary files, release locks, exit 143/130.
+    use _signals = RepAlign.Core.Runs.Termination.Install Console.Error
     let parser = ArgumentParser.Create<Command>(programName = "repalign")
     if Console.IsOutputRedirected then Spectre.Console.AnsiConsole.Profile.Width <- 200
     // --verbose may stand anywhere (before or after the subcommand's arguments).

@@ -89,7 +89,8 @@ public static class ShardTasks
             return folder;
         }).ToArray();
 
-    private static void RequireMnist(ExperimentSpec spec)
+    /// <summary>Shards split MNIST runs only: anything else is bad input.</summary>
+    internal static void RequireMnist(ExperimentSpec spec)
     {
         if (spec.Data.Kind != DataKind.Mnist)
             Throw.BadInput($"--task: shards split MNIST runs only; data.kind is {SnakeCase.Of(spec.Data.Kind)} (run it whole, without --task)");

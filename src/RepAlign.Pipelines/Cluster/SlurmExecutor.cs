@@ -34,13 +34,14 @@ public static class SlurmExecutor
         if (document.IsSweep) return SubmitSweep(request, settings, document, names);
         var spec = PipelineFile.Validate(PipelineRunner.ApplyCommandLine(document.Base, request), request.Pipeline);
         var layout = new RunLayout(Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, spec.Name, PipelineRunner.RunId(spec))));
+        using var submitting = RunLock.Acquire(layout.Root, wait: false); // one submission at a time, and none while a run works here
         return SubmitSingle(request, settings, spec, layout, stages);
     }
 
     private static Submission SubmitSweep(RunRequest request, SlurmSettings settings, PipelineDocument document, string[] names)
     {
         var (points, root) = SweepRunner.Plan(request, document);
-        Directory.CreateDirectory(root);
+        using var submitting = RunLock.Acquire(root, wait: false); // one submission at a time, and none while a sweep works here
         var previous = Settle(root);
         var todo = Enumerable.Range(0, points.Count)
             .Where(i => !ClusterTask.PointResult(new RunLayout(Path.Combine(root, points[i].Label)), points[i], names).Succeeded).ToArray();
@@ -89,11 +90,15 @@ public static class SlurmExecutor
             $"{layout.Root}: {(trained ? "trained already" : "train")}, {extractTodo.Length} of {n} extract shards, {fitTodo.Length} of {n} fit shards, then the merge (analyze, report)");
     }
 
+    /// <summary>Roles of jobs that only join what the others made (they wait on them); a resubmission replaces them.</summary>
+    private static readonly string[] Joiners = ["gather", "merge", "report"];
+
     /// <summary>
-    /// Before a resubmission: stops if a worker job of an earlier submission may still run (its work would be done twice);
-    /// cancels earlier gather and merge jobs still waiting (the new ones replace them). Returns the earlier jobs.
+    /// Before a resubmission (of a run, a sweep or a reproduction): stops with bad input if a worker job of an earlier
+    /// submission may still run (its work would be done twice); cancels earlier joining jobs (gather, merge, report)
+    /// still waiting (the new ones replace them). Returns the earlier jobs, those cancelled marked superseded.
     /// </summary>
-    private static List<SubmittedJob> Settle(string root)
+    public static List<SubmittedJob> Settle(string root)
     {
         var previous = ClusterJobs.Read(root).ToList();
         var live = previous.Where(j => !j.Superseded).ToArray();
@@ -101,10 +106,10 @@ public static class SlurmExecutor
         var states = Slurm.States(live.Select(j => j.JobId).ToArray());
         bool Active(SubmittedJob j) => j.TaskIds.Any(t => states.TryGetValue(t, out var s) && Slurm.IsActive(s))
                                         || states.TryGetValue(j.JobId, out var whole) && Slurm.IsActive(whole);
-        var busy = live.Where(j => j.Role is not ("gather" or "merge") && Active(j)).ToArray();
+        var busy = live.Where(j => !Joiners.Contains(j.Role) && Active(j)).ToArray();
         if (busy.Length > 0)
             Throw.BadInput($"{ClusterJobs.File(root)}: job {string.Join(", ", busy.Select(j => $"{j.JobId} ({j.Role})"))} of an earlier submission is still queued or running; wait for it (repalign runs shows its state) or scancel it, then submit again");
-        var waiting = live.Where(j => j.Role is "gather" or "merge" && Active(j)).ToArray();
+        var waiting = live.Where(j => Joiners.Contains(j.Role) && Active(j)).ToArray();
         Slurm.Cancel(waiting.Select(j => j.JobId));
         return previous.Select(j => waiting.Contains(j) ? j with { Superseded = true } : j).ToList();
     }
@@ -122,6 +127,7 @@ public static class SlurmExecutor
         if (request.Device is { } device) args.AddRange(["--device", SnakeCase.Of(device)]);
         if (request.Threads is { } threads) args.AddRange(["--threads", threads.ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(["--shards", settings.Shards.ToString(CultureInfo.InvariantCulture)]);
+        if (request.Rehash) args.Add("--rehash");
         return args;
     }
 }

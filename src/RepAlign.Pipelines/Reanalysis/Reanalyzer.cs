@@ -53,6 +53,7 @@ public static class Reanalyzer
             Pipeline = $"reanalyze {request.Checkpoints}",
             Out = request.Out,
             Csv = request.Csv,
+            Rehash = request.Rehash,
             Inputs = hashes,
             Checkpoints = checkpoints.Select(c => new ReadCheckpoint(Path.GetFullPath(c.Path), c.Epoch, c.Step)).ToArray(),
         };

@@ -53,6 +53,7 @@ public static class PipelineRunner
         // Holding the lock, any temporary file here was left by a killed process (shards belong to their own tasks).
         AtomicFile.RemoveLeftovers(layout.Root, recursive: true, "shards");
         var manifest = File.Exists(layout.Manifest) ? RunManifest.Read(layout.Manifest) : new RunManifest();
+        StageHashes.RecordInterrupted(manifest, observer); // a stage still "running" here was left by a process that is gone
         manifest = manifest with
         {
             Pipeline = request.Pipeline,
@@ -81,12 +82,12 @@ public static class PipelineRunner
             StageRecord record;
             try
             {
-                inputs = InputHashes(stage, spec, layout, manifest);
+                inputs = InputHashes(stage, spec, layout, manifest, request.Rehash);
                 key = CacheKey(stage, spec, inputs);
                 manifest.Stages.TryGetValue(stage.Name, out var previous);
                 var forced = request.From is not null; // --from re-runs its stage and every later one
                 if (!forced && previous is { State: StageState.Done } && previous.CacheKey == key &&
-                    previous.Outputs.Keys.All(o => File.Exists(layout.Absolute(o))))
+                    StageHashes.OutputsIntact(previous, layout, request.Rehash))
                 {
                     observer.StageSkipped(stage.Name, "up to date");
                     continue;
@@ -164,7 +165,7 @@ public static class PipelineRunner
     /// declares (<see cref="IStage.Inputs"/>): an earlier stage's recorded output by its recorded hash, any other file by
     /// its content (<see cref="ContentHashes"/>). Keys are run-relative inside the run folder, absolute outside it.
     /// </summary>
-    private static SortedDictionary<string, string> InputHashes(IStage stage, ExperimentSpec spec, RunLayout layout, RunManifest manifest)
+    private static SortedDictionary<string, string> InputHashes(IStage stage, ExperimentSpec spec, RunLayout layout, RunManifest manifest, bool rehash)
     {
         var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var d in stage.DependsOn)
@@ -181,7 +182,7 @@ public static class PipelineRunner
             var inside = !Path.IsPathRooted(relative) && relative != ".." && !relative.StartsWith("../", StringComparison.Ordinal);
             var name = inside ? relative : full;
             if (hashes.ContainsKey(name)) continue;
-            hashes[name] = inside && recorded.TryGetValue(name, out var known) && File.Exists(full) ? known : ContentHashes.Of(full);
+            hashes[name] = !rehash && inside && recorded.TryGetValue(name, out var known) && File.Exists(full) ? known : StageHashes.Of(full, rehash);
         }
         return hashes;
     }
