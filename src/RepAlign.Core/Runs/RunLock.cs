@@ -43,6 +43,7 @@ public sealed class RunLock : IDisposable
     private readonly string holderPath;
     private readonly LockHolder holder;
     private readonly Timer heartbeat;
+    private readonly TextWriter? stopWith = Termination.InstalledError; // the command line's: a lost lock stops it
     private int released;
 
     private RunLock(string folder, FileStream flock, string holderPath, LockHolder holder, RunLockOptions options)
@@ -102,7 +103,7 @@ public sealed class RunLock : IDisposable
                     HeldLocks[taken] = 0;
                     return taken;
                 }
-                (holder, beat) = (HolderFile.Read(holderPath), HolderFile.Heartbeat(holderPath));
+                (holder, beat) = ReadSettled(holderPath, waitForFile: false, cancellation);
                 var gone = beat is null || IsGone(holder, mode, watch.Unchanged(holder, beat), options);
                 flock.Dispose();
                 if (gone)
@@ -113,13 +114,7 @@ public sealed class RunLock : IDisposable
             }
             else
             {
-                // The holder writes its file just after taking the OS lock: give it a moment before saying it is unknown.
-                (holder, beat) = (HolderFile.Read(holderPath), HolderFile.Heartbeat(holderPath));
-                for (var attempt = 0; holder is null && attempt < 40; attempt++)
-                {
-                    Task.Delay(50, cancellation).GetAwaiter().GetResult();
-                    (holder, beat) = (HolderFile.Read(holderPath), HolderFile.Heartbeat(holderPath));
-                }
+                (holder, beat) = ReadSettled(holderPath, waitForFile: true, cancellation);
             }
             var message = $"{root}: run folder in use by {Describe(holder, beat)}";
             if (!wait) Throw.BadInput($"{message}; --no-wait given, so not waiting (expected a folder no other run is using)");
@@ -197,7 +192,26 @@ public sealed class RunLock : IDisposable
         Lost = true;
         heartbeat.Change(Timeout.Infinite, Timeout.Infinite);
         Termination.LockLost($"{Folder}: the run folder's lock was broken by another process (this one's heartbeat stood still over " +
-                             "the staleness limit: was it suspended?); stopping so that two runs never write one folder");
+                             "the staleness limit: was it suspended?); stopping so that two runs never write one folder", stopWith);
+    }
+
+    /// <summary>
+    /// The holder file's holder and heartbeat. A holder writes its file just after taking the OS lock, and fills it just
+    /// after creating it: an unreadable one is given a moment (up to 2 s) before it counts as unknown.
+    /// </summary>
+    /// <param name="holderPath">The holder file.</param>
+    /// <param name="waitForFile">Also wait for a missing file (the OS lock is held by someone, who will write it).</param>
+    /// <param name="cancellation">Stops the wait.</param>
+    private static (LockHolder? Holder, DateTime? Beat) ReadSettled(string holderPath, bool waitForFile, CancellationToken cancellation)
+    {
+        var (holder, beat) = (HolderFile.Read(holderPath), HolderFile.Heartbeat(holderPath));
+        for (var attempt = 0; holder is null && (beat is not null || waitForFile) && attempt < 40; attempt++)
+        {
+            Task.Delay(50, cancellation).GetAwaiter().GetResult();
+            (holder, beat) = (HolderFile.Read(holderPath), HolderFile.Heartbeat(holderPath));
+            if (beat is null && !waitForFile) break;
+        }
+        return (holder, beat);
     }
 
     private static FileStream? TryOpen(string path)

@@ -25,7 +25,9 @@ public static class Termination
     private static readonly ConcurrentDictionary<string, string> Manifests = new(StringComparer.Ordinal);
 
     private static int stopping;
-    private static TextWriter? installedError;
+
+    /// <summary>The error writer of the <see cref="Install"/> call whose flow (its thread, tasks and timers) this is, if any.</summary>
+    private static readonly AsyncLocal<TextWriter?> InstalledHere = new();
     private static readonly AsyncLocal<bool> IsStopper = new();
 
     /// <summary>Whether this process is stopping and the calling thread is not the one recording it.</summary>
@@ -73,18 +75,21 @@ public static class Termination
             // Off the runtime's signal thread, so that a second signal is still delivered while this one is recorded.
             new Thread(() => Stop(Reason(signal), ExitCode(signal), error)) { IsBackground = true, Name = "RepAlign stop" }.Start();
         });
-        installedError = error;
+        InstalledHere.Value = error;
         return new Registrations([On(PosixSignal.SIGTERM), On(PosixSignal.SIGINT)]);
     }
 
+    /// <summary>The error writer when the calling flow runs under <see cref="Install"/> (the command line), else null.</summary>
+    internal static TextWriter? InstalledError => InstalledHere.Value;
+
     /// <summary>
-    /// A lock this process held was broken by another (<see cref="RunLock"/>): where the command line installed signal
-    /// handling, the process stops as for a signal, with exit code 1 and <paramref name="message"/>; elsewhere (a
-    /// library caller) the lock only reports <see cref="RunLock.Lost"/>.
+    /// A lock was broken by another process (<see cref="RunLock"/>): when it was taken under <see cref="Install"/> (its
+    /// <paramref name="error"/> is not null), the process stops as for a signal, with exit code 1 and
+    /// <paramref name="message"/>; a library caller's lock only reports <see cref="RunLock.Lost"/>.
     /// </summary>
-    internal static void LockLost(string message)
+    internal static void LockLost(string message, TextWriter? error)
     {
-        if (Volatile.Read(ref installedError) is { } error) Stop(message, 1, error);
+        if (error is not null) Stop(message, 1, error);
     }
 
     /// <summary>
@@ -167,7 +172,7 @@ public static class Termination
         public void Dispose()
         {
             foreach (var r in all) r.Dispose();
-            Volatile.Write(ref installedError, null);
+            InstalledHere.Value = null;
         }
     }
 }
