@@ -60,7 +60,7 @@ public static partial class RunDigest
             group.ReadAsync(field, values.AsMemory()).GetAwaiter().GetResult();
             return values;
         }
-        if (field.ClrType == typeof(string))
+        if (field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>)) // Parquet.Net 6 types string columns so
         {
             var strings = new string?[n];
             group.ReadAsync(field, strings.AsMemory()).GetAwaiter().GetResult();
@@ -87,7 +87,9 @@ public static partial class RunDigest
     /// id (the folder's name), created_utc, started_utc, seconds, holder, and the cache key (it hashes input hashes,
     /// timing columns included). Also checks that every recorded output hash is that of the file now on disk.
     /// </summary>
-    public static string ManifestHash(string runFolder)
+    /// <param name="runFolder">The run folder.</param>
+    /// <param name="messages">Compare stage messages too (false for a sharded run against a local one: its merged stages say so).</param>
+    public static string ManifestHash(string runFolder, bool messages = true)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(runFolder, "run.json")))!.AsObject();
         foreach (var name in new[] { "run_id", "created_utc" }) json.Remove(name);
@@ -95,7 +97,7 @@ public static partial class RunDigest
         {
             var stage = node!.AsObject();
             foreach (var name in new[] { "started_utc", "seconds", "holder", "cache_key" }) stage.Remove(name);
-            stage["message"] = Durations().Replace(stage["message"]!.GetValue<string>(), "#");
+            stage["message"] = messages ? Durations().Replace(stage["message"]!.GetValue<string>(), "#") : "";
             foreach (var (file, hash) in stage["outputs"]!.AsObject().ToArray())
             {
                 var full = Path.Combine(runFolder, file);
@@ -111,13 +113,21 @@ public static partial class RunDigest
         return Sha(json.ToJsonString());
     }
 
-    /// <summary>A file's content hash for comparison: tables by content without timing columns, other files by bytes.</summary>
+    /// <summary>
+    /// A file's content hash for comparison: tables by content without timing columns, the HTML report without the
+    /// chart ids Plotly.NET draws at random for every chart, other files by bytes.
+    /// </summary>
     public static string ContentHash(string path) => Path.GetExtension(path) switch
     {
         ".parquet" => ParquetHash(path),
         ".csv" => TinyRuns.TableHash(path),
+        ".html" => Sha(ChartIds().Replace(File.ReadAllText(path), "#")),
         _ => Hashing.File(path),
     };
+
+    /// <summary>A GUID, with or without dashes (Plotly.NET's div ids and render function names).</summary>
+    [GeneratedRegex("[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")]
+    private static partial Regex ChartIds();
 
     /// <summary>Durations in stage messages: "2.3 s", "(15.5 ms/epoch)", "in 12 s".</summary>
     [GeneratedRegex(@"\d+(\.\d+)?(E[-+]?\d+)? ?(ms/epoch|ms|s)\b")]

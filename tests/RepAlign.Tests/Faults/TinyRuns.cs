@@ -84,7 +84,9 @@ public static class TinyRuns
     /// content and every CSV table by its cells, timing columns (names ending in "seconds") left out; every checkpoint's
     /// bytes; every run.json minus times. The report, sweep.json (it names folders) and lock files are left out.
     /// </summary>
-    public static SortedDictionary<string, string> Tables(string root)
+    /// <param name="root">The run or sweep folder.</param>
+    /// <param name="messages">Compare run.json's stage messages (false for a sharded run against a local one).</param>
+    public static SortedDictionary<string, string> Tables(string root, bool messages = true)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
@@ -103,7 +105,7 @@ public static class TinyRuns
                     result[relative] = RunDigest.ParquetHash(f);
                     break;
                 case ".json" when Path.GetFileName(f) == "run.json":
-                    result[relative] = RunDigest.ManifestHash(Path.GetDirectoryName(f)!);
+                    result[relative] = RunDigest.ManifestHash(Path.GetDirectoryName(f)!, messages);
                     break;
             }
         }
