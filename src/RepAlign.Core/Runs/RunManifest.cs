@@ -45,12 +45,14 @@ public sealed record StageRecord
     public string Message { get; init; } = "";
 
     /// <summary>Output files (relative to the run folder) and their SHA-256.</summary>
+    [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)] // read into the ordinal dictionary, so keys keep one order
     public SortedDictionary<string, string> Outputs { get; init; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Every file the stage declared it reads and its SHA-256 ("absent" for an optional input that was missing): paths
     /// relative to the run folder for earlier stages' outputs, absolute for files outside it (data sets, pair CSVs).
     /// </summary>
+    [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)] // read into the ordinal dictionary, so keys keep one order
     public SortedDictionary<string, string> Inputs { get; init; } = new(StringComparer.Ordinal);
 }
 
@@ -79,15 +81,18 @@ public sealed record RunManifest
     public IReadOnlyList<string> Overrides { get; init; } = [];
 
     /// <summary>Files the run read from outside its folder (e.g. foreign checkpoints) and their SHA-256.</summary>
+    [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)] // read into the ordinal dictionary, so keys keep one order
     public SortedDictionary<string, string> Inputs { get; init; } = new(StringComparer.Ordinal);
 
     /// <summary>Foreign checkpoints a reanalysis read, in time order, with the epoch and step their names gave (empty otherwise).</summary>
     public IReadOnlyList<ReadCheckpoint> Checkpoints { get; init; } = [];
 
     /// <summary>Versions of RepAlign, .NET, the OS and the native libraries.</summary>
+    [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)] // read into the ordinal dictionary, so keys keep one order
     public SortedDictionary<string, string> Versions { get; init; } = new(StringComparer.Ordinal);
 
     /// <summary>Stage records by stage name.</summary>
+    [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)] // read into the ordinal dictionary, so keys keep one order
     public SortedDictionary<string, StageRecord> Stages { get; init; } = new(StringComparer.Ordinal);
 
     /// <summary>Reads run.json; a malformed file is bad input naming the file (<see cref="JsonFile"/>).</summary>

@@ -89,7 +89,10 @@ public static partial class RunDigest
     /// </summary>
     /// <param name="runFolder">The run folder.</param>
     /// <param name="messages">Compare stage messages too (false for a sharded run against a local one: its merged stages say so).</param>
-    public static string ManifestHash(string runFolder, bool messages = true)
+    public static string ManifestHash(string runFolder, bool messages = true) => Sha(ManifestText(runFolder, messages));
+
+    /// <summary>run.json as <see cref="ManifestHash"/> compares it, indented.</summary>
+    public static string ManifestText(string runFolder, bool messages = true)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(runFolder, "run.json")))!.AsObject();
         foreach (var name in new[] { "run_id", "created_utc" }) json.Remove(name);
@@ -110,7 +113,19 @@ public static partial class RunDigest
                 if (!Path.IsPathRooted(file)) stage["inputs"]![file] = File.Exists(full) ? ContentHash(full) : "absent";
             }
         }
-        return Sha(json.ToJsonString());
+        return json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>The first line where two run folders' run.json (as compared) differ, for the harness's report.</summary>
+    public static string FirstDifference(string expectedFolder, string actualFolder, bool messages = true)
+    {
+        var (a, b) = (ManifestText(expectedFolder, messages).Split('\n'), ManifestText(actualFolder, messages).Split('\n'));
+        for (var i = 0; i < Math.Max(a.Length, b.Length); i++)
+        {
+            var (x, y) = (i < a.Length ? a[i].Trim() : "(end)", i < b.Length ? b[i].Trim() : "(end)");
+            if (x != y) return $"line {i + 1}: expected {x} found {y}";
+        }
+        return "none";
     }
 
     /// <summary>
@@ -129,8 +144,8 @@ public static partial class RunDigest
     [GeneratedRegex("[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")]
     private static partial Regex ChartIds();
 
-    /// <summary>Durations in stage messages: "2.3 s", "(15.5 ms/epoch)", "in 12 s".</summary>
-    [GeneratedRegex(@"\d+(\.\d+)?(E[-+]?\d+)? ?(ms/epoch|ms|s)\b")]
+    /// <summary>Durations and rates in stage messages: "2.3 s", "(15.5 ms/epoch)", "84 images/s".</summary>
+    [GeneratedRegex(@"\d+(\.\d+)?(E[-+]?\d+)? ?(ms/epoch|ms|s|[A-Za-z]+/s)\b")]
     private static partial Regex Durations();
 
     private static string Cell(object? value) => value switch

@@ -50,13 +50,13 @@ public class OnnxFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
         using var scratch = new ScratchFolder();
         var tally = new FuzzCheck.Tally();
         long n = 0;
-        Files.Sample(bytes =>
+        FuzzCheck.Run("ONNX inspector", Files, bytes =>
         {
             var path = scratch.File($"model-{Interlocked.Increment(ref n)}.onnx");
             File.WriteAllBytes(path, bytes);
             tally.Add(FuzzCheck.ExitCode(() => GraphInspector.Inspect(path), path));
             File.Delete(path);
-        }, iter: FuzzCheck.Cases, threads: 1);
+        }, output.WriteLine);
         output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 50, 300));
     }
 }
