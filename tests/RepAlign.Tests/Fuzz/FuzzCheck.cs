@@ -33,7 +33,7 @@ public static class FuzzCheck
             }
             catch (Exception e)
             {
-                throw new Xunit.Sdk.XunitException($"{name}: case {i} of seed {seed} (replay with REPALIGN_TEST_SEED={seed}) failed: {e.Message}\ninput: {Shorten(Check.Print(value))}", e);
+                throw new Xunit.Sdk.XunitException($"{name}: case {i} of seed {seed} (replay with REPALIGN_TEST_SEED={seed}) failed: {e.GetType().Name}: {e.Message}\ninput: {Shorten(Check.Print(value))}", e);
             }
         }
     }
