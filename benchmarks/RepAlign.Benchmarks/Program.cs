@@ -11,7 +11,8 @@ namespace RepAlign.Benchmarks;
 /// <c>-- fit-profile PAIRS.parquet</c> (the fit on real trajectories, reference against fast), <c>-- fit-golden</c> (the
 /// fit's golden table), <c>-- scale</c> (extract + fit + analyze at 450, 4,500 and 45,000 pairs),
 /// <c>-- report-figures [layers] [epochs] [repeats]</c> (seconds per SVG + PNG report figure against the HTML page),
-/// <c>-- hash-cache [FILE] [repeats]</c> (a large input's content hash cold against from the cache file).
+/// <c>-- hash-cache [FILE] [repeats]</c> (a large input's content hash cold against from the cache file),
+/// <c>-- main-job [warm-runs] [pipeline] [--set=key=value]…</c> (the main job's fsync and warm-run hashing costs, each run a process).
 /// </summary>
 public static class Program
 {
@@ -26,6 +27,8 @@ public static class Program
         ["scale", .. var rest] => ScaleBenchmark.Run(rest),
         ["report-figures", .. var rest] => ReportFiguresProbe.Run(rest),
         ["hash-cache", .. var rest] => HashCacheProbe.Run(rest),
+        ["main-job", .. var rest] => MainJobProbe.Run(rest),
+        ["main-job-child", .. var rest] => MainJobProbe.RunChild(rest),
         _ => Switch(args),
     };
 
