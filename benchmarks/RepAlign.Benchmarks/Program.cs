@@ -19,7 +19,8 @@ namespace RepAlign.Benchmarks;
 /// <c>-- coverage [per-cell] [seed] [issue|study]</c> (coverage of the fit's 95 % rate intervals on synthetic trajectories),
 /// <c>-- fit-options PAIRS.parquet [repeats]</c> (the cost of fit.initial = fitted and fit.alternatives = true against the default fit),
 /// <c>-- pytorch-import [checkpoints] [images] [repeats] [width] [depth]</c> (PyTorch weights run through in-memory
-/// ONNX against TorchSharp's forward pass).
+/// ONNX against TorchSharp's forward pass),
+/// <c>-- main-job [warm-runs] [pipeline] [--set=key=value]…</c> (the main job's fsync and warm-run hashing costs, each run a process).
 /// </summary>
 public static class Program
 {
@@ -41,6 +42,8 @@ public static class Program
         ["coverage", .. var rest] => CoverageProbe.Run(rest),
         ["fit-options", .. var rest] => FitOptionsProbe.Run(rest),
         ["pytorch-import", .. var rest] => PyTorchImportProbe.Run(rest),
+        ["main-job", .. var rest] => MainJobProbe.Run(rest),
+        ["main-job-child", .. var rest] => MainJobProbe.RunChild(rest),
         _ => Switch(args),
     };
 

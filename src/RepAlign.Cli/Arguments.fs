@@ -18,6 +18,7 @@ type RunArgs =
     | [<Unique>] Shards of n: int
     | [<Unique>] Task of task: string
     | No_Wait
+    | Rehash
     interface IArgParserTemplate with
         member s.Usage =
             match s with
@@ -26,6 +27,7 @@ type RunArgs =
             | Shards _ -> "with --executor slurm: array tasks a single MNIST run's extraction and fitting split into (default 4)."
             | Task _ -> "one piece of a cluster run, as its jobs run it: point:I, gather, extract:K, fit:K or merge (with the same --shards)."
             | No_Wait -> "when another process is using the run folder, exit with code 2 at once instead of waiting for it."
+            | Rehash -> "trust no cached hash: hash every input file and check every finished stage's outputs from their bytes."
             | Pipeline _ -> "pipeline file (TOML), e.g. pipelines/two-points.toml."
             | Set _ -> "override a pipeline key, e.g. --set model.width=64 (repeatable). Keys: see 'repalign keys'."
             | Out _ -> "run folder (default runs/<experiment>/<run-id>, the id derived from the training settings)."
@@ -73,6 +75,7 @@ type ReanalyzeArgs =
     | [<Unique>] Model of spec: string
     | [<Unique>] Param_Map of csv: string
     | Csv
+    | Rehash
     interface IArgParserTemplate with
         member s.Usage =
             match s with
@@ -91,6 +94,7 @@ type ReanalyzeArgs =
             | Epoch_Pattern _ -> "regular expression for other file names: group (?<epoch>…) or the first group is the epoch, (?<step>…) the step."
             | Time _ -> "epoch (default) or step: the time axis of the fit (step needs step=M in the names)."
             | Csv -> "also write a CSV beside every Parquet table."
+            | Rehash -> "trust no cached hash: hash every input file and check every finished stage's outputs from their bytes."
 
 type ExportArgs =
     | [<Mandatory; Unique>] Run of dir: string

@@ -38,8 +38,8 @@ let reproduceDependencies : Map<string, string list> = Map [ "xor", [ "final-dis
 /// finished stages are skipped), then a report job after all of them (afterany: failed experiments are reported as failed).
 let submitReproduce (t: Terminal.Terminal) (settings: SlurmSettings) (out: string) (names: string list) (common: string list) =
     Slurm.RequireSbatch()
-    Directory.CreateDirectory out |> ignore
-    let previous = ClusterJobs.Read out
+    use _submitting = RepAlign.Core.Runs.RunLock.Acquire(out, false) // one submission at a time
+    let previous = SlurmExecutor.Settle out // refuses while earlier experiment jobs are queued or running
     let batch = SlurmBatch(out, settings)
     let mutable ids = Map.empty
     for name in names do

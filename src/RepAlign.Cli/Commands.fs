@@ -35,7 +35,8 @@ let run (t: Terminal) (args: ParseResults<RunArgs>) =
             Csv = args.Contains RunArgs.Csv,
             Device = (args.TryGetResult RunArgs.Device |> Option.map (parseEnum<Specs.Device> "--device" "extract.device") |> Option.toNullable),
             Threads = (args.TryGetResult RunArgs.Threads |> Option.toNullable),
-            NoWait = args.Contains RunArgs.No_Wait)
+            NoWait = args.Contains RunArgs.No_Wait,
+            Rehash = args.Contains RunArgs.Rehash)
     let slurmOpts = args.GetResults RunArgs.Slurm_Opt
     let shards = args.TryGetResult RunArgs.Shards
     let run observer =
@@ -91,6 +92,7 @@ let fit (t: Terminal) (args: ParseResults<FitArgs>) =
     // One trajectory that cannot be fitted is bad input (exit 2, nothing written); in bulk the row keeps its status.
     if not isTable && fits[0].Status = SnakeCase.Of(RepAlign.Theory.FitStatus.DegenerateInput) then Throw.BadInput($"{path}: {fits[0].Message}")
     let out = args.GetResult(FitArgs.Out, defaultValue = "fit-out")
+    use _outLock = RunLock.Acquire(out, true, Action<string>(fun m -> Console.Error.WriteLine($"waiting: {m}"))) // one writer of --out at a time
     let fitsPath = Path.Combine(out, "fit", "fits.parquet")
     TableFile.Write(fits, fitsPath, true)
     TableFile.Write(curves, Path.Combine(out, "fit", "curves.parquet"), args.Contains FitArgs.Csv)
@@ -133,7 +135,8 @@ let reanalyze (t: Terminal) (args: ParseResults<ReanalyzeArgs>) =
             To = (args.TryGetResult ReanalyzeArgs.To |> Option.toObj),
             Model = (args.TryGetResult ReanalyzeArgs.Model |> Option.toObj),
             ParamMap = (args.TryGetResult ReanalyzeArgs.Param_Map |> Option.toObj),
-            Csv = args.Contains ReanalyzeArgs.Csv)
+            Csv = args.Contains ReanalyzeArgs.Csv,
+            Rehash = args.Contains ReanalyzeArgs.Rehash)
     let result =
         Terminal.withProgress t (fun observer ->
             RepAlign.Pipelines.Reanalysis.Reanalyzer.Run(request, stages, observer, Threading.CancellationToken.None, Action<string>(t.Info)))
@@ -222,7 +225,7 @@ let runs (t: Terminal) (args: ParseResults<RunsArgs>) =
             let manifest = RunManifest.Read m
             let stages =
                 manifest.Stages
-                |> Seq.map (fun kv -> $"{kv.Key}:{SnakeCase.Of(kv.Value.State)}")
+                |> Seq.map (fun kv -> $"{kv.Key}:{SnakeCase.Of(StageStatus.Of(kv.Value, Path.GetDirectoryName m))}")
                 |> String.concat " "
             table.AddRow(Markup.Escape(Path.GetRelativePath(root, Path.GetDirectoryName m)), manifest.CreatedUtc.ToString("u"), Markup.Escape stages) |> ignore
         t.Console.Write table

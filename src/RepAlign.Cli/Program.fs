@@ -54,5 +54,7 @@ let run (argv: string[]) (stdout: TextWriter) (stderr: TextWriter) (interactive:
 /// The process entry point: the command line on the process's own standard output and error.
 [<EntryPoint>]
 let main argv =
+    // SIGTERM and SIGINT record the running stage as terminated, remove temporary files, release locks, exit 143/130.
+    use _signals = RepAlign.Core.Runs.Termination.Install Console.Error
     let interactive = not Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive
     run argv Console.Out Console.Error interactive

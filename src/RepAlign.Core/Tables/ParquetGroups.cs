@@ -19,7 +19,7 @@ public static class ParquetGroups
     public static Info Describe(string parquetPath)
     {
         if (!File.Exists(parquetPath)) Throw.BadInput($"{parquetPath}: file not found, expected a table written by an earlier stage");
-        try
+        return Readable(parquetPath, "not a readable Parquet table", () =>
         {
             using var stream = File.OpenRead(parquetPath);
             var reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
@@ -33,11 +33,7 @@ public static class ParquetGroups
             {
                 reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or NotSupportedException)
-        {
-            return Throw.BadInput<Info>($"{parquetPath}: not a readable Parquet table ({e.Message})");
-        }
+        });
     }
 
     /// <summary>The rows of each row group in turn; only one group is in memory at a time.</summary>
@@ -109,15 +105,24 @@ public static class ParquetGroups
         return rows;
     }
 
-    private static TResult Guard<TResult>(string parquetPath, string rowType, string where, Func<TResult> read)
+    private static TResult Guard<TResult>(string parquetPath, string rowType, string where, Func<TResult> read) =>
+        Readable(parquetPath, $"{where} is not readable as a {rowType} table", read);
+
+    /// <summary>
+    /// Runs <paramref name="read"/> on a Parquet file a user gave or a stage wrote: whatever the Parquet library throws
+    /// on a damaged file (its own format errors, Thrift errors, a length read from the file that overflows or does not
+    /// fit in memory, an index out of range) is bad input naming the file: "<paramref name="path"/>:
+    /// <paramref name="problem"/> (the library's message)". RepAlign's own errors and cancellation pass through.
+    /// </summary>
+    public static TResult Readable<TResult>(string path, string problem, Func<TResult> read)
     {
         try
         {
             return read();
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or NotSupportedException or ArgumentException)
+        catch (Exception e) when (e is not (RepAlignException or OperationCanceledException))
         {
-            return Throw.BadInput<TResult>($"{parquetPath}: {where} is not readable as a {rowType} table ({e.Message})");
+            return Throw.BadInput<TResult>($"{path}: {problem} ({e.GetType().Name}: {e.Message.Split('\n')[0].Trim()})");
         }
     }
 }

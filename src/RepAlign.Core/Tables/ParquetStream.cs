@@ -10,8 +10,9 @@ namespace RepAlign.Core.Tables;
 /// <summary>
 /// Writes a Parquet table one row group at a time, so that memory stays flat however many row
 /// groups (checkpoints) a stage produces. The file is written under a temporary name in the
-/// target folder and renamed to its final name by <see cref="Complete"/>; disposing without
-/// completing deletes the temporary file, so readers never see a half-written table.
+/// target folder and committed under its final name by <see cref="Complete"/> (synced to disk,
+/// then renamed: <see cref="AtomicFile.Commit"/>); disposing without completing deletes the
+/// temporary file, so readers never see a half-written table, nor a truncated one after a crash.
 /// </summary>
 /// <remarks>
 /// The schema is the one <see cref="TableFile.Write{T}"/> writes for <typeparamref name="T"/>
@@ -46,7 +47,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
     {
         finalPath = Path.GetFullPath(path);
         this.csv = csv;
-        Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+        FileSync.CreateFolder(Path.GetDirectoryName(finalPath)!);
         tempPath = AtomicFile.TemporaryPath(finalPath);
         schema = typeof(T).GetParquetSchema(forWriting: false);
         columns = RowColumn<T>.All(schema);
@@ -59,7 +60,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
         catch
         {
             stream.Dispose();
-            File.Delete(tempPath);
+            AtomicFile.Discard(tempPath);
             throw;
         }
     }
@@ -113,7 +114,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
         RowGroupCount++;
     }
 
-    /// <summary>Finishes the file (footer), renames it to its final name and writes the CSV when requested.</summary>
+    /// <summary>Finishes the file (footer), writes the CSV when requested, and commits the table durably under its final name.</summary>
     public void Complete()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -121,7 +122,7 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
         writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
         stream.Dispose();
         if (csv) TableFile.WriteCsv(ParquetGroups.Read<T>(tempPath).SelectMany(g => g), Path.ChangeExtension(finalPath, ".csv"));
-        File.Move(tempPath, finalPath, overwrite: true);
+        AtomicFile.Commit(tempPath, finalPath);
         completed = true;
         foreach (var column in columns) column.Release();
     }
@@ -141,6 +142,6 @@ public sealed class ParquetStream<T> : IDisposable where T : class, new()
             // The file is being abandoned; a footer that cannot be written does not matter.
         }
         stream.Dispose();
-        if (File.Exists(tempPath)) File.Delete(tempPath);
+        AtomicFile.Discard(tempPath);
     }
 }

@@ -53,14 +53,7 @@ public static class ClusterJobs
     {
         var path = File(root);
         if (!System.IO.File.Exists(path)) return [];
-        try
-        {
-            return JsonSerializer.Deserialize<SubmittedJob[]>(System.IO.File.ReadAllText(path), RepAlignJson.Options) ?? [];
-        }
-        catch (JsonException e)
-        {
-            return Throw.BadInput<IReadOnlyList<SubmittedJob>>($"{path}: malformed jobs file at line {e.LineNumber + 1}: {e.Message}");
-        }
+        return JsonFile.Read<SubmittedJob[]>(path, "RepAlign's list of submitted Slurm jobs (slurm/jobs.json)");
     }
 
     /// <summary>Writes the list atomically.</summary>

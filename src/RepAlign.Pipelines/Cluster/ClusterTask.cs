@@ -45,6 +45,9 @@ public sealed record ClusterTask(string Kind, int Index)
                 if (Index >= points.Count) Throw.BadValue("--task point", Index.ToString(CultureInfo.InvariantCulture), $"a point index from 0 to {points.Count - 1}");
                 return SweepRunner.RunPoint(request, points[Index], root, set, observer, cancellation);
             }
+            // The gather writes the sweep's own files: it holds the sweep folder, as a local sweep does.
+            using var sweepLock = RunLock.Acquire(root, wait: !request.NoWait, observer.Waiting, cancellation);
+            AtomicFile.RemoveLeftovers(root, recursive: false);
             var results = points.Select(p => PointResult(SweepRunner.LayoutOf(p, root), p, StageGraph.For(p.Spec, set).Names)).ToArray();
             return SweepRunner.Gather(document, points, results, root);
         }
@@ -62,6 +65,12 @@ public sealed record ClusterTask(string Kind, int Index)
             return PipelineRunner.RunOne(request, spec, layout, merged, observer, cancellation);
         }
         var context = new StageContext { Spec = spec, Layout = layout, Csv = request.Csv, Observer = observer, Cancellation = cancellation };
+        // A shard task writes only its shard folder, and holds it: two tasks of one shard (a resubmission, a task run by
+        // hand) take turns; holding it, any temporary file there was left by a task that was killed.
+        ShardPlan.Range(0, Index, shards); // a bad --shards or shard index is bad input before anything is taken
+        var shardFolder = ShardPlan.Folder(layout, Kind, Index, shards);
+        using var shardLock = RunLock.Acquire(shardFolder, wait: !request.NoWait, observer.Waiting, cancellation);
+        AtomicFile.RemoveLeftovers(shardFolder, recursive: true);
         try
         {
             var message = Kind == "extract" ? ShardTasks.Extract(context, extract, Index, shards) : ShardTasks.Fit(context, fit, extract, Index, shards);

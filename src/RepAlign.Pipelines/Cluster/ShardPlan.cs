@@ -37,7 +37,11 @@ public static class ShardPlan
         catch (JsonException) { return null; } // a marker that cannot be read means: not finished
     }
 
-    /// <summary>Writes the marker atomically, after every file of the shard.</summary>
+    /// <summary>
+    /// Writes the marker atomically, after every file of the shard: each table was committed durably (synced to disk,
+    /// then renamed, <see cref="AtomicFile.Commit"/>) before this is called, so a marker that survives a crash never
+    /// points at a truncated table.
+    /// </summary>
     public static void WriteMarker(string folder, ShardMarker marker) =>
         AtomicFile.WriteText(MarkerPath(folder), JsonSerializer.Serialize(marker, RepAlignJson.Options));
 

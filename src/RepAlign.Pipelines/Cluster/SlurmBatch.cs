@@ -15,6 +15,9 @@ public sealed class SlurmBatch(string root, SlurmSettings settings)
     /// <summary>Stands for the array task's index in job arguments.</summary>
     public const string TaskIndex = "{task}";
 
+    /// <summary>The sbatch option that has Slurm send SIGTERM to the batch script 60 s before a job's time limit.</summary>
+    public const string TimeLimitSignal = "--signal=B:TERM@60";
+
     private readonly List<SubmittedJob> submitted = [];
 
     /// <summary>The jobs submitted so far, in order.</summary>
@@ -41,6 +44,9 @@ public sealed class SlurmBatch(string root, SlurmSettings settings)
         var dependsOn = after.Count > 0 ? $"{dependency}:{string.Join(':', after)}" : "";
         if (dependsOn.Length > 0) options.AddRange([$"--dependency={dependsOn}", "--kill-on-invalid-dep=yes"]);
         if (cpus is { } c) options.Add($"--cpus-per-task={c}");
+        // SIGTERM to the job script (exec'd into repalign) 60 s before the time limit: the task records its stage as
+        // terminated (Termination) instead of being killed without a record.
+        options.Add(TimeLimitSignal);
         options.AddRange(settings.Options);
         string id;
         try

@@ -36,15 +36,17 @@ public static class SlurmExecutor
         var document = PipelineFile.LoadDocument(request.Pipeline, request.Overrides);
         if (document.IsSweep) return SubmitSweep(request, settings, document, set);
         var spec = PipelineFile.Validate(PipelineRunner.ApplyCommandLine(document.Base, request), request.Pipeline);
-        return SubmitSingle(request, settings, spec, PipelineRunner.LayoutOf(request, spec), StageGraph.For(spec, set));
+        var layout = PipelineRunner.LayoutOf(request, spec);
+        using var submitting = RunLock.Acquire(layout.Root, wait: false); // one submission at a time, and none while a run works here
+        return SubmitSingle(request, settings, spec, layout, StageGraph.For(spec, set));
     }
 
     private static Submission SubmitSweep(RunRequest request, SlurmSettings settings, PipelineDocument document, StageSet set)
     {
         var (points, root) = SweepRunner.Plan(request, document);
-        Directory.CreateDirectory(root);
+        using var submitting = RunLock.Acquire(root, wait: false); // one submission at a time, and none while a sweep works here
         var previous = Settle(root);
-        var plans = points.Select(p => Planner.Plan(StageGraph.For(p.Spec, set), p.Spec, SweepRunner.LayoutOf(p, root))).ToArray();
+        var plans = points.Select(p => Planner.Plan(StageGraph.For(p.Spec, set), p.Spec, SweepRunner.LayoutOf(p, root), rehash: request.Rehash)).ToArray();
         var todo = Enumerable.Range(0, points.Count).Where(i => plans[i].Any(d => d.Run)).ToArray();
         if (todo.Length == 0 && File.Exists(Path.Combine(root, SweepRunner.TableName)))
             return new Submission(root, [], $"{root}: all {points.Count} points are up to date and gathered; nothing submitted");
@@ -64,7 +66,7 @@ public static class SlurmExecutor
     {
         Directory.CreateDirectory(layout.Root);
         var previous = Settle(layout.Root);
-        var plan = Planner.Plan(graph, spec, layout);
+        var plan = Planner.Plan(graph, spec, layout, rehash: request.Rehash);
         if (!plan.Any(d => d.Run))
             return new Submission(layout.Root, [], $"{layout.Root}: every stage is up to date; nothing submitted");
         var why = Planner.Describe(plan.Where(d => d.Run));
@@ -95,11 +97,15 @@ public static class SlurmExecutor
             $"{layout.Root}: {(Runs("train") ? "train" : "trained already")}, {extractTodo.Length} of {n} extract shards, {fitTodo.Length} of {n} fit shards, then the merge (analyze, report); {why}");
     }
 
+    /// <summary>Roles of jobs that only join what the others made (they wait on them); a resubmission replaces them.</summary>
+    private static readonly string[] Joiners = ["gather", "merge", "report"];
+
     /// <summary>
-    /// Before a resubmission: stops if a worker job of an earlier submission may still run (its work would be done twice);
-    /// cancels earlier gather and merge jobs still waiting (the new ones replace them). Returns the earlier jobs.
+    /// Before a resubmission (of a run, a sweep or a reproduction): stops with bad input if a worker job of an earlier
+    /// submission may still run (its work would be done twice); cancels earlier joining jobs (gather, merge, report)
+    /// still waiting (the new ones replace them). Returns the earlier jobs, those cancelled marked superseded.
     /// </summary>
-    private static List<SubmittedJob> Settle(string root)
+    public static List<SubmittedJob> Settle(string root)
     {
         var previous = ClusterJobs.Read(root).ToList();
         var live = previous.Where(j => !j.Superseded).ToArray();
@@ -107,10 +113,10 @@ public static class SlurmExecutor
         var states = Slurm.States(live.Select(j => j.JobId).ToArray());
         bool Active(SubmittedJob j) => j.TaskIds.Any(t => states.TryGetValue(t, out var s) && Slurm.IsActive(s))
                                         || states.TryGetValue(j.JobId, out var whole) && Slurm.IsActive(whole);
-        var busy = live.Where(j => j.Role is not ("gather" or "merge") && Active(j)).ToArray();
+        var busy = live.Where(j => !Joiners.Contains(j.Role) && Active(j)).ToArray();
         if (busy.Length > 0)
             Throw.BadInput($"{ClusterJobs.File(root)}: job {string.Join(", ", busy.Select(j => $"{j.JobId} ({j.Role})"))} of an earlier submission is still queued or running; wait for it (repalign runs shows its state) or scancel it, then submit again");
-        var waiting = live.Where(j => j.Role is "gather" or "merge" && Active(j)).ToArray();
+        var waiting = live.Where(j => Joiners.Contains(j.Role) && Active(j)).ToArray();
         Slurm.Cancel(waiting.Select(j => j.JobId));
         return previous.Select(j => waiting.Contains(j) ? j with { Superseded = true } : j).ToList();
     }
@@ -128,6 +134,7 @@ public static class SlurmExecutor
         if (request.Device is { } device) args.AddRange(["--device", SnakeCase.Of(device)]);
         if (request.Threads is { } threads) args.AddRange(["--threads", threads.ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(["--shards", settings.Shards.ToString(CultureInfo.InvariantCulture)]);
+        if (request.Rehash) args.Add("--rehash");
         return args;
     }
 }

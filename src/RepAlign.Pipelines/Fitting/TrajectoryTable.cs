@@ -28,16 +28,12 @@ public static class TrajectoryTable
         Exists(path);
         if (IsParquet(path))
         {
-            using var stream = File.OpenRead(path);
-            try
+            return ParquetGroups.Readable(path, $"not a readable Parquet file; expected a table with {Expected}", () =>
             {
+                using var stream = File.OpenRead(path);
                 var schema = ParquetReader.ReadSchemaAsync(stream).GetAwaiter().GetResult();
                 return schema.GetDataFields().Select(f => f.Name.ToLowerInvariant()).ToArray();
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException)
-            {
-                return Throw.BadInput<string[]>($"{path}: not a readable Parquet file ({e.Message}); expected a table with {Expected}");
-            }
+            });
         }
         return UserCsv.ReadHeader(path, CsvExpected).Columns;
     }
@@ -89,18 +85,14 @@ public static class TrajectoryTable
         return new LongColumns(values.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), lines.ToArray(), "line");
     }
 
-    private static LongColumns ReadParquet(string path)
+    /// <summary>The Parquet table's columns; anything the Parquet library throws on a damaged file is bad input naming it.</summary>
+    private static LongColumns ReadParquet(string path) =>
+        ParquetGroups.Readable(path, $"not a readable Parquet file; expected a table with {Expected}", () => ReadParquetColumns(path));
+
+    private static LongColumns ReadParquetColumns(string path)
     {
         using var stream = File.OpenRead(path);
-        ParquetReader reader;
-        try
-        {
-            reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException)
-        {
-            return Throw.BadInput<LongColumns>($"{path}: not a readable Parquet file ({e.Message}); expected a table with {Expected}");
-        }
+        var reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
         try
         {
             var fields = reader.Schema.GetDataFields();

@@ -46,6 +46,9 @@ public sealed record ReanalyzeRequest
     /// <summary>Write CSV beside every Parquet table.</summary>
     public bool Csv { get; init; }
 
+    /// <summary>Trust no cached hash (<c>--rehash</c>): see <see cref="Runner.RunRequest.Rehash"/>.</summary>
+    public bool Rehash { get; init; }
+
     /// <summary>Seed of the pair selection.</summary>
     public int Seed { get; init; }
 

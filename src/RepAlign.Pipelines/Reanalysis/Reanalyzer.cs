@@ -54,6 +54,7 @@ public static class Reanalyzer
             Out = request.Out,
             Csv = request.Csv,
             To = request.To,
+            Rehash = request.Rehash,
             Inputs = source.Hashes,
             Checkpoints = checkpoints.Select(c => new ReadCheckpoint(Path.GetFullPath(c.Path), c.Epoch, c.Step)).ToArray(),
         };

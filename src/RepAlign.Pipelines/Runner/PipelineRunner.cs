@@ -51,6 +51,7 @@ public static class PipelineRunner
         // Holding the lock, any temporary file here was left by a killed process (shards belong to their own tasks).
         AtomicFile.RemoveLeftovers(layout.Root, recursive: true, "shards");
         var manifest = File.Exists(layout.Manifest) ? RunManifest.Read(layout.Manifest) : new RunManifest();
+        StageHashes.RecordInterrupted(manifest, observer); // a stage still "running" here was left by a process that is gone
         manifest = manifest with
         {
             Pipeline = request.Pipeline,
@@ -78,7 +79,7 @@ public static class PipelineRunner
             StageRecord record;
             try
             {
-                decision = Planner.Decide(stage, spec, layout, manifest, forcedBy);
+                decision = Planner.Decide(stage, spec, layout, manifest, forcedBy, request.Rehash);
                 if (!decision.Run)
                 {
                     observer.StageSkipped(stage.Name, decision.Reason);

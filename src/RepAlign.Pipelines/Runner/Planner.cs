@@ -41,11 +41,12 @@ public static class Planner
     /// <summary>
     /// Whether <paramref name="stage"/> must run now, given what run.json records: it runs when <paramref name="forcedBy"/>
     /// names a reason (--from), when it has not run, when its last attempt did not finish, when its key changed (the reason
-    /// names the settings and inputs that changed) or when a recorded output is missing.
+    /// names the settings and inputs that changed) or when a recorded output is missing. With <paramref name="rehash"/> no
+    /// cached hash is trusted: inputs are hashed from their bytes, and recorded outputs must still hold the bytes recorded.
     /// </summary>
-    public static StageDecision Decide(IStage stage, ExperimentSpec spec, RunLayout layout, RunManifest manifest, string? forcedBy = null)
+    public static StageDecision Decide(IStage stage, ExperimentSpec spec, RunLayout layout, RunManifest manifest, string? forcedBy = null, bool rehash = false)
     {
-        var inputs = InputHashes(stage, spec, layout, manifest);
+        var inputs = InputHashes(stage, spec, layout, manifest, rehash);
         var parameters = JsonSerializer.SerializeToElement(stage.Parameters(spec), RepAlignJson.Compact);
         var key = KeyOf(stage.Name, parameters, inputs);
         StageDecision Decision(bool run, string reason) => new(stage, run, reason) { Key = key, Inputs = inputs, Parameters = parameters };
@@ -55,7 +56,9 @@ public static class Planner
             return Decision(true, previous.State == StageState.Failed ? $"its last attempt failed ({previous.Message})" : $"its last attempt did not finish ({Spec.SnakeCase.Of(previous.State)})");
         if (previous.CacheKey != key) return Decision(true, Changes(previous, parameters, inputs));
         var missing = previous.Outputs.Keys.FirstOrDefault(o => !File.Exists(layout.Absolute(o)));
-        return missing is null ? Decision(false, "up to date") : Decision(true, $"its output {missing} is missing");
+        if (missing is not null) return Decision(true, $"its output {missing} is missing");
+        var altered = rehash ? previous.Outputs.FirstOrDefault(o => Hashing.File(layout.Absolute(o.Key)) != o.Value).Key : null;
+        return altered is null ? Decision(false, "up to date") : Decision(true, $"its output {altered} no longer holds what it wrote (--rehash)");
     }
 
     /// <summary>
@@ -63,7 +66,7 @@ public static class Planner
     /// every stage runs; otherwise <see cref="Decide"/>, except that a stage after one that runs runs too (its inputs will
     /// change). This is the local runner's answer whenever a re-run stage writes new outputs, which a changed setting does.
     /// </summary>
-    public static IReadOnlyList<StageDecision> Plan(StageGraph graph, ExperimentSpec spec, RunLayout layout, string? from = null, string? to = null)
+    public static IReadOnlyList<StageDecision> Plan(StageGraph graph, ExperimentSpec spec, RunLayout layout, string? from = null, string? to = null, bool rehash = false)
     {
         var (first, last) = Range(graph, from, to);
         var manifest = File.Exists(layout.Manifest) ? RunManifest.Read(layout.Manifest) : new RunManifest();
@@ -79,7 +82,7 @@ public static class Planner
             }
             var decision = earlier is not null && from is null
                 ? new StageDecision(stage, true, $"{earlier} runs first")
-                : Decide(stage, spec, layout, manifest, from is null ? null : $"--from {from}");
+                : Decide(stage, spec, layout, manifest, from is null ? null : $"--from {from}", rehash);
             if (decision.Run) earlier ??= stage.Name;
             decisions.Add(decision);
         }
@@ -93,9 +96,10 @@ public static class Planner
     /// <summary>
     /// The content hash of every file a stage reads: the recorded outputs of the stages it depends on, then the files it
     /// declares (<see cref="IStage.Inputs"/>): an earlier stage's recorded output by its recorded hash, any other file by its
-    /// content (<see cref="ContentHashes"/>). Keys are run-relative inside the run folder, absolute outside it.
+    /// content (<see cref="ContentHashes"/>; with <paramref name="rehash"/> from its bytes, no cached hash). Keys are
+    /// run-relative inside the run folder, absolute outside it.
     /// </summary>
-    public static SortedDictionary<string, string> InputHashes(IStage stage, ExperimentSpec spec, RunLayout layout, RunManifest manifest)
+    public static SortedDictionary<string, string> InputHashes(IStage stage, ExperimentSpec spec, RunLayout layout, RunManifest manifest, bool rehash = false)
     {
         var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var d in stage.DependsOn)
@@ -112,7 +116,7 @@ public static class Planner
             var inside = !Path.IsPathRooted(relative) && relative != ".." && !relative.StartsWith("../", StringComparison.Ordinal);
             var name = inside ? relative : full;
             if (hashes.ContainsKey(name)) continue;
-            hashes[name] = inside && recorded.TryGetValue(name, out var known) && File.Exists(full) ? known : ContentHashes.Of(full);
+            hashes[name] = !rehash && inside && recorded.TryGetValue(name, out var known) && File.Exists(full) ? known : StageHashes.Of(full, rehash);
         }
         return hashes;
     }

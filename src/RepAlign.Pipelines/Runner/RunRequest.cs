@@ -41,6 +41,9 @@ public sealed record RunRequest
     /// <summary>When another process holds the run folder: false (default) waits for it, true fails at once with exit code 2.</summary>
     public bool NoWait { get; init; }
 
+    /// <summary>Trust no cached hash (<c>--rehash</c>): hash every input and check every recorded output from its bytes (<see cref="StageHashes"/>).</summary>
+    public bool Rehash { get; init; }
+
     /// <summary>Files read from outside the run folder and their SHA-256, recorded in run.json.</summary>
     public IReadOnlyDictionary<string, string> Inputs { get; init; } = new Dictionary<string, string>();
 

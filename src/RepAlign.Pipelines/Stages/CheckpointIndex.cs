@@ -34,13 +34,6 @@ public static class CheckpointIndex
     public static IReadOnlyList<CheckpointEntry> Read(string path)
     {
         if (!System.IO.File.Exists(path)) Throw.BadInput($"{path}: checkpoint index not found; run the train stage first");
-        try
-        {
-            return JsonSerializer.Deserialize<CheckpointEntry[]>(System.IO.File.ReadAllText(path), RepAlignJson.Options) ?? [];
-        }
-        catch (JsonException e)
-        {
-            return Throw.BadInput<IReadOnlyList<CheckpointEntry>>($"{path}: malformed checkpoint index ({e.Message})");
-        }
+        return JsonFile.Read<CheckpointEntry[]>(path, "a checkpoint index (a list of epoch, file, sha256)");
     }
 }

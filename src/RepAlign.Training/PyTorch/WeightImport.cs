@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using RepAlign.Core;
+using RepAlign.Core.Checkpoints;
 using RepAlign.Core.Data;
 using RepAlign.Core.Specs;
 using RepAlign.Training.Models;

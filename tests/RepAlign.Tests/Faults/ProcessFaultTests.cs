@@ -5,106 +5,13 @@ using Xunit.Abstractions;
 namespace RepAlign.Tests.Faults;
 
 /// <summary>
-/// The real command line under faults: kill -9 at random points then resume, four processes on one folder, a full disk,
-/// an exception that is not RepAlign's own. Kills in the suite: REPALIGN_FAULT_KILLS (default 2: one in the MNIST run, one in the sweep); benchmarks/faults.sh runs 20.
+/// The real command line under faults: four processes on one folder, a full disk, an exception that is not RepAlign's
+/// own (the kill harness, signals at random moments, is <see cref="KillHarnessTests"/>).
 /// </summary>
 [Collection("processes")]
 public class ProcessFaultTests(ITestOutputHelper output)
 {
-    private static readonly string MnistPipeline = TestPaths.Repo("pipelines", "mnist-pairs.toml");
     private static readonly string TwoPoints = TestPaths.Repo("pipelines", "two-points.toml");
-    private static readonly IReadOnlyList<string> StageNames = TinyRuns.StageNames("mnist-pairs.toml");
-
-    private static int Kills => int.TryParse(Environment.GetEnvironmentVariable("REPALIGN_FAULT_KILLS"), out var k) && k > 0 ? k : 2;
-
-    /// <summary>The stage run.json shows running, or null (not written yet, or between stages).</summary>
-    private static string? Running(string run)
-    {
-        try
-        {
-            var path = Path.Combine(run, "run.json");
-            if (!File.Exists(path)) return null;
-            return RunManifest.Read(path).Stages.FirstOrDefault(s => s.Value.State == StageState.Running).Key;
-        }
-        catch (Exception e) when (e is IOException or RepAlign.Core.BadInputException)
-        {
-            return null;
-        }
-    }
-
-    [Fact]
-    public async Task KilledAtRandomPointsEveryRunResumesToTheSameTables()
-    {
-        using var scratch = new ScratchFolder();
-        var data = TinyRuns.MnistFolder(scratch.File("mnist"));
-        var settings = TinyRuns.MnistSettings(data);
-        var sweepFile = scratch.File("sweep.toml");
-        File.WriteAllText(sweepFile, TinyRuns.SweepToml);
-
-        // Uninterrupted runs: the reference tables and how long each stage takes.
-        var clock = Stopwatch.StartNew();
-        var reference = await TinyRuns.RunAsync(TinyRuns.RunArgs(MnistPipeline, scratch.File("mnist-reference"), settings));
-        Assert.True(reference.Code == 0, reference.Err + reference.Out);
-        var mnistSeconds = clock.Elapsed.TotalSeconds;
-        var stageSeconds = RunManifest.Read(scratch.File("mnist-reference/run.json")).Stages.ToDictionary(s => s.Key, s => s.Value.Seconds);
-        clock.Restart();
-        var sweepReference = await TinyRuns.RunAsync(TinyRuns.RunArgs(sweepFile, scratch.File("sweep-reference"), []));
-        Assert.True(sweepReference.Code == 0, sweepReference.Err + sweepReference.Out);
-        var sweepSeconds = clock.Elapsed.TotalSeconds;
-        var mnistTables = TinyRuns.Tables(scratch.File("mnist-reference"));
-        var sweepTables = TinyRuns.Tables(scratch.File("sweep-reference"));
-        Assert.Contains("fit/fits.csv", mnistTables.Keys);
-        Assert.Contains("sweep.csv", sweepTables.Keys);
-
-        var random = new Random(Environment.TickCount);
-        var firstStage = random.Next(StageNames.Count); // then each stage in turn: 15 MNIST kills target each stage 3 times
-        var sweepKills = Kills >= 2 ? Math.Max(1, Kills / 4) : 0;
-        var log = Environment.GetEnvironmentVariable("REPALIGN_FAULT_LOG"); // lines as they happen, for long harness runs
-        var identical = 0;
-        var lines = new List<string>();
-        for (var k = 0; k < Kills; k++)
-        {
-            var sweep = k >= Kills - sweepKills;
-            var folder = scratch.File($"kill-{k}");
-            var args = sweep ? TinyRuns.RunArgs(sweepFile, folder, []) : TinyRuns.RunArgs(MnistPipeline, folder, settings);
-            string where;
-            using (var process = TinyRuns.Start(args))
-            {
-                _ = process.StandardOutput.ReadToEndAsync();
-                _ = process.StandardError.ReadToEndAsync();
-                if (sweep)
-                {
-                    var delay = random.NextDouble() * sweepSeconds;
-                    await Task.Delay(TimeSpan.FromSeconds(delay));
-                    where = $"sweep at {delay:F1} s of {sweepSeconds:F1} s";
-                }
-                else
-                {
-                    // Wait for the target stage to start, then kill a random fraction of its usual duration later.
-                    var stage = StageNames[(firstStage + k) % StageNames.Count];
-                    var deadline = DateTime.UtcNow.AddSeconds(mnistSeconds * 3);
-                    while (Running(folder) != stage && !process.HasExited && DateTime.UtcNow < deadline) await Task.Delay(5);
-                    var delay = random.NextDouble() * stageSeconds.GetValueOrDefault(stage);
-                    await Task.Delay(TimeSpan.FromSeconds(delay));
-                    where = $"{stage} + {delay:F2} s";
-                }
-                var killed = !process.HasExited;
-                if (killed) process.Kill(); // SIGKILL
-                await process.WaitForExitAsync();
-                where += killed ? "" : " (finished before the kill)";
-            }
-            var resumed = await TinyRuns.RunAsync(args);
-            Assert.True(resumed.Code == 0, $"resume after kill {k} ({where}): {resumed.Err}{resumed.Out}");
-            var difference = TinyRuns.Difference(sweep ? sweepTables : mnistTables, TinyRuns.Tables(folder));
-            var leftovers = TinyRuns.TemporaryFiles(folder);
-            if (difference.Length == 0 && leftovers.Length == 0) identical++;
-            lines.Add($"kill {k}: {where}: {(difference.Length == 0 ? "identical" : "DIFFERENT " + difference)}; {leftovers.Length} temporary files left");
-            if (log is not null) File.AppendAllText(log, lines[^1] + "\n");
-        }
-        foreach (var line in lines) output.WriteLine(line);
-        output.WriteLine($"faults: {identical}/{Kills} identical (reference: MNIST run {mnistSeconds:F1} s, sweep {sweepSeconds:F1} s)");
-        Assert.True(identical == Kills, string.Join("\n", lines));
-    }
 
     [Fact]
     public async Task FourProcessesOnOneFolderRunOnceAndTheOthersWaitThenSkip()

@@ -84,22 +84,34 @@ public static class TinyRuns
     }
 
     /// <summary>
-    /// The tables of a run or sweep folder by relative path → SHA-256: every CSV table with its timing columns
-    /// (names ending in "seconds") left out, and every checkpoint's bytes. Parquet files are compared through the CSV
-    /// beside them (run with --csv); run.json, the report and lock files hold times and pids and are left out.
+    /// The tables of a run or sweep folder by relative path → SHA-256 (<see cref="RunDigest"/>): every Parquet table by
+    /// content and every CSV table by its cells, timing columns (names ending in "seconds") left out; every checkpoint's
+    /// bytes; every run.json minus times. The report, sweep.json (it names folders) and lock files are left out.
     /// </summary>
-    public static SortedDictionary<string, string> Tables(string root)
+    /// <param name="root">The run or sweep folder.</param>
+    /// <param name="messages">Compare run.json's stage messages (false for a sharded run against a local one).</param>
+    public static SortedDictionary<string, string> Tables(string root, bool messages = true)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
-            var ext = Path.GetExtension(f);
-            if (ext == ".onnx")
+            var relative = Path.GetRelativePath(root, f);
+            if (relative.Split(Path.DirectorySeparatorChar).Contains("shards")) continue; // a sharded run's working files
+            switch (Path.GetExtension(f))
             {
-                using var s = File.OpenRead(f);
-                result[Path.GetRelativePath(root, f)] = Convert.ToHexStringLower(SHA256.HashData(s));
+                case ".onnx":
+                    using (var s = File.OpenRead(f)) result[relative] = Convert.ToHexStringLower(SHA256.HashData(s));
+                    break;
+                case ".csv":
+                    result[relative] = TableHash(f);
+                    break;
+                case ".parquet":
+                    result[relative] = RunDigest.ParquetHash(f);
+                    break;
+                case ".json" when Path.GetFileName(f) == "run.json":
+                    result[relative] = RunDigest.ManifestHash(Path.GetDirectoryName(f)!, messages);
+                    break;
             }
-            else if (ext == ".csv") result[Path.GetRelativePath(root, f)] = TableHash(f);
         }
         return result;
     }

@@ -56,13 +56,13 @@ public class CsvFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
         var labels = Enumerable.Range(0, 100).Select(i => (byte)(i % 10)).ToArray();
         var tally = new FuzzCheck.Tally();
         long n = 0;
-        CsvText(PairHeader, PairRow).Sample(text =>
+        FuzzCheck.Run("pair CSV", CsvText(PairHeader, PairRow), text =>
         {
             var path = scratch.File($"pairs-{Interlocked.Increment(ref n)}.csv");
             File.WriteAllText(path, text, new UTF8Encoding(false));
             tally.Add(FuzzCheck.ExitCode(() => PairSelection.Select(path, labels, 1), path));
             File.Delete(path);
-        }, iter: FuzzCheck.Cases, threads: 1);
+        }, output.WriteLine);
         output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 50, 50));
     }
 
@@ -92,7 +92,7 @@ public class CsvFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
         using var scratch = new ScratchFolder();
         var tally = new FuzzCheck.Tally();
         long n = 0;
-        CsvText(TrajectoryHeader, TrajectoryRows, maxRows: 1).Sample(text =>
+        FuzzCheck.Run("trajectory CSV", CsvText(TrajectoryHeader, TrajectoryRows, maxRows: 1), text =>
         {
             var k = Interlocked.Increment(ref n);
             var path = scratch.File($"trajectory-{k}.csv");
@@ -111,7 +111,7 @@ public class CsvFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
             tally.Add(code);
             File.Delete(path);
             if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
-        }, iter: FuzzCheck.Cases, threads: 1);
+        }, output.WriteLine);
         output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 20, 50));
     }
 }

@@ -65,8 +65,9 @@ public class IdxFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
             return gz ? (Gzip(images), Gzip(labels)) : (images, labels);
         });
         var any = Gen.Select(OnDisk(IdxFile(0x00000803u, 3)), OnDisk(IdxFile(0x00000801u, 1)));
-        Gen.Frequency((1, consistent), (4, any)).Sample((images, labels) =>
+        FuzzCheck.Run("MNIST IDX pair", Gen.Frequency((1, consistent), (4, any)), cases =>
         {
+            var (images, labels) = cases;
             var k = Interlocked.Increment(ref n);
             var imagesPath = scratch.File($"images-{k}");
             var labelsPath = scratch.File($"labels-{k}");
@@ -75,7 +76,7 @@ public class IdxFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
             tally.Add(FuzzCheck.ExitCode(() => MnistDataset.FromFiles(imagesPath, labelsPath), imagesPath, labelsPath));
             File.Delete(imagesPath);
             File.Delete(labelsPath);
-        }, iter: FuzzCheck.Cases, threads: 1);
+        }, output.WriteLine);
         output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 100, 200));
     }
 
@@ -85,13 +86,13 @@ public class IdxFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
         using var scratch = new ScratchFolder();
         var tally = new FuzzCheck.Tally();
         long n = 0;
-        OnDisk(Gen.OneOf(IdxFile(0x00000803u, 3), IdxFile(0x00000801u, 1), IdxFile(0x00000802u, 2))).Sample(bytes =>
+        FuzzCheck.Run("IDX file", OnDisk(Gen.OneOf(IdxFile(0x00000803u, 3), IdxFile(0x00000801u, 1), IdxFile(0x00000802u, 2))), bytes =>
         {
             var path = scratch.File($"file-{Interlocked.Increment(ref n)}.idx");
             File.WriteAllBytes(path, bytes);
             tally.Add(FuzzCheck.ExitCode(() => Idx.Read(path), path));
             File.Delete(path);
-        }, iter: FuzzCheck.Cases, threads: 1);
+        }, output.WriteLine);
         output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 100, 100));
     }
 }

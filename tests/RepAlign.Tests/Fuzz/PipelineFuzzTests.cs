@@ -63,13 +63,13 @@ public class PipelineFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
         using var scratch = new ScratchFolder();
         var tally = new FuzzCheck.Tally();
         long n = 0;
-        MutatedToml.Sample(text =>
+        FuzzCheck.Run("pipeline TOML", MutatedToml, text =>
         {
             var path = scratch.File($"pipeline-{Interlocked.Increment(ref n)}.toml");
             File.WriteAllText(path, text);
             tally.Add(FuzzCheck.ExitCode(() => Resolve(path, []), path));
             File.Delete(path);
-        }, iter: FuzzCheck.Cases, threads: 1);
+        }, output.WriteLine);
         output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 50, 200));
     }
 
@@ -87,12 +87,12 @@ public class PipelineFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var pipeline = TestPaths.Repo("pipelines", "two-points.toml");
         var tally = new FuzzCheck.Tally();
-        Override.Array[1, 3].Sample(overrides =>
+        FuzzCheck.Run("--set values", Override.Array[1, 3], overrides =>
         {
             // The message names the --set text, the key, or the pipeline file (checks that span several keys).
             var names = overrides.SelectMany(o => new[] { o, o.Split('=')[0] }).Where(s => s.Length > 0).Append("--set").Append(pipeline).ToArray();
             tally.Add(FuzzCheck.ExitCode(() => Resolve(pipeline, overrides), names));
-        }, iter: FuzzCheck.Cases, threads: 1);
+        }, output.WriteLine);
         output.WriteLine(tally.AssertSeen(FuzzCheck.Cases, 20, 200));
     }
 }

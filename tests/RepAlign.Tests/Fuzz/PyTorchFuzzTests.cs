@@ -207,7 +207,7 @@ public class PyTorchFuzzTests(PyTorchWeightsCorpus corpus, ITestOutputHelper out
             Directory.CreateDirectory(folder);
             var path = Path.Combine(folder, name);
             File.WriteAllBytes(path, bytes);
-            tally.Add(FuzzCheck.ExitCode(() => CheckpointSource.Import(folder, new CheckpointNaming(), RepAlign.Cli.PyTorch.importer, Model, null, null), path, $"file {name}"));
+            tally.Add(FuzzCheck.ExitCode(() => CheckpointSource.Import(folder, new CheckpointNaming(), new RepAlign.Training.PyTorch.PyTorchWeightImporter(), Model, null, null), path, $"file {name}"));
             Assert.Equal([path], Directory.GetFileSystemEntries(folder)); // nothing written beside it
             Directory.Delete(folder, recursive: true);
         }

@@ -58,13 +58,13 @@ public sealed class PyTorchWeightsCorpus : IDisposable
     public IReadOnlyList<PairRow> OnnxRows => onnxRows.Value;
 
     /// <summary>A reanalysis (extract only) into a scratch folder, with the command line's importer; its pairs table.</summary>
-    public static IReadOnlyList<PairRow> Reanalyse(ReanalyzeRequest request, Action<string>? info = null) => Reanalyse(request, [], info).Pairs;
+    public static IReadOnlyList<PairRow> Reanalyse(ReanalyzeRequest request, Action<string>? info = null) => Reanalyse(request, "extract", info).Pairs;
 
-    /// <summary>A reanalysis with <paramref name="stages"/> after extract; its pairs table and, when fitted, the fit's curves.</summary>
-    public static (IReadOnlyList<PairRow> Pairs, IReadOnlyList<CurveRow> Curves) Reanalyse(ReanalyzeRequest request, IReadOnlyList<IStage> stages, Action<string>? info = null)
+    /// <summary>A reanalysis up to stage <paramref name="to"/> (extract or fit); its pairs table and, when fitted, the fit's curves.</summary>
+    public static (IReadOnlyList<PairRow> Pairs, IReadOnlyList<CurveRow> Curves) Reanalyse(ReanalyzeRequest request, string to, Action<string>? info = null)
     {
         using var scratch = new ScratchFolder();
-        var result = Reanalyzer.Run(request with { Out = scratch.File("out") }, stages, SilentObserver.Instance, default, info, RepAlign.Cli.PyTorch.importer);
+        var result = Reanalyzer.Run(request with { Out = scratch.File("out"), To = to }, RepAlign.FSharp.Stages.set, SilentObserver.Instance, default, info);
         Assert.True(result.Succeeded, result.Message);
         var curves = scratch.File("out/fit/curves.parquet");
         return (TableFile.Read<PairRow>(scratch.File("out/extract/pairs.parquet")).ToArray(),

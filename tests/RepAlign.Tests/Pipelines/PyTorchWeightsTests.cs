@@ -23,7 +23,7 @@ public class PyTorchWeightsTests(PyTorchWeightsCorpus corpus, ITestOutputHelper 
     {
         var messages = new List<string>();
         var stepAxis = kind == "safetensors";
-        var (rows, curves) = PyTorchWeightsCorpus.Reanalyse(corpus.Request(kind), stepAxis ? [new RepAlign.Pipelines.Stages.FitStage()] : [], messages.Add);
+        var (rows, curves) = PyTorchWeightsCorpus.Reanalyse(corpus.Request(kind), stepAxis ? "fit" : "extract", messages.Add);
         var checkpoints = corpus.Checkpoints;
         var pairs = corpus.Json.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt32())).ToArray();
         var layers = checkpoints[0].GetProperty("layers").GetArrayLength();
@@ -80,8 +80,8 @@ public class PyTorchWeightsTests(PyTorchWeightsCorpus corpus, ITestOutputHelper 
         var wrong = scratch.File("wrong");
         Directory.CreateDirectory(wrong);
         File.Copy(files[1], Path.Combine(wrong, "epoch=7-step=8.ckpt")); // holds epoch 1
-        var e = Assert.Throws<BadInputException>(() => Reanalyzer.Run(corpus.Request("lightning") with { Checkpoints = wrong, Out = scratch.File("out") },
-            [], RepAlign.Pipelines.Runner.SilentObserver.Instance, default, null, RepAlign.Cli.PyTorch.importer));
+        var e = Assert.Throws<BadInputException>(() => Reanalyzer.Run(corpus.Request("lightning") with { Checkpoints = wrong, Out = scratch.File("out"), To = "extract" },
+            RepAlign.FSharp.Stages.set, RepAlign.Pipelines.Runner.SilentObserver.Instance));
         Assert.Contains("epoch=7-step=8.ckpt: its name gives epoch 7", e.Message);
         Assert.Contains("the file holds epoch 1", e.Message);
         Assert.False(Directory.Exists(scratch.File("out")));
