@@ -48,9 +48,8 @@ public static class MainJobProbe
     {
         var (folder, pipeline, rehash) = (args[0], args[2], args[3] == "rehash");
         var clock = Stopwatch.StartNew();
-        var stages = RepAlign.FSharp.PipelineModule.stages().ToArray(); // the command line's one list of stages
         var observer = new Counting();
-        var result = PipelineRunner.Run(new RunRequest { Pipeline = pipeline, Out = folder, Overrides = args[4..], Rehash = rehash }, stages, observer);
+        var result = PipelineRunner.Run(new RunRequest { Pipeline = pipeline, Out = folder, Overrides = args[4..], Rehash = rehash }, RepAlign.FSharp.Stages.set, observer); // the command line's stages
         var seconds = clock.Elapsed.TotalSeconds;
         if (!result.Succeeded) return Fail($"stage {result.FailedStage}: {result.Message}");
         var (calls, fsync) = FileSync.Statistics;

@@ -11,11 +11,10 @@ public sealed record MnistData(MnistDataset Train, MnistDataset HeldOut)
 {
     /// <summary>
     /// The files <see cref="Load"/> reads: the training split's IDX images and labels, and with <c>data.held_out = 0</c>
-    /// the test split's when the folder has them; none for other data kinds.
+    /// the test split's when the folder has them.
     /// </summary>
     public static IReadOnlyList<string> Files(DataSpec data)
     {
-        if (data.Kind != DataKind.Mnist) return [];
         var (images, labels) = MnistDataset.Files(data.Path, MnistSplit.Train);
         if (data.HeldOut != 0 || !HasTestFiles(data.Path)) return [images, labels];
         var (testImages, testLabels) = MnistDataset.Files(data.Path, MnistSplit.Test);
@@ -26,7 +25,7 @@ public sealed record MnistData(MnistDataset Train, MnistDataset HeldOut)
     public static IReadOnlyList<string> FilesWithPairs(ExperimentSpec spec)
     {
         var files = Files(spec.Data).ToList();
-        if (spec.Data.Kind == DataKind.Mnist && PairSelection.Parse(spec.Extract.Pairs).FilePath is { } csv) files.Add(csv);
+        if (PairSelection.Parse(spec.Extract.Pairs).FilePath is { } csv) files.Add(csv);
         return files;
     }
 

@@ -20,9 +20,12 @@ public abstract class TrainStageBase(ITrainingCore? core) : IStage
     /// <inheritdoc />
     public object Parameters(ExperimentSpec spec) => new { spec.Data, spec.Model, spec.Train, spec.Checkpoints, spec.Track };
 
-    /// <summary>The data files and, with <c>model.init</c>, the file of the initial weights: their contents are in the cache key.</summary>
+    /// <summary>The family's data files and, with <c>model.init</c>, the file of the initial weights: their contents are in the cache key.</summary>
     public IReadOnlyList<string> Inputs(ExperimentSpec spec, RunLayout layout) =>
-        spec.Model.Init.Length == 0 ? MnistData.Files(spec.Data) : [.. MnistData.Files(spec.Data), spec.Model.Init];
+        spec.Model.Init.Length == 0 ? DataFiles(spec) : [.. DataFiles(spec), spec.Model.Init];
+
+    /// <summary>The files the family's data comes from (none where the points are generated from the spec).</summary>
+    protected abstract IReadOnlyList<string> DataFiles(ExperimentSpec spec);
 
     /// <inheritdoc />
     public string? Unavailable => core is null
@@ -48,6 +51,10 @@ public abstract class TrainStageBase(ITrainingCore? core) : IStage
 public sealed class PointSetTrainStage(ITrainingCore? core) : TrainStageBase(core)
 {
     /// <inheritdoc />
+    protected override IReadOnlyList<string> DataFiles(ExperimentSpec spec) => []; // generated from the spec, which is in the key
+
+
+    /// <inheritdoc />
     protected override StageOutcome Train(ITrainingCore core, StageContext context) => core.TrainPointSet(context);
 }
 
@@ -55,6 +62,10 @@ public sealed class PointSetTrainStage(ITrainingCore? core) : TrainStageBase(cor
 /// <param name="core">The training core; null in a build without one.</param>
 public sealed class DatasetTrainStage(ITrainingCore? core) : TrainStageBase(core)
 {
+    /// <inheritdoc />
+    protected override IReadOnlyList<string> DataFiles(ExperimentSpec spec) => MnistData.Files(spec.Data);
+
+
     /// <inheritdoc />
     protected override StageOutcome Train(ITrainingCore core, StageContext context) => core.TrainDataset(context);
 }

@@ -17,7 +17,7 @@ public class DataIdentityTests
         PipelineRunner.Run(new RunRequest
         {
             Pipeline = TestPaths.Repo("pipelines", "mnist-pairs.toml"), Overrides = TinyRuns.MnistSettings(data), Out = run, To = "fit", Rehash = rehash,
-        }, TinyRuns.Stages(), recorder);
+        }, RepAlign.FSharp.Stages.set, recorder);
 
     private static readonly string[] Stages = ["train", "extract", "fit"];
 

@@ -20,7 +20,7 @@ public class ResubmissionTests(ITestOutputHelper output)
         {
             var path = Path.Combine(bin, name);
             File.WriteAllText(path, $"#!/bin/sh\n{body}\n");
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
         Script("sbatch", $"""echo "$*" >> '{bin}/sbatch.log'; n=$(cat '{bin}/next' 2>/dev/null || echo 1000); n=$((n+1)); echo $n > '{bin}/next'; echo $n""");
         Script("squeue", $"""[ -f '{bin}/queued' ] || exit 0; for id in $(echo "$*" | sed 's/.*-j //' | tr ',' ' '); do echo "$id|PENDING"; done""");

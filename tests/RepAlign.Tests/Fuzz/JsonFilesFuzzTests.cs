@@ -112,7 +112,7 @@ public class JsonFilesFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
             var before = File.ReadAllBytes(path);
             var request = new RunRequest { Pipeline = "fuzz.toml", Out = folder };
             Assert.Throws<RepAlign.Core.BadInputException>(() =>
-                PipelineRunner.RunOne(request, new ExperimentSpec(), new RunLayout(folder), [new NeverRuns()], SilentObserver.Instance));
+                PipelineRunner.RunOne(request, new ExperimentSpec(), new RunLayout(folder), new StageGraph(ExperimentFamily.PointSet, [new NeverRuns()]), SilentObserver.Instance));
             Assert.Equal(before, File.ReadAllBytes(path));
             Assert.Equal([RunLock.FileName, "run.json"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         });
