@@ -121,12 +121,12 @@ public sealed class FitRow
     [JsonPropertyName("status")] public string Status { get; set; } = "";
     /// <summary>What the status means for this fit.</summary>
     [JsonPropertyName("message")] public string Message { get; set; } = "";
-    /// <summary>Seconds the fit took.</summary>
-    [JsonPropertyName("fit_seconds")] public double FitSeconds { get; set; }
     /// <summary>With fit.alternatives: the rival system with the lowest S ("none" when no rival could be integrated); empty otherwise.</summary>
     [JsonPropertyName("best_alternative")] public string BestAlternative { get; set; } = "";
     /// <summary>With fit.alternatives: the best rival's S / this fit's S (&gt; 1: the fitted system wins); NaN otherwise.</summary>
     [JsonPropertyName("s_ratio_alternative")] public double SRatioAlternative { get; set; } = double.NaN;
+    /// <summary>Seconds the fit took (the last column: the only one that differs between two runs of the same fit).</summary>
+    [JsonPropertyName("fit_seconds")] public double FitSeconds { get; set; }
 }
 
 /// <summary>One row of fit/curves: the fitted system (and analytic loss) at one epoch of one (pair, layer).</summary>

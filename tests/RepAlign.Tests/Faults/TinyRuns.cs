@@ -61,7 +61,9 @@ public static class TinyRuns
     /// <summary>Starts the real command line (repalign.dll beside the tests) in a process of its own, with <paramref name="environment"/> added to its environment.</summary>
     public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "repalign.dll"), .. args])
+        // A job started in the background by a non-interactive shell (CI under nohup … &) inherits SIGINT ignored, and
+        // ignored signals stay ignored across exec: reset it (coreutils' env execs, so the pid stays the command line's).
+        var start = new ProcessStartInfo("env", ["--default-signal=INT", "dotnet", "exec", Path.Combine(AppContext.BaseDirectory, "repalign.dll"), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -58,7 +58,7 @@ public class ReproduceCommandTests
         ["architectures"] = (null, ["epoch (gradient steps over the data)", "÷ max |measured| (dimensionless)", "h theory", "w"]),
         ["init-scale"] = (2, ["epoch + 1 (log10)", "h(t)/h(0) (dimensionless)", "initial weight gain (xavier_normal gain)", "A_low/|A_high| (dimensionless, log10)", "fitted runs", "gain 0.9"]),
         ["mnist-pairs"] = (3, ["epoch (gradient steps over the data)", "h = ‖Δh‖² (squared activation units)", "y = ‖Δŷ‖² (squared output units)", "w (squared output units)", "theory (fitted rates)", "measured"]),
-        ["final-distance"] = (1, ["measured h(∞) = ‖Δh‖² (squared activation units)", "predicted h(∞) (squared activation units)", "identity (predicted = measured)", "runs"]),
+        ["final-distance"] = (3, ["measured h(∞) = ‖Δh‖² (squared activation units)", "predicted h(∞) (squared activation units)", "identity (predicted = measured)", "runs"]),
         ["depth"] = (2, ["hidden layer (0-based)", "fit error S (dimensionless, log10)", "rate η (per epoch, log10)", "η_h", "η_y"]),
         ["alternative-dynamics"] = (5, ["epoch (gradient steps over the data)", "h = ‖Δh‖² (squared activation units)", "theory (fitted rates)", "measured"]),
         ["xor"] = (8, ["XOR input", "‖Δh‖ (activation units)", "(0,1)"]),
