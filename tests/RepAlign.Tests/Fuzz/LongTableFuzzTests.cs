@@ -13,7 +13,6 @@ namespace RepAlign.Tests.Fuzz;
 /// pair, no rows, no dx2 at all, a truncated or garbage file) must be exit 2 naming the file, with nothing written;
 /// flipped bits may go either way. Every tenth case runs the whole command (<c>repalign fit</c>) as well.
 /// </summary>
-[Collection("console")]
 public class LongTableFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly Type[] Numeric = [typeof(double), typeof(float), typeof(int), typeof(long)];
