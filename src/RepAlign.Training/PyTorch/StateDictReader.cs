@@ -88,7 +88,8 @@ public static class StateDictReader
                 s.ReadExactly(pickle);
                 if (s.ReadByte() >= 0) Throw.BadInput($"{path}: {entry.FullName} holds more bytes than its zip entry declares (a corrupt archive)");
             }
-            PickleScreen.Check(pickle, $"{path}: {entry.FullName}");
+            PickleScreen.Check(pickle, $"{path}: {entry.FullName}",
+                key => zip.Entries.FirstOrDefault(e => e.FullName.EndsWith($"data/{key}", StringComparison.Ordinal))?.Length); // PyBridge's rule
             return zip.Entries.Where(e => e.FullName.Contains("/data/", StringComparison.Ordinal) && e.Name.Length > 0 && e.Name.All(char.IsAsciiDigit)).Sum(e => e.Length);
         });
         stream.Position = 0;

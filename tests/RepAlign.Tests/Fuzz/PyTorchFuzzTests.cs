@@ -87,6 +87,40 @@ public class PyTorchFuzzTests(PyTorchWeightsCorpus corpus, ITestOutputHelper out
         return ("epoch_0.pt", Rezip(base_, (entry, data) => entry.EndsWith("data.pkl", StringComparison.Ordinal) ? pickle : data));
     }, minOk: 50, minBad: 600);
 
+    /// <summary>
+    /// One changed number in a pickle once asked PyBridge for gigabytes (a zero tensor of the shape, a byte array of the
+    /// storage's elements) and the test host was killed for memory. Such a file is refused by the screen, before
+    /// PyBridge allocates anything: this thread allocates no more than a few megabytes reading it.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1 << 28, "elements, its storage 50176")] // a weight's shape of 2^34 elements (64 GiB of zeros)
+    [InlineData(0, 1 << 29, "declares 536870912 elements of 4 bytes")] // a storage of 2^29 elements (a 2 GiB array)
+    [InlineData(2, -1, "other than whole numbers")] // a negative dimension
+    public void A_shape_or_storage_larger_than_the_file_is_refused_before_it_is_allocated(int what, int size, string expected)
+    {
+        var p = new PickleWriter().Proto(2).Op(EmptyDict).Mark();
+        for (var k = 0; k < Shapes.Length; k++)
+        {
+            var shape = Shapes[k].Select(d => (int)d).ToArray();
+            var numel = shape.Aggregate(1, (a, d) => a * d);
+            if (k == 0 && what == 0) numel = size;
+            if (k == 0 && what > 0) shape[1] = size;
+            p.Text($"layers.{k / 2}.{(k % 2 == 0 ? "weight" : "bias")}").Tensor("FloatStorage", k.ToString(), numel, 0, shape, shape.Length == 2 ? [shape[1], 1] : [1]);
+        }
+        var pickle = p.Op(SetItems, Stop).ToArray();
+        var base_ = File.ReadAllBytes(Path.Combine(corpus.Kind("layers"), "epoch_1.pt"));
+        using var scratch = new ScratchFolder();
+        var path = scratch.File("epoch_0.pt");
+        File.WriteAllBytes(path, Rezip(base_, (entry, data) => entry.EndsWith("data.pkl", StringComparison.Ordinal) ? pickle : data));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<RepAlign.Core.BadInputException>(() => RepAlign.Training.PyTorch.StateDictReader.Read(path));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"{e.Message} ({allocated} bytes allocated)");
+        Assert.Contains(path, e.Message);
+        Assert.Contains(expected, e.Message);
+        Assert.True(allocated < 16 << 20, $"{allocated} bytes allocated reading a file of {new FileInfo(path).Length}");
+    }
+
     /// <summary>A dictionary of the eight tensors (exact) or of random names, values and shapes.</summary>
     private static void StateDict(PickleWriter p, Random rng, bool exact)
     {
