@@ -42,17 +42,26 @@ if [ "$cpu_only" != "--cpu-only" ]; then
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 fi
 
-run() { # device
-  local device=$1 start end
+run() { # device: reanalyses the checkpoints, and records every native library the process maps while it runs
+  local device=$1 start end pid maps
+  maps="$work/$device.maps"
   start=$(date +%s.%N)
-  "$repalign" reanalyze --checkpoints "$work/run" --device "$device" --to extract --out "$work/$device" || return 1
+  "$repalign" reanalyze --checkpoints "$work/run" --device "$device" --to extract --out "$work/$device" &
+  pid=$!
+  : > "$maps"
+  while kill -0 "$pid" 2>/dev/null; do cat "/proc/$pid/maps" >> "$maps" 2>/dev/null; sleep 0.2; done
+  wait "$pid" || return 1
   end=$(date +%s.%N)
-  echo "reanalyze --device $device: $(echo "$end - $start" | bc) s wall"
+  echo "reanalyze --device $device: $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s wall"
+  awk '$6 ~ /\.so/ { print $6 }' "$maps" | sort -u > "$maps.libs"
+  echo "native libraries mapped by the process: $(wc -l < "$maps.libs"); with 'torch' in their path: $(grep -ci torch "$maps.libs")"
+  grep -E 'onnxruntime|cudnn|cublas' "$maps.libs" | sed 's|^|  |'
+  if grep -qi torch "$maps.libs"; then echo "reanalyze mapped libtorch or TorchSharp"; return 1; fi
 }
 step "reanalyze on the CPU"
 run cpu || { echo "SUMMARY gpu-check: cpu reanalysis failed"; exit 1; }
 if [ "$cpu_only" = "--cpu-only" ]; then
-  echo "SUMMARY gpu-check (cpu half): bundle $(du -sh "$work/bundle" | cut -f1) unpacked, no libtorch; cpu reanalysis ok"
+  echo "SUMMARY gpu-check (cpu half): bundle $(du -sh "$work/bundle" | cut -f1) unpacked, no libtorch in it or mapped by reanalyze; cpu reanalysis ok"
   exit 0
 fi
 step "reanalyze on CUDA"
