@@ -63,6 +63,23 @@ public static class KillRound
         return new Interruption(where, hit, process.ExitCode, await err);
     }
 
+    /// <summary>
+    /// <see cref="At"/> until the signal finds the command still running: a round whose command finished before its moment
+    /// tests nothing, so it is tried again in a fresh folder (<paramref name="folder"/>-again1, …) at half the delay, at
+    /// most <paramref name="attempts"/> times. Returns the last attempt (its <c>Where</c> names the attempt) and its folder.
+    /// </summary>
+    public static async Task<(Interruption Hit, string Folder)> Landing(Func<string, string[]> args, string folder, string? stage, TimeSpan delay,
+        string signal, TimeSpan limit, int attempts = 4)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var f = attempt == 1 ? folder : $"{folder}-again{attempt - 1}";
+            var hit = await At(args(f), f, stage, delay, signal, limit);
+            if (hit.Hit || attempt >= attempts) return (attempt == 1 ? hit : hit with { Where = $"{hit.Where} (attempt {attempt})" }, f);
+            delay /= 2;
+        }
+    }
+
     /// <summary>The stages `repalign runs` shows as interrupted in the run folder <paramref name="run"/>.</summary>
     public static async Task<string[]> ShownInterrupted(string run)
     {
