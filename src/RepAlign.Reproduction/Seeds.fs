@@ -34,21 +34,11 @@ let verdictOf (verdicts: string list) =
     | [] -> Verdict.notMeasured
     | _ -> Verdict.seedsDisagree
 
-/// Mean and sample standard deviation of the measured (non-NaN) values; NaN where too few.
-let meanSd (values: float list) =
-    let xs = values |> List.filter (fun v -> not (Double.IsNaN v))
-    match xs with
-    | [] -> nan, nan
-    | [ x ] -> x, nan
-    | _ ->
-        let m = List.average xs
-        m, sqrt (List.sumBy (fun x -> (x - m) * (x - m)) xs / float (xs.Length - 1))
-
 /// One quantity's rows from several seeds (seed 0's first) as one row: its mean, sd, number of seeds and the
 /// verdict over seeds; the paper's value and the note are the first seed's.
 let combineQuantity (rows: ReproductionRow list) =
     let first = List.head rows
-    let value, sd = meanSd [ for r in rows -> r.Value ]
+    let value, sd = RepAlign.Analysis.TrialSummary.meanSd [ for r in rows -> r.Value ]
     ReproductionRow(Experiment = first.Experiment, Quantity = first.Quantity, Value = value,
                     PaperValue = first.PaperValue, Verdict = verdictOf [ for r in rows -> r.Verdict ], Note = first.Note,
                     Sd = sd, Seeds = rows.Length)
