@@ -76,7 +76,7 @@ let computeSeconds (ctx: Context) (seeds: int) (name: string) =
 
 /// The page: a summary table, then each experiment's sentence, quantities and figures.
 let private page (ctx: Context) (seeds: int) (outcomes: (Experiment * Outcome) list) (seconds: float) =
-    let rowCells (r: ReproductionRow) = [ r.Quantity; Seeds.show HtmlPage.fmt r; r.PaperValue; r.Verdict; r.Note ]
+    let rowCells (r: ReproductionRow) = [ r.Quantity; Seeds.show r; r.PaperValue; r.Verdict; r.Note ]
     let counts = outcomes |> List.collect (fun (_, o) -> o.Rows) |> List.countBy (fun r -> r.Verdict) |> List.map (fun (v, n) -> $"{n} {v}") |> String.concat ", "
     let sections =
         [ for e, o in outcomes ->
@@ -128,7 +128,7 @@ let run (ctx: Context) (seeds: int) (selected: Experiment list) (log: string -> 
         [ for e in selected do
             let perSeed = measureSeeds ctx seeds e log
             let o = combined seeds e perSeed
-            for r in o.Rows do log $"  {r.Quantity}: {Seeds.show HtmlPage.fmt r} ({r.Verdict})"
+            for r in o.Rows do log $"  {r.Quantity}: {Seeds.show r} ({r.Verdict})"
             writeFigure ctx (List.head perSeed) log
             yield e, o, perSeed ]
     let outcomes = measured |> List.map (fun (e, o, _) -> e, o)

@@ -52,5 +52,5 @@ let combine (perSeed: ReproductionRow list list) =
     |> List.map (snd >> combineQuantity)
 
 /// The value cell of reproduction.html: "mean ± sd (n seeds)", or the value alone for one seed.
-let show (fmt: float -> string) (row: ReproductionRow) =
-    if row.Seeds > 1 then $"{fmt row.Value} ± {fmt row.Sd} ({row.Seeds} seeds)" else fmt row.Value
+let show (row: ReproductionRow) =
+    if row.Seeds > 1 then $"{fmtValue row.Value} ± {fmtValue row.Sd} ({row.Seeds} seeds)" else fmtValue row.Value
