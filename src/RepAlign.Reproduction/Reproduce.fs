@@ -88,7 +88,7 @@ let private page (ctx: Context) (seeds: int) (outcomes: (Experiment * Outcome) l
     let machine = $"{Environment.ProcessorCount} cores, {Runtime.InteropServices.RuntimeInformation.OSDescription}"
     let subtitle =
         let date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", Globalization.CultureInfo.InvariantCulture)
-        let seedText = if seeds > 1 then $"{seeds} seeds (value = mean ± sd over the seeds; figures from seed 0); " else ""
+        let seedText = if seeds > 1 then $"{seeds} seeds (value = mean ± sd over the seeds; figures and sentences from seed 0); " else ""
         $"Profile {Profile.name ctx.Profile}; {seedText}{date} UTC on {machine}; this pass {seconds / 60.0:F1} min (stages done before were skipped). Verdicts: {counts}. "
         + "η = 1/(2τ) under the 0.5·MSE loss. Smoke-profile numbers test the plumbing, not the paper."
     HtmlPage.render "RepAlign — reproducing When Representations Align" subtitle sections
