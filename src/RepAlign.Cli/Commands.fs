@@ -158,6 +158,9 @@ let reproduce (t: Terminal) (args: ParseResults<ReproduceArgs>) =
         Throw.BadInput($"--pipelines {pipelines}: no such folder, expected the folder of the pipeline files (run from the repository root, or pass --pipelines)")
     let selected = RepAlign.Reproduction.Reproduce.select only // bad names stop before any work
     let profile = RepAlign.Reproduction.Profile.parse (args.GetResult(ReproduceArgs.Profile, defaultValue = "paper"))
+    let seeds = args.GetResult(ReproduceArgs.Seeds, defaultValue = 1)
+    if seeds < 1 || seeds > RepAlign.Reproduction.Runs.maxSeeds then
+        Throw.BadValue("--seeds", string seeds, $"an integer from 1 to {RepAlign.Reproduction.Runs.maxSeeds}")
     let out = Path.GetFullPath(args.GetResult ReproduceArgs.Out)
     let mnist = args.TryGetResult ReproduceArgs.Data |> Option.map Path.GetFullPath
     match mnist with
@@ -168,16 +171,17 @@ let reproduce (t: Terminal) (args: ParseResults<ReproduceArgs>) =
     let slurmOpts = args.GetResults ReproduceArgs.Slurm_Opt
     if Cluster.isSlurm (args.TryGetResult ReproduceArgs.Executor) slurmOpts then
         let common =
-            [ "--profile"; RepAlign.Reproduction.Profile.name profile; "--out"; out; "--pipelines"; Path.GetFullPath pipelines ]
+            [ "--profile"; RepAlign.Reproduction.Profile.name profile; "--seeds"; string seeds; "--out"; out; "--pipelines"; Path.GetFullPath pipelines ]
             @ (mnist |> Option.map (fun d -> [ "--data"; d ]) |> Option.defaultValue [])
         Cluster.submitReproduce t (Cluster.settings slurmOpts None) out (selected |> List.map (fun e -> e.Name)) common
     else
     let outcomes =
         Terminal.withProgress t (fun observer ->
             let ctx : RepAlign.Reproduction.Runs.Context =
-                { Out = out; Profile = profile; Pipelines = pipelines; Mnist = mnist; Stages = stages; Observer = observer }
-            RepAlign.Reproduction.Reproduce.run ctx selected t.Info)
+                { Out = out; Profile = profile; Pipelines = pipelines; Mnist = mnist; Stages = stages; Observer = observer; SeedIndex = 0 }
+            RepAlign.Reproduction.Reproduce.run ctx seeds selected t.Info)
     t.Info($"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.csvName)}")
+    t.Info($"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.seedsCsvName)}")
     t.Info($"wrote {Path.Combine(out, RepAlign.Reproduction.Reproduce.htmlName)}")
     let failed = outcomes |> List.filter (fun o -> o.Rows |> List.exists (fun r -> r.Verdict = RepAlign.Reproduction.Evidence.Verdict.failed))
     if failed.IsEmpty then 0

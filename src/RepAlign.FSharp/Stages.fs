@@ -12,13 +12,15 @@ let trainingCore : ITrainingCore option =
     Some(RepAlign.Training.Stages.TorchTrainingCore.Instance :> ITrainingCore)
 #endif
 
-/// Every stage the stage graph needs from this build: the training core (when built with one), analysis and reports.
+/// Every stage the stage graph needs from this build: the training core (when built with one), analysis, reports and
+/// the trial summary of sweeps.
 let set : StageSet =
     StageSet(
         Training = Option.toObj trainingCore,
         Analyze = RepAlign.Analysis.AnalyzeStage(),
         PointSetReport = RepAlign.Analysis.PointSetReportStage(),
-        DatasetReport = RepAlign.Analysis.DatasetReportStage())
+        DatasetReport = RepAlign.Analysis.DatasetReportStage(),
+        TrialSummary = RepAlign.Analysis.TrialSummary.TrialSummaryWriter())
 
 /// The stages a spec runs, in order (its family's graph).
 let graph (spec: RepAlign.Core.Specs.ExperimentSpec) : StageGraph = StageGraph.For(spec, set)

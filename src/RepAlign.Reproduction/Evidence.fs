@@ -19,22 +19,29 @@ module Verdict =
     let notMeasured = "not measured"
     /// The experiment failed before it could be measured.
     let failed = "failed"
+    /// Over several seeds (`reproduce --seeds`), the seeds' own verdicts differ: the claim holds for some networks only.
+    let seedsDisagree = "seeds disagree"
 
-/// One row of reproduction.csv: a quantity an experiment measured, the paper's value or claim, and the verdict.
+/// One row of reproduction.csv: a quantity an experiment measured (the mean over its seeds), the paper's value or
+/// claim, the verdict, and the spread over the seeds.
 [<AllowNullLiteral>]
 type ReproductionRow() =
     /// Experiment name (its pipeline file's stem).
     [<JsonPropertyName("experiment")>] member val Experiment = "" with get, set
     /// What was measured.
     [<JsonPropertyName("quantity")>] member val Quantity = "" with get, set
-    /// The measured value (NaN when it could not be measured).
+    /// The measured value: the mean over the seeds that measured it (NaN when it could not be measured).
     [<JsonPropertyName("value")>] member val Value = 0.0 with get, set
     /// The paper's value or claim, or the reference it is judged against ("" where none exists).
     [<JsonPropertyName("paper_value")>] member val PaperValue = "" with get, set
-    /// agrees, differs, no reference, not measured, or failed.
+    /// agrees, differs, no reference, not measured, failed, or seeds disagree.
     [<JsonPropertyName("verdict")>] member val Verdict = "" with get, set
     /// How the value was obtained, or why it differs.
     [<JsonPropertyName("note")>] member val Note = "" with get, set
+    /// Sample standard deviation of the value over the seeds (NaN with fewer than two measured seeds).
+    [<JsonPropertyName("sd")>] member val Sd = nan with get, set
+    /// How many seeds measured this quantity (`reproduce --seeds`; 1 by default).
+    [<JsonPropertyName("seeds")>] member val Seeds = 1 with get, set
 
 /// A measured quantity judged against a claim: `check` decides agreement; NaN is "not measured".
 let judged experiment quantity (value: float) paper (check: float -> bool) note =

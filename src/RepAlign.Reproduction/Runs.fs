@@ -24,7 +24,25 @@ type Context =
       Mnist: string option
       /// The stages of this build, from which each pipeline's graph is built (StageGraph.For).
       Stages: StageSet
-      Observer: IRunObserver }
+      Observer: IRunObserver
+      /// Which seed of `repalign reproduce --seeds` this pass measures: 0 is the reproduction itself (its folders and
+      /// seeds); k ≥ 1 runs every run with train.seed shifted by k × seedSpan under <Out>/seeds/<k>/ (README.md,
+      /// "Reproducing the paper").
+      SeedIndex: int }
+
+/// How far apart the seeds of two seed indices lie: seed index k adds k × seedSpan to every run's train.seed. A
+/// pipeline derives at most (variants × grid points × trials) seeds above its train.seed, far fewer than this for
+/// every shipped pipeline, so the seeds of different seed indices never collide.
+[<Literal>]
+let seedSpan = 100000
+
+/// The most seed indices a reproduction runs (so k × seedSpan stays a 32-bit seed).
+[<Literal>]
+let maxSeeds = 1000
+
+/// The folder a seed index writes under: the reproduction folder for seed 0, <Out>/seeds/<k>/ for k ≥ 1.
+let seedFolder (ctx: Context) =
+    if ctx.SeedIndex = 0 then ctx.Out else Path.Combine(ctx.Out, "seeds", string ctx.SeedIndex)
 
 /// One finished run: its folder, resolved spec, and the variant and trial it belongs to.
 type Run =
@@ -37,7 +55,8 @@ type Run =
 /// The pipeline file of an experiment.
 let pipelinePath ctx (file: string) = Path.Combine(ctx.Pipelines, file)
 
-/// Runs a pipeline file (with extra --set overrides) into <Out>/<folder>; stages already done with the
+/// Runs a pipeline file (with extra --set overrides) into <folder> under the seed's folder (seedFolder), every run's
+/// seed shifted by SeedIndex × seedSpan; stages already done with the
 /// same settings are skipped, so an interrupted reproduction resumes where it stopped. Threads are the pipeline's:
 /// training keeps its one libtorch thread (a 64-row batch is too small to split, and OpenMP workers spin on a busy
 /// machine: two threads measured up to 10× slower), extraction uses every core, sweeps run their points in parallel,
@@ -49,7 +68,8 @@ let runPipeline ctx (file: string) (folder: string) (overrides: string list) : R
         RunRequest(
             Pipeline = path,
             Overrides = List.toArray overrides,
-            Out = Path.Combine(ctx.Out, folder),
+            Out = Path.Combine(seedFolder ctx, folder),
+            SeedShift = ctx.SeedIndex * seedSpan,
             Adjust = Option.toObj (adjust ctx.Profile))
     let result = PipelineRunner.Run(request, ctx.Stages, ctx.Observer)
     let sweepJson = Path.Combine(result.Layout.Root, "sweep.json")

@@ -49,7 +49,7 @@ public sealed record ClusterTask(string Kind, int Index)
             using var sweepLock = RunLock.Acquire(root, wait: !request.NoWait, observer.Waiting, cancellation);
             AtomicFile.RemoveLeftovers(root, recursive: false);
             var results = points.Select(p => PointResult(SweepRunner.LayoutOf(p, root), p, StageGraph.For(p.Spec, set).Names)).ToArray();
-            return SweepRunner.Gather(document, points, results, root);
+            return SweepRunner.Gather(document, points, results, root, set);
         }
 
         var spec = PipelineFile.Validate(PipelineRunner.ApplyCommandLine(document.Base, request), request.Pipeline);

@@ -26,10 +26,17 @@ public static class PipelineRunner
     public static RunLayout LayoutOf(RunRequest request, ExperimentSpec spec) =>
         new(Path.GetFullPath(request.Out ?? Path.Combine(request.RunsRoot, spec.Name, RunId(spec))));
 
-    /// <summary>Applies the request's adjustment, then --device and --threads, to a resolved spec.</summary>
+    /// <summary>Applies the request's adjustment, its seed shift, then --device and --threads, to a resolved spec (once per spec).</summary>
     public static ExperimentSpec ApplyCommandLine(ExperimentSpec spec, RunRequest request)
     {
         if (request.Adjust is { } adjust) spec = adjust(spec);
+        if (request.SeedShift != 0)
+        {
+            var seed = (long)spec.Train.Seed + request.SeedShift;
+            if (seed is > int.MaxValue or < int.MinValue)
+                Throw.BadInput($"train.seed: {spec.Train.Seed} shifted by {request.SeedShift} leaves the range of a 32-bit seed");
+            spec = spec with { Train = spec.Train with { Seed = (int)seed } };
+        }
         if (request.Device is { } device) spec = spec with { Extract = spec.Extract with { Device = device } };
         if (request.Threads is { } threads)
         {

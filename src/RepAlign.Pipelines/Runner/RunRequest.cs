@@ -38,6 +38,12 @@ public sealed record RunRequest
     /// </summary>
     public Func<ExperimentSpec, ExperimentSpec>? Adjust { get; init; }
 
+    /// <summary>
+    /// Added to every run's train.seed after the sweep's derived seeds (<c>repalign reproduce --seeds</c>: seed index k
+    /// runs with k × its seed span); the shifted seed is the one recorded in run.json. 0 = none.
+    /// </summary>
+    public int SeedShift { get; init; }
+
     /// <summary>When another process holds the run folder: false (default) waits for it, true fails at once with exit code 2.</summary>
     public bool NoWait { get; init; }
 

@@ -19,6 +19,9 @@ public sealed record StageSet
 
     /// <summary>The report of data sets and reanalyses.</summary>
     public required IStage DatasetReport { get; init; }
+
+    /// <summary>Writes trials.csv after a sweep with trials &gt; 1; null in a build without it (no summary is written).</summary>
+    public ITrialSummary? TrialSummary { get; init; }
 }
 
 /// <summary>The stages of one run, in the order they run.</summary>

@@ -57,7 +57,7 @@ public static class SweepRunner
         {
             ExceptionDispatchInfo.Throw(first);
         }
-        return Gather(document, points, results, root);
+        return Gather(document, points, results, root, set);
     }
 
     /// <summary>The sweep's points (variants × grid × trials, one libtorch thread each) and its folder.</summary>
@@ -85,12 +85,20 @@ public static class SweepRunner
         return PipelineRunner.RunOne(request with { Out = layout.Root }, point.Spec, layout, StageGraph.For(point.Spec, set), observer, cancellation);
     }
 
-    /// <summary>Writes sweep.json and the joined table (sweep.parquet, sweep.csv) from the points' results.</summary>
-    public static RunResult Gather(PipelineDocument document, IReadOnlyList<RunPoint> points, IReadOnlyList<RunResult> results, string root)
+    /// <summary>File name of the trial summary (Parquet; CSV beside it), written when a setting has more than one trial.</summary>
+    public const string TrialsName = "trials.parquet";
+
+    /// <summary>
+    /// Writes sweep.json and the joined table (sweep.parquet, sweep.csv) from the points' results and, with more than one
+    /// trial per setting, the set's trial summary (trials.parquet, trials.csv).
+    /// </summary>
+    public static RunResult Gather(PipelineDocument document, IReadOnlyList<RunPoint> points, IReadOnlyList<RunResult> results, string root, StageSet set)
     {
+        ArgumentNullException.ThrowIfNull(set);
         var records = points.Select((p, i) => new SweepRunRecord(p.Label, p.Variant, p.Trial, p.Settings, results[i].Succeeded, results[i].Message)).ToArray();
         AtomicFile.WriteText(Path.Combine(root, "sweep.json"), JsonSerializer.Serialize(records, RepAlignJson.Options));
         var table = JoinFits(points, results, Path.Combine(root, TableName));
+        if (points.Any(p => p.Trial > 0)) set.TrialSummary?.Write(root, points, results);
         var failed = records.Count(r => !r.Succeeded);
         var message = $"{points.Count} runs, {failed} failed; {table} fit rows in {Path.Combine(root, TableName)}";
         return new RunResult(new RunLayout(root), document.Base, failed == 0, failed == 0 ? null : "sweep", message);

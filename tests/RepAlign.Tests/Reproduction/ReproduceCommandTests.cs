@@ -27,6 +27,7 @@ public class ReproduceCommandTests
         // A verdict of agrees or differs always names what it was judged against.
         Assert.All(rows.Where(r => r["verdict"] is "agrees" or "differs"), r => Assert.NotEqual("", r["paper_value"]));
         Assert.All(rows.Where(r => r["verdict"] != "not measured"), r => Assert.True(double.IsFinite(double.Parse(r["value"], CultureInfo.InvariantCulture)), r["quantity"]));
+        Assert.All(rows, r => Assert.Equal(("NaN", "1"), (r["sd"], r["seeds"]))); // one seed: no spread
 
         var html = File.ReadAllText(Path.Combine(dir.Path, "reproduction.html"));
         var sections = html.Split("<h2>")[1..];
@@ -51,6 +52,43 @@ public class ReproduceCommandTests
         var xorRows = ReadCsv(Path.Combine(dir.Path, "reproduction.csv"));
         Assert.Equal(rows.Where(r => r["experiment"] == "xor").Select(r => r["value"]), xorRows.Select(r => r["value"]));
     }
+
+    /// <summary>
+    /// --seeds 2 on the cheapest experiment: reproduction.csv gives each quantity's mean over 2 seeds, sd and seeds = 2;
+    /// reproduction-seeds.csv keeps both seeds' values; seed 1 runs from other seeds in its own folder. --seeds 1 then
+    /// resumes seed 0 alone: the same rows as seed 0's, with seeds = 1.
+    /// </summary>
+    [Fact]
+    public async Task Seeds_2_measures_each_quantity_twice_and_seeds_1_is_seed_0()
+    {
+        using var dir = new ScratchFolder();
+        var (code, err) = await RunProcess("--profile", "smoke", "--seeds", "2", "--only", "depth", "--out", dir.Path);
+        Assert.True(code == 0, err);
+        var rows = ReadCsv(Path.Combine(dir.Path, "reproduction.csv"));
+        var perSeed = ReadCsv(Path.Combine(dir.Path, "reproduction-seeds.csv"), "experiment,quantity,seed,value,verdict");
+        Assert.NotEmpty(rows);
+        foreach (var row in rows)
+        {
+            Assert.Equal("2", row["seeds"]);
+            var seeds = perSeed.Where(s => s["quantity"] == row["quantity"]).ToList();
+            Assert.Equal(["0", "1"], seeds.Select(s => s["seed"]));
+            Assert.Equal(seeds.Select(s => Number(s["value"])).Average(), Number(row["value"]), 12);
+            var verdicts = seeds.Select(s => s["verdict"]).Distinct().ToList();
+            Assert.Equal(verdicts.Count == 1 ? verdicts[0] : "seeds disagree", row["verdict"]);
+        }
+        var seed0 = RunManifest.Read(Path.Combine(dir.Path, "depth", "run.json")).Spec.Train.Seed;
+        var seed1 = RunManifest.Read(Path.Combine(dir.Path, "seeds", "1", "depth", "run.json")).Spec.Train.Seed;
+        Assert.Equal(seed0 + 100000, seed1);
+
+        var one = await RunProcess("--profile", "smoke", "--seeds", "1", "--only", "depth", "--out", dir.Path);
+        Assert.True(one.Code == 0, one.Output);
+        var single = ReadCsv(Path.Combine(dir.Path, "reproduction.csv"));
+        Assert.Equal(perSeed.Where(s => s["seed"] == "0").Select(s => (s["quantity"], s["value"], s["verdict"])),
+            single.Select(r => (r["quantity"], r["value"], r["verdict"])));
+        Assert.All(single, r => Assert.Equal(("NaN", "1"), (r["sd"], r["seeds"])));
+    }
+
+    private static double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
     /// <summary>Per experiment: the panels of its figure (null: one per setting) and text it must show (axis labels with units, legend).</summary>
     private static readonly Dictionary<string, (int? Panels, string[] Text)> PaperFigures = new()
@@ -99,6 +137,7 @@ public class ReproduceCommandTests
     [Theory]
     [InlineData("--only", "xorr", "did you mean 'xor'")]
     [InlineData("--profile", "huge", "expected smoke or paper")]
+    [InlineData("--seeds", "0", "an integer from 1 to 1000")]
     public void Bad_options_exit_2_and_write_nothing(string option, string value, string message)
     {
         using var dir = new ScratchFolder();
@@ -132,10 +171,12 @@ public class ReproduceCommandTests
     private static (int Code, string Err) Run(params string[] args) =>
         CliRunner.Run(["reproduce", "--pipelines", TestPaths.Repo("pipelines"), "--data", TestPaths.Repo("data", "mnist-10k"), .. args]);
 
-    private static List<Dictionary<string, string>> ReadCsv(string path)
+    private const string CsvHeader = "experiment,quantity,value,paper_value,verdict,note,sd,seeds";
+
+    private static List<Dictionary<string, string>> ReadCsv(string path, string header = CsvHeader)
     {
         var lines = File.ReadAllLines(path);
-        Assert.Equal("experiment,quantity,value,paper_value,verdict,note", lines[0]);
+        Assert.Equal(header, lines[0]);
         return lines[1..].Select(line =>
         {
             var cells = SplitCsv(line);
