@@ -55,6 +55,9 @@ let run (argv: string[]) (stdout: TextWriter) (stderr: TextWriter) (interactive:
 [<EntryPoint>]
 let main argv =
     // SIGTERM and SIGINT record the running stage as terminated, remove temporary files, release locks, exit 143/130.
-    use _signals = RepAlign.Core.Runs.Termination.Install Console.Error
+    RepAlign.Core.Runs.Termination.Install Console.Error
     let interactive = not Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive
-    run argv Console.Out Console.Error interactive
+    let code = run argv Console.Out Console.Error interactive
+    // From here a late signal (the command is done and recorded) ends the exit with this code, not a silent 143.
+    RepAlign.Core.Runs.Termination.Finished code
+    code

@@ -8,7 +8,7 @@ namespace RepAlign.Core.Runs;
 /// (Ctrl-C), once <see cref="Install"/>ed by the command line: every stage this process is running is marked
 /// <see cref="StageState.Failed"/> in its run.json with <see cref="Reason"/>, its temporary files are removed, its run
 /// folder locks are released, and the process exits with 128 + the signal's number (143, 130). A second SIGINT while
-/// that is under way exits at once. Signals are process-wide, and so is this record of what the process has open.
+/// that is under way exits at once; a signal after the command has <see cref="Finished"/> only completes its exit. Signals are process-wide, and so is this record of what the process has open.
 /// </summary>
 /// <remarks>
 /// Stopping does not wait for a stage to notice: stages in native code (libtorch, ONNX Runtime) or without a
@@ -58,14 +58,22 @@ public static class Termination
 
     /// <summary>
     /// Handles SIGTERM and SIGINT for the rest of the process (the command line calls it once, first): each is
-    /// recorded as above and ends the process; <paramref name="error"/> receives the one-line message.
+    /// recorded as above and ends the process; <paramref name="error"/> receives the one-line message. The handlers stay
+    /// until the process is gone: once the command has <see cref="Finished"/>, a signal only ends the exit under way
+    /// with the command's own code, where the runtime's default would exit 143 with no word.
     /// </summary>
-    /// <returns>The registrations; dispose to restore the default handling.</returns>
-    public static IDisposable Install(TextWriter error)
+    public static void Install(TextWriter error)
     {
         PosixSignalRegistration On(PosixSignal signal) => PosixSignalRegistration.Create(signal, context =>
         {
             context.Cancel = true;
+            if (Volatile.Read(ref finishedWith) is int code)
+            {
+                // Every stage has ended and been recorded: the process is only exiting. Finish that, truthfully.
+                error.Flush();
+                Console.Out.Flush();
+                Exit(code);
+            }
             if (Volatile.Read(ref stopping) != 0)
             {
                 // A second signal while the first is recorded (a hung disk, an impatient Ctrl-C): stop now.
@@ -76,7 +84,22 @@ public static class Termination
             new Thread(() => Stop(Reason(signal), ExitCode(signal), error)) { IsBackground = true, Name = "RepAlign stop" }.Start();
         });
         InstalledHere.Value = error;
-        return new Registrations([On(PosixSignal.SIGTERM), On(PosixSignal.SIGINT)]);
+        registered = [On(PosixSignal.SIGTERM), On(PosixSignal.SIGINT)];
+    }
+
+    /// <summary>Kept for the life of the process: disposing one would restore the runtime's silent exit 143.</summary>
+    private static PosixSignalRegistration[] registered = [];
+
+    private static object? finishedWith;
+
+    /// <summary>
+    /// The command has returned <paramref name="exitCode"/>, and its run.json records say so: a signal from now on
+    /// exits at once with that code instead of recording anything.
+    /// </summary>
+    public static void Finished(int exitCode)
+    {
+        InstalledHere.Value = null;
+        Volatile.Write(ref finishedWith, exitCode);
     }
 
     /// <summary>The error writer when the calling flow runs under <see cref="Install"/> (the command line), else null.</summary>
@@ -165,14 +188,5 @@ public static class Termination
     {
         if (Libc.Available) Libc.Exit(code); // no exit handlers: the stages' threads and native libraries are mid-work
         Environment.Exit(code);
-    }
-
-    private sealed class Registrations(PosixSignalRegistration[] all) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var r in all) r.Dispose();
-            InstalledHere.Value = null;
-        }
     }
 }

@@ -103,7 +103,7 @@ public class KillHarnessTests(KillReferences refs, ITestOutputHelper output) : I
             var told = hit.Code == 143 && hit.Err.Contains("error: " + asked, StringComparison.Ordinal) && !stages.Values.Any(s => s.State == StageState.Running);
             var wrote = told && failed.Length == 1 && failed[0].Message == asked;
             // Between two stages, or after the last one while the process ends, no stage runs: exit 143 and nothing to mark,
-            // or (the handler already gone) exit 0 with every stage done.
+            // or (the command already finished: Termination.Finished) exit 0 with every stage done.
             var idle = told && failed.Length == 0 || hit.Code == 0 && failed.Length == 0 && stages.Values.All(s => s.State == StageState.Done);
             var clean = TinyRuns.TemporaryFiles(folder).Length == 0 && KillRound.Released(folder); // before the resume cleans anything
             var resumed = await TinyRuns.RunAsync(Args(folder));
