@@ -57,10 +57,10 @@ public sealed record BulkExtractRequest
     public bool FixedBatch { get; init; }
 
     /// <summary>
-    /// ONNX Runtime sessions run concurrently per checkpoint, each on its own contiguous share of the
-    /// distinct images with <see cref="InferenceOptions.Threads"/> threads. For small networks on a
-    /// busy machine, W sessions of one thread each beat one session of W threads (no per-layer
-    /// synchronisation between threads); total threads = Workers × Threads.
+    /// Runs of the checkpoint's session at once, each on its own contiguous share of the distinct
+    /// images with <see cref="InferenceOptions.Threads"/> threads. For small networks on a busy
+    /// machine, W runs of one thread each beat one run of W threads (no per-layer synchronisation
+    /// between threads); total threads = Workers × Threads.
     /// </summary>
     public int Workers { get; init; } = 1;
 

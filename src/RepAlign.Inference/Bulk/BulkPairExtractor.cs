@@ -143,19 +143,17 @@ public static class BulkPairExtractor
             BatchedForward.Run(runners[0], request, images, 0, images.Length, representations, widths, cancellationToken);
             return;
         }
-        var tasks = new Task[runners.Count];
-        for (var w = 0; w < runners.Count; w++)
-        {
-            var worker = w;
-            var first = (int)((long)images.Length * worker / runners.Count);
-            var end = (int)((long)images.Length * (worker + 1) / runners.Count);
-            tasks[w] = Task.Factory.StartNew(
-                () => BatchedForward.Run(runners[worker], request, images, first, end - first, representations, widths, cancellationToken),
-                cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        }
+        // On the calling thread and pool threads, which live across checkpoints: a fresh thread per worker and checkpoint
+        // (as before) halved the passes' throughput, since ONNX Runtime's per-thread buffers were made anew each time
+        // (benchmarks/results/gpu-linux-x64.md).
         try
         {
-            Task.WaitAll(tasks, CancellationToken.None);
+            Parallel.For(0, runners.Count, new ParallelOptions { MaxDegreeOfParallelism = runners.Count }, worker =>
+            {
+                var first = (int)((long)images.Length * worker / runners.Count);
+                var end = (int)((long)images.Length * (worker + 1) / runners.Count);
+                BatchedForward.Run(runners[worker], request, images, first, end - first, representations, widths, cancellationToken);
+            });
         }
         catch (AggregateException e)
         {

@@ -4,8 +4,8 @@ namespace RepAlign.Inference.Bulk;
 /// How a bulk extraction uses its device, decided in one place (<see cref="For"/>) from the device and the request
 /// (README "Devices"):
 /// <list type="bullet">
-/// <item>CPU: <see cref="BulkExtractRequest.Workers"/> sessions side by side, <see cref="BulkExtractRequest.BatchSize"/>
-/// rows per run, a fresh session per checkpoint (opening one costs less than reading a checkpoint's weights into a
+/// <item>CPU: one session run by <see cref="BulkExtractRequest.Workers"/> threads at once (threads that live across
+/// checkpoints), <see cref="BulkExtractRequest.BatchSize"/> rows per run, a fresh session per checkpoint (opening one costs less than reading a checkpoint's weights into a
 /// shared session; benchmarks/results/extract-linux-x64.md), outputs written straight into the representation buffers.</item>
 /// <item>CUDA: one session (one stream), reused for every checkpoint of one graph with the weights bound as inputs
 /// and copied to the device once per checkpoint; input rows gathered into pinned host memory and outputs copied back
@@ -26,7 +26,7 @@ public sealed record ExecutionPlan
     /// <summary>Bytes one row costs on the GPU per float of its input and requested outputs (see <see cref="CudaBatch"/>).</summary>
     public const int CudaBytesPerValue = 16;
 
-    /// <summary>Concurrent sessions, each on its own contiguous share of the images.</summary>
+    /// <summary>Threads running the session at once, each on its own contiguous share of the images.</summary>
     public int Workers { get; init; } = 1;
 
     /// <summary>Rows per ONNX Runtime run.</summary>

@@ -4,17 +4,18 @@ using RepAlign.Inference.Graphs;
 namespace RepAlign.Inference.Bulk;
 
 /// <summary>
-/// The sessions of a bulk extraction, one per worker, and the checkpoint they hold (<see cref="ExecutionPlan"/> decides
-/// how): either a fresh session per checkpoint, or one weight-swap session per worker kept for every checkpoint of one
-/// graph (<see cref="CheckpointWeights.GraphKey"/>), with each checkpoint's weights read once and bound to every worker.
-/// A checkpoint whose graph differs (e.g. an exporter's deduplicated first epoch) gets new sessions, used from then on.
+/// The session of a bulk extraction, shared by its workers (each runs its share of the images through its own binding, at
+/// once: ONNX Runtime runs one session from several threads), and the checkpoint it holds (<see cref="ExecutionPlan"/>
+/// decides how): either a fresh session per checkpoint, or one weight-swap session kept for every checkpoint of one graph
+/// (<see cref="CheckpointWeights.GraphKey"/>), with each checkpoint's weights read once and bound to every worker.
+/// A checkpoint whose graph differs (e.g. an exporter's deduplicated first epoch) gets a new session, used from then on.
 /// </summary>
 internal sealed class ExtractionWorkers : IDisposable
 {
     private readonly BulkExtractRequest request;
     private readonly string[] outputs;
     private readonly int images;
-    private readonly OnnxModelRunner?[] models;
+    private OnnxModelRunner? model;
     private BatchRunner[] runners = [];
     private CheckpointWeights? weights;
     private string? graphKey;
@@ -26,7 +27,6 @@ internal sealed class ExtractionWorkers : IDisposable
         this.outputs = outputs;
         this.images = images;
         Plan = ExecutionPlan.For(request, images);
-        models = new OnnxModelRunner?[Plan.Workers];
     }
 
     /// <summary>The plan (its CUDA batch is sized when the first checkpoint is open).</summary>
@@ -35,14 +35,14 @@ internal sealed class ExtractionWorkers : IDisposable
     /// <summary>One batch runner per worker, holding the current checkpoint.</summary>
     public IReadOnlyList<BatchRunner> Runners => runners;
 
-    /// <summary>Sessions opened so far (one per worker per graph when reused, per checkpoint otherwise).</summary>
+    /// <summary>Sessions opened so far (one per graph when reused, one per checkpoint otherwise).</summary>
     public int SessionsOpened { get; private set; }
 
     /// <summary>Output widths of the current checkpoint, in the order of the outputs.</summary>
-    public int[] Widths => outputs.Select(models[0]!.OutputWidth).ToArray();
+    public int[] Widths => outputs.Select(model!.OutputWidth).ToArray();
 
     /// <summary>The plan and staging in words.</summary>
-    public string Describe() => Plan.Describe(request.Inference, runners.Length > 0 ? runners[0].Staging : "host staging") + $", {SessionsOpened} sessions opened";
+    public string Describe() => Plan.Describe(request.Inference, runners.Length > 0 ? runners[0].Staging : "host staging") + $", {SessionsOpened} session{(SessionsOpened == 1 ? "" : "s")} opened";
 
     /// <summary>Makes every worker run checkpoint <paramref name="path"/>.</summary>
     public void Load(string path)
@@ -76,35 +76,32 @@ internal sealed class ExtractionWorkers : IDisposable
     public void Dispose()
     {
         foreach (var runner in runners) runner.Dispose();
-        foreach (var model in models) model?.Dispose();
+        model?.Dispose();
         weights?.Dispose();
     }
 
     private void Open(Func<OnnxModelRunner> open, string path)
     {
-        for (var w = 0; w < models.Length; w++)
+        var opened = open();
+        SessionsOpened++;
+        try
         {
-            var model = open();
-            SessionsOpened++;
-            try
+            Check(opened, path);
+            if (runners.Length == 0)
             {
-                Check(model, path);
-                if (runners.Length == 0)
-                {
-                    Plan = Plan.SizedFor(model.InputWidth + outputs.Sum(o => (long)model.OutputWidth(o)),
-                        () => CudaMemory.FreeBytes(request.Inference.CudaDeviceId), images);
-                    runners = models.Select(_ => new BatchRunner(Plan.BatchSize, outputs, Plan.StageOutputs)).ToArray();
-                }
-                runners[w].Attach(model); // frees the previous session's pinned buffers while it is still open
+                Plan = Plan.SizedFor(opened.InputWidth + outputs.Sum(o => (long)opened.OutputWidth(o)),
+                    () => CudaMemory.FreeBytes(request.Inference.CudaDeviceId), images);
+                runners = Enumerable.Range(0, Plan.Workers).Select(_ => new BatchRunner(Plan.BatchSize, outputs, Plan.StageOutputs)).ToArray();
             }
-            catch
-            {
-                model.Dispose();
-                throw;
-            }
-            models[w]?.Dispose();
-            models[w] = model;
+            foreach (var runner in runners) runner.Attach(opened); // frees the previous session's pinned buffers while it is still open
         }
+        catch
+        {
+            opened.Dispose();
+            throw;
+        }
+        model?.Dispose();
+        model = opened;
     }
 
     /// <summary>Checks that a checkpoint's input width and outputs fit the request.</summary>
