@@ -65,7 +65,7 @@ public sealed record BulkExtractRequest
     public int Workers { get; init; } = 1;
 
     /// <summary>
-    /// Whether each worker keeps one session for every checkpoint of one graph, binding each checkpoint's weights as
+    /// Whether the workers keep one session for every checkpoint of one graph, binding each checkpoint's weights as
     /// inputs; null = the device's choice (<see cref="ExecutionPlan.For"/>: on CUDA only).
     /// </summary>
     public bool? ReuseSessions { get; init; }

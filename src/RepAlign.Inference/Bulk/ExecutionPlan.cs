@@ -33,7 +33,7 @@ public sealed record ExecutionPlan
     public int BatchSize { get; init; } = 1024;
 
     /// <summary>
-    /// Whether each worker keeps one session for all checkpoints of one graph (weights bound as inputs,
+    /// Whether the workers keep one session for all checkpoints of one graph (weights bound as inputs,
     /// <see cref="Graphs.CheckpointWeights"/>) instead of opening one per checkpoint.
     /// </summary>
     public bool ReuseSessions { get; init; }

@@ -13,7 +13,7 @@ public static class ExtractRequests
     public static InferenceOptions Options(ExtractSpec extract) => new()
     {
         Device = extract.Device,
-        Threads = extract.Threads > 0 ? extract.Threads : 1, // 0: one single-threaded session per core (bulk extraction's workers)
+        Threads = extract.Threads > 0 ? extract.Threads : 1, // 0: single-threaded runs, one per core (bulk extraction's workers)
     };
 
     /// <summary>The bulk extraction of a spec's pairs over checkpoints into the run's pairs (and probe) tables; callers set the layers.</summary>
@@ -36,7 +36,7 @@ public static class ExtractRequests
             ProbeParquet = spec.Extract.LinearProbe ? layout.Probe : null,
             ProbeSeed = spec.Train.Seed,
             ProbeEvery = spec.Extract.ProbeEvery,
-            Workers = spec.Extract.Threads > 0 ? 1 : Environment.ProcessorCount, // one single-threaded session per core is fastest for these small networks
+            Workers = spec.Extract.Threads > 0 ? 1 : Environment.ProcessorCount, // one single-threaded run per core is fastest for these small networks
             Csv = context.Csv,
             Metadata = new Dictionary<string, string> { ["repalign.pairs"] = selection.Canonical, ["repalign.pairs.description"] = selection.Description },
         };
