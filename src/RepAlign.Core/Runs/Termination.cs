@@ -8,7 +8,8 @@ namespace RepAlign.Core.Runs;
 /// (Ctrl-C), once <see cref="Install"/>ed by the command line: every stage this process is running is marked
 /// <see cref="StageState.Failed"/> in its run.json with <see cref="Reason"/>, its temporary files are removed, its run
 /// folder locks are released, and the process exits with 128 + the signal's number (143, 130). A second SIGINT while
-/// that is under way exits at once; a signal after the command has <see cref="Finished"/> only completes its exit. Signals are process-wide, and so is this record of what the process has open.
+/// that is under way exits at once; a signal after the command has <see cref="Finished"/> only completes its exit.
+/// Signals are process-wide, and so is this record of what the process has open.
 /// </summary>
 /// <remarks>
 /// Stopping does not wait for a stage to notice: stages in native code (libtorch, ONNX Runtime) or without a

@@ -5,8 +5,9 @@ namespace RepAlign.Inference.Bulk;
 /// (README "Devices"):
 /// <list type="bullet">
 /// <item>CPU: one session run by <see cref="BulkExtractRequest.Workers"/> threads at once (threads that live across
-/// checkpoints), <see cref="BulkExtractRequest.BatchSize"/> rows per run, a fresh session per checkpoint (opening one costs less than reading a checkpoint's weights into a
-/// shared session; benchmarks/results/extract-linux-x64.md), outputs written straight into the representation buffers.</item>
+/// checkpoints), <see cref="BulkExtractRequest.BatchSize"/> rows per run, a fresh session per checkpoint (opening one
+/// costs less than reading a checkpoint's weights into a shared session; benchmarks/results/extract-linux-x64.md),
+/// outputs written straight into the representation buffers.</item>
 /// <item>CUDA: one session (one stream), reused for every checkpoint of one graph with the weights bound as inputs
 /// and copied to the device once per checkpoint; input rows gathered into pinned host memory and outputs copied back
 /// into pinned host memory; the batch sized by <see cref="CudaBatch"/>.</item>
