@@ -9,7 +9,8 @@
 #       repalign reproduce --profile paper into a fresh folder, one experiment at a time (--only) and then the pass
 #       that writes reproduction.csv and .html: the wall seconds of each and their total (the goal is 90 min), and a
 #       count of the verdicts (compare reproduction.csv with docs/reproduction). Needs the full MNIST set
-#       (repalign fetch-mnist).
+#       (repalign fetch-mnist). EXPERIMENTS="final-distance xor ..." runs a subset or another order; each experiment's
+#       reproduction.csv is kept as reproduction-<experiment>.csv, so a stopped run still has its verdicts.
 #
 # Each prints `uptime` before and after: a load average above ~0.3 means the machine was not idle.
 set -euo pipefail
@@ -55,7 +56,8 @@ EOF
 paper)
   out=${2:-/tmp/repalign-paper}
   rm -rf "$out"; mkdir -p "$out"
-  experiments=(architectures init-scale mnist-pairs final-distance depth alternative-dynamics xor mnist-structure context-blobs)
+  # EXPERIMENTS (space-separated) runs a subset or another order; "all" is the last pass either way.
+  read -r -a experiments <<<"${EXPERIMENTS:-architectures init-scale mnist-pairs final-distance depth alternative-dynamics xor mnist-structure context-blobs}"
   echo "== start: $(uptime)"
   : >"$out/wall-seconds.txt"
   for e in "${experiments[@]}" all; do # each experiment alone, then the pass that skips them all and writes the page
@@ -63,6 +65,7 @@ paper)
     start=$(date +%s.%N)
     "${cli[@]}" reproduce --profile paper "${only[@]}" --out "$out" >>"$out.log" 2>&1 || echo "$e: exit code $?" | tee -a "$out/wall-seconds.txt"
     echo "$e $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" | tee -a "$out/wall-seconds.txt"
+    [ -f "$out/reproduction.csv" ] && cp "$out/reproduction.csv" "$out/reproduction-$e.csv" # each pass rewrites it
     echo "   $(uptime)"
   done
   awk '$2 ~ /^[0-9.]+$/ { total += $2 } END { printf "total %.0f s = %.1f min wall\n", total, total / 60 }' "$out/wall-seconds.txt"

@@ -46,12 +46,25 @@ public static class PipelineRunner
         return spec;
     }
 
+    /// <summary>Refuses (bad input, exit code 2) the first stage in [first, last] that this build cannot run (see <see cref="IStage.Unavailable"/>).</summary>
+    internal static void RefuseUnavailable(StageGraph graph, int first, int last, string folder, string reason)
+    {
+        for (var i = first; i <= last; i++)
+        {
+            if (graph.Stages[i].Unavailable is { } why) Throw.BadInput($"{folder}: stage '{graph.Stages[i].Name}' must run ({reason}), but {why}");
+        }
+    }
+
     /// <summary>Runs the stages of one resolved spec in one run folder, each when the <see cref="Planner"/> says it must.</summary>
     public static RunResult RunOne(RunRequest request, ExperimentSpec spec, RunLayout layout, StageGraph graph,
         IRunObserver observer, CancellationToken cancellation = default)
     {
         var (first, last) = Planner.Range(graph, request.From, request.To);
         var forcedBy = request.From is null ? null : $"--from {request.From}"; // --from re-runs its stage and every later one
+
+        // Nothing recorded here yet: every stage in range must run, so one this build cannot run is refused before the
+        // folder, its lock or its run.json exists.
+        if (!File.Exists(layout.Manifest)) RefuseUnavailable(graph, first, last, layout.Root, "nothing is recorded in this run folder yet");
 
         // One process per run folder: the kernel releases the lock when this process ends, however it ends.
         using var runLock = RunLock.Acquire(layout.Root, wait: !request.NoWait, observer.Waiting, cancellation);

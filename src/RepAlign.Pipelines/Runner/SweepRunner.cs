@@ -32,6 +32,12 @@ public static class SweepRunner
         CancellationToken cancellation = default)
     {
         var (points, root) = Plan(request, document);
+        if (!Directory.Exists(root) && points.Count > 0)
+        {
+            var graph = StageGraph.For(points[0].Spec, set); // every point of a sweep has its family's graph
+            var (first, last) = Planner.Range(graph, request.From, request.To);
+            PipelineRunner.RefuseUnavailable(graph, first, last, root, "nothing is recorded in this sweep folder yet");
+        }
         Directory.CreateDirectory(root);
         using var sweepLock = RunLock.Acquire(root, wait: !request.NoWait, observer.Waiting, cancellation);
         AtomicFile.RemoveLeftovers(root, recursive: false); // the sweep's own tables; each point cleans its folder under its lock
