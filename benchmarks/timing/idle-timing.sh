@@ -9,8 +9,9 @@
 #       repalign reproduce --profile paper into a fresh folder, one experiment at a time (--only) and then the pass
 #       that writes reproduction.csv and .html: the wall seconds of each and their total (the goal is 90 min), and a
 #       count of the verdicts (compare reproduction.csv with docs/reproduction). Needs the full MNIST set
-#       (repalign fetch-mnist). EXPERIMENTS="final-distance xor ..." runs a subset or another order; each experiment's
-#       reproduction.csv is kept as reproduction-<experiment>.csv, so a stopped run still has its verdicts.
+#       (repalign fetch-mnist). EXPERIMENTS="final-distance xor ... all" runs a subset or another order (name "all" last
+#       for the page); RESUME=1 keeps OUT. Each experiment's reproduction.csv is kept as reproduction-<experiment>.csv,
+#       so a stopped run still has its verdicts.
 #
 # Each prints `uptime` before and after: a load average above ~0.3 means the machine was not idle.
 set -euo pipefail
@@ -55,12 +56,14 @@ EOF
   ;;
 paper)
   out=${2:-/tmp/repalign-paper}
-  rm -rf "$out"; mkdir -p "$out"
-  # EXPERIMENTS (space-separated) runs a subset or another order; "all" is the last pass either way.
-  read -r -a experiments <<<"${EXPERIMENTS:-architectures init-scale mnist-pairs final-distance depth alternative-dynamics xor mnist-structure context-blobs}"
+  [ "${RESUME:-0}" = 1 ] || rm -rf "$out" # RESUME=1 keeps the folder: finished experiments are skipped
+  mkdir -p "$out"
+  # EXPERIMENTS (space-separated) runs a subset or another order; "all" (the pass that writes the page, and runs any
+  # experiment not yet run) is the default's last entry and must be named in a list of one's own.
+  read -r -a experiments <<<"${EXPERIMENTS:-architectures init-scale mnist-pairs final-distance depth alternative-dynamics xor mnist-structure context-blobs all}"
   echo "== start: $(uptime)"
-  : >"$out/wall-seconds.txt"
-  for e in "${experiments[@]}" all; do # each experiment alone, then the pass that skips them all and writes the page
+  [ "${RESUME:-0}" = 1 ] || : >"$out/wall-seconds.txt"
+  for e in "${experiments[@]}"; do # each experiment alone, then the pass that skips them all and writes the page
     only=(--only "$e"); [ "$e" = all ] && only=()
     start=$(date +%s.%N)
     "${cli[@]}" reproduce --profile paper "${only[@]}" --out "$out" >>"$out.log" 2>&1 || echo "$e: exit code $?" | tee -a "$out/wall-seconds.txt"
@@ -70,7 +73,11 @@ paper)
   done
   awk '$2 ~ /^[0-9.]+$/ { total += $2 } END { printf "total %.0f s = %.1f min wall\n", total, total / 60 }' "$out/wall-seconds.txt"
   echo "== end: $(uptime)"
-  echo "== verdicts: $(cut -d, -f5 "$out/reproduction.csv" | sort | uniq -c | tr '\n' ' ')"
+  [ -f "$out/reproduction.csv" ] && python3 - "$out/reproduction.csv" <<'EOF'
+import collections, csv, sys
+counts = collections.Counter(row["verdict"] for row in csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+print("== verdicts:", ", ".join(f"{n} {verdict}" for verdict, n in counts.most_common()))
+EOF
   ;;
 *) echo "usage: $0 main-job [RUNS] [OUT] | paper [OUT]" >&2; exit 2 ;;
 esac
