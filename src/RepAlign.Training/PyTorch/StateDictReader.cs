@@ -115,9 +115,11 @@ public static class StateDictReader
     private static void CheckEveryByteRead(string path, Hashtable root, long stored)
     {
         var tensors = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance); // a pickle's memo can make a list hold itself
         var pending = new Stack<object?>([root]);
         while (pending.TryPop(out var item))
         {
+            if (item is IEnumerable and not string && !seen.Add(item)) continue;
             switch (item)
             {
                 case Tensor t: tensors.Add(t); break;
