@@ -112,7 +112,7 @@ public static class PipelineRunner
                     Throw.BadInput($"{layout.Manifest}: stage '{stage.Name}' needs the outputs of '{missing}', which has not completed in this run; run without --from or with --from {missing}");
                 }
 
-                if (stage.Unavailable is { } why) Throw.BadInput($"{layout.Root}: stage '{stage.Name}' must run ({decision.Reason}), but {why}");
+                RefuseUnavailable(graph, i, i, layout.Root, decision.Reason);
 
                 started = DateTime.UtcNow;
                 manifest.Stages[stage.Name] = Record(decision, StageState.Running, started, 0, "");
