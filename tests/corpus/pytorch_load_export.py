@@ -5,7 +5,9 @@ Defines the network RepAlign trains (layers = nn.ModuleList of Linear; leaky ReL
 layer), loads every file of FOLDER with torch.load (.pt) or by the safetensors specification (.safetensors; Debian
 ships no safetensors package) into it with load_state_dict(strict=True), runs it in float32 on the images of
 INPUTS (raw little-endian float32, COUNT rows of 784) and writes OUT (JSON): per file, every hidden layer's
-post-activation output and the output, row by row.
+post-activation output and the output, row by row; the same network run in float64 from the same float32 weights
+("exact", its own rounding is about 1e-16 relative) and, for every value, a rigorous bound on how far any float32
+evaluation of it can be from that, whatever order its sums take ("bound", see error_bound).
 
 Usage: python3 pytorch_load_export.py --folder DIR --width P --depth L --inputs FILE --count N --out FILE
 """
@@ -54,6 +56,35 @@ def read_safetensors(path):
     return state
 
 
+def error_bound(model, x):
+    """The float64 forward pass and the forward error bound of a float32 one, value by value.
+
+    A float32 dot product of n terms plus a bias, summed in any order, is within gamma(n + 1) of the sum of the terms'
+    magnitudes, gamma(k) = k u / (1 - k u), u = 2^-24 (the standard bound for recursive summation; blocked or
+    pairwise sums do better). An input already off by e adds |W| e, and the activation (1-Lipschitz, one rounding of
+    u |a| for the negative slope) passes the error on. So, layer by layer: e' = |W| e + gamma(n + 1) (|W| (|h| + e)
+    + |b|), then + 2u |a| after the activation (its rounding, and float32's 0.01 being 0.01 (1 - 2.2e-8)).
+    """
+    u = 2.0 ** -24
+    gamma = lambda k: k * u / (1 - k * u)
+    h = x.double()
+    e = torch.zeros_like(h)
+    hidden, bounds = [], []
+    for k, layer in enumerate(model.layers):
+        w, b = layer.weight.double(), layer.bias.double()
+        n = w.shape[1]
+        z = h @ w.T + b
+        e = e @ w.abs().T + gamma(n + 1) * ((h.abs() + e) @ w.abs().T + b.abs())
+        if k + 1 < len(model.layers):
+            h = torch.nn.functional.leaky_relu(z, 0.01)
+            slope = torch.where(z.abs() <= e, 1.0, torch.where(z > 0, 1.0, 0.01))  # the sign is sure unless |z| <= e
+            e = slope * e + 2 * u * h.abs()
+            hidden.append(h)
+            bounds.append(e)
+        else:
+            return hidden, z, bounds, e
+
+
 def main():
     parser = argparse.ArgumentParser()
     for name in ("--folder", "--inputs", "--out"):
@@ -70,7 +101,10 @@ def main():
         model.load_state_dict(state, strict=True)
         with torch.no_grad():
             hidden, out = model(x)
-        result[name] = dict(hidden=[h.tolist() for h in hidden], output=out.tolist())
+            exact_hidden, exact_out, bound_hidden, bound_out = error_bound(model, x)
+        result[name] = dict(hidden=[h.tolist() for h in hidden], output=out.tolist(),
+                            exact_hidden=[h.tolist() for h in exact_hidden], exact_output=exact_out.tolist(),
+                            bound_hidden=[e.tolist() for e in bound_hidden], bound_output=bound_out.tolist())
     with open(args.out, "w") as f:
         json.dump(result, f)
 

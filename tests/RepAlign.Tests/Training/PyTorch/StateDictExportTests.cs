@@ -11,7 +11,10 @@ namespace RepAlign.Tests.Training.PyTorch;
 /// <summary>
 /// <c>repalign export</c> round trip: Debian's PyTorch loads a RepAlign run's exported state_dicts with torch.load (or
 /// the safetensors specification) and load_state_dict into its own nn.Module and reproduces RepAlign's hidden layers
-/// and outputs within 1e−6.
+/// and outputs: both float32 evaluations lie within the rigorous float32 forward error bound of the same network run
+/// in float64 (<c>tests/corpus/pytorch_load_export.py</c>), value by value. A fixed tolerance does not do: the order
+/// of the 784-term sums depends on the BLAS PyTorch finds (1.8e−6 apart with Debian's reference BLAS, less with
+/// OpenBLAS), while a wrong tensor, layout or bias is off by orders of magnitude more than the bound.
 /// </summary>
 public class StateDictExportTests(ITestOutputHelper output)
 {
@@ -47,8 +50,9 @@ public class StateDictExportTests(ITestOutputHelper output)
                 "--folder", folder, "--width", "16", "--depth", "3", "--inputs", inputFile, "--count", $"{Rows}", "--out", json], TimeSpan.FromMinutes(2));
             Assert.True(pyCode == 0, pyOut);
             var loaded = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
-            var worst = 0.0; // absolute: the values are of order 0.01 to 1
-            var worstOfRow = 0.0; // relative to the row's largest value, for the report
+            var worst = 0.0; // RepAlign against PyTorch, absolute: the values are of order 0.01 to 1
+            var worstOfBound = 0.0; // the larger of |RepAlign − exact| / bound and |PyTorch − exact| / bound
+            var widestBound = 0.0; // the bound relative to its row's largest value (1.3e−2 at worst here): a wrong tensor is off by about 1
             var compared = 0;
             foreach (var checkpoint in checkpoints)
             {
@@ -58,24 +62,31 @@ public class StateDictExportTests(ITestOutputHelper output)
                 var ours = runner.Run(inputs, Rows, names);
                 for (var k = 0; k < names.Length; k++)
                 {
-                    var theirs = k < 3 ? file.GetProperty("hidden")[k] : file.GetProperty("output");
+                    JsonElement Of(string what) => k < 3 ? file.GetProperty(what + "_hidden")[k] : file.GetProperty(what + "_output");
+                    var (theirs, exact, bound) = (k < 3 ? file.GetProperty("hidden")[k] : file.GetProperty("output"), Of("exact"), Of("bound"));
                     for (var r = 0; r < Rows; r++)
                     {
                         var row = ours[k].Row(r);
-                        var reference = theirs[r].EnumerateArray().Select(v => v.GetDouble()).ToArray();
-                        Assert.Equal(row.Length, reference.Length);
-                        var scale = Math.Max(reference.Max(Math.Abs), 1e-30);
+                        double[] Values(JsonElement e) => [.. e[r].EnumerateArray().Select(v => v.GetDouble())];
+                        var (torch32, torch64, limit) = (Values(theirs), Values(exact), Values(bound));
+                        Assert.Equal(row.Length, torch32.Length);
+                        Assert.Equal(row.Length, torch64.Length);
+                        var scale = Math.Max(torch64.Max(Math.Abs), 1e-30);
                         for (var j = 0; j < row.Length; j++, compared++)
                         {
-                            worst = Math.Max(worst, Math.Abs(row[j] - reference[j]));
-                            worstOfRow = Math.Max(worstOfRow, Math.Abs(row[j] - reference[j]) / scale);
+                            Assert.True(limit[j] > 0, $"{folder} {names[k]} row {r} column {j}: bound {limit[j]}, expected a positive bound");
+                            worst = Math.Max(worst, Math.Abs(row[j] - torch32[j]));
+                            worstOfBound = Math.Max(worstOfBound, Math.Max(Math.Abs(row[j] - torch64[j]), Math.Abs(torch32[j] - torch64[j])) / limit[j]);
+                            widestBound = Math.Max(widestBound, limit[j] / scale);
                         }
                     }
                 }
             }
-            output.WriteLine($"{Path.GetFileName(folder)}: {compared} values, worst difference from PyTorch {worst:E2} ({worstOfRow:E2} of its row's largest value: float32 sums of 784 terms, summed in another order)");
+            output.WriteLine($"{Path.GetFileName(folder)}: {compared} values, worst difference from PyTorch {worst:E2}; " +
+                $"the farther of the two from the float64 evaluation at {worstOfBound:F3} of the float32 error bound, which is at most {widestBound:E2} of its row's largest value");
             Assert.Equal(3 * Rows * (16 * 3 + 10), compared);
-            Assert.True(worst <= 1e-6, $"{folder}: worst difference {worst:E3}");
+            Assert.True(worstOfBound <= 1, $"{folder}: a float32 value is {worstOfBound:F2} × its error bound from the float64 evaluation (worst difference from PyTorch {worst:E3})");
+            Assert.True(widestBound < 0.05, $"{folder}: the error bound reaches {widestBound:E2} of a row's largest value, too loose to tell a wrong tensor");
         }
     }
 
