@@ -5,9 +5,10 @@ Defines the network RepAlign trains (layers = nn.ModuleList of Linear; leaky ReL
 layer), loads every file of FOLDER with torch.load (.pt) or by the safetensors specification (.safetensors; Debian
 ships no safetensors package) into it with load_state_dict(strict=True), runs it in float32 on the images of
 INPUTS (raw little-endian float32, COUNT rows of 784) and writes OUT (JSON): per file, every hidden layer's
-post-activation output and the output, row by row; the same network run in float64 from the same float32 weights
-("exact", its own rounding is about 1e-16 relative) and, for every value, a rigorous bound on how far any float32
-evaluation of it can be from that, whatever order its sums take ("bound", see error_bound).
+post-activation output and the output, row by row ("float32"); the same network run in float64 from the same float32
+weights ("exact", its own rounding is about 1e-16 relative) and, for every value, a rigorous bound on how far any
+float32 evaluation of it can be from that, whatever order its sums take ("bound", see error_bound). Each of the three
+holds "hidden" (one list of rows per hidden layer) and "output" (rows).
 
 Usage: python3 pytorch_load_export.py --folder DIR --width P --depth L --inputs FILE --count N --out FILE
 """
@@ -60,10 +61,11 @@ def error_bound(model, x):
     """The float64 forward pass and the forward error bound of a float32 one, value by value.
 
     A float32 dot product of n terms plus a bias, summed in any order, is within gamma(n + 1) of the sum of the terms'
-    magnitudes, gamma(k) = k u / (1 - k u), u = 2^-24 (the standard bound for recursive summation; blocked or
-    pairwise sums do better). An input already off by e adds |W| e, and the activation (1-Lipschitz, one rounding of
-    u |a| for the negative slope) passes the error on. So, layer by layer: e' = |W| e + gamma(n + 1) (|W| (|h| + e)
-    + |b|), then + 2u |a| after the activation (its rounding, and float32's 0.01 being 0.01 (1 - 2.2e-8)).
+    magnitudes, gamma(k) = k u / (1 - k u), u = 2^-24 (the standard bound for inner products; blocked or pairwise
+    sums do better). An input already off by e adds |W| e. The activation is 1-Lipschitz, and where the sign of z is
+    certain (|z| > e) its slope, 1 or 0.01, scales the error; its negative branch rounds once. So, layer by layer:
+    e' = |W| e + gamma(n + 1) (|W| (|h| + e) + |b|), then slope * e' + 2u |a| after the activation (the rounding,
+    and float32's 0.01 being 0.01 (1 - 2.2e-8)).
     """
     u = 2.0 ** -24
     gamma = lambda k: k * u / (1 - k * u)
@@ -102,9 +104,9 @@ def main():
         with torch.no_grad():
             hidden, out = model(x)
             exact_hidden, exact_out, bound_hidden, bound_out = error_bound(model, x)
-        result[name] = dict(hidden=[h.tolist() for h in hidden], output=out.tolist(),
-                            exact_hidden=[h.tolist() for h in exact_hidden], exact_output=exact_out.tolist(),
-                            bound_hidden=[e.tolist() for e in bound_hidden], bound_output=bound_out.tolist())
+        layers = lambda hidden, out: dict(hidden=[h.tolist() for h in hidden], output=out.tolist())
+        result[name] = dict(float32=layers(hidden, out), exact=layers(exact_hidden, exact_out),
+                            bound=layers(bound_hidden, bound_out))
     with open(args.out, "w") as f:
         json.dump(result, f)
 

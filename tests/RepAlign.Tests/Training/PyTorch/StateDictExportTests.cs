@@ -62,8 +62,8 @@ public class StateDictExportTests(ITestOutputHelper output)
                 var ours = runner.Run(inputs, Rows, names);
                 for (var k = 0; k < names.Length; k++)
                 {
-                    JsonElement Of(string what) => k < 3 ? file.GetProperty(what + "_hidden")[k] : file.GetProperty(what + "_output");
-                    var (theirs, exact, bound) = (k < 3 ? file.GetProperty("hidden")[k] : file.GetProperty("output"), Of("exact"), Of("bound"));
+                    JsonElement Of(string what) => k < 3 ? file.GetProperty(what).GetProperty("hidden")[k] : file.GetProperty(what).GetProperty("output");
+                    var (theirs, exact, bound) = (Of("float32"), Of("exact"), Of("bound"));
                     for (var r = 0; r < Rows; r++)
                     {
                         var row = ours[k].Row(r);
