@@ -132,6 +132,70 @@ public static class FitProfileProbe
         return 0;
     }
 
+    /// <summary>
+    /// <c>-- fit-budget PAIRS.parquet…</c>: fits every (pair, layer) trajectory of each extract/pairs table one at a time
+    /// (single thread, no η_ybar) with the refinement's step budget (<see cref="FitOptions.RefineStepsPerEpoch"/>, the
+    /// default) and without it, interleaved fit by fit so machine load hits both alike. Prints, per table and in all, the
+    /// seconds of each, their ratio, how many fits are identical to the last bit (status, S, η_h, η_y, their intervals and
+    /// message) and, for each that is not, both results side by side.
+    /// </summary>
+    public static int Budget(string[] args)
+    {
+        if (args.Length < 1)
+        {
+            Console.Error.WriteLine("usage: fit-budget PAIRS.parquet [PAIRS.parquet …]");
+            return 2;
+        }
+
+        var budget = FitOptions.Default with { FitLoss = false };
+        var unbounded = budget with { RefineStepsPerEpoch = null };
+        double allBudget = 0, allUnbounded = 0;
+        int allFits = 0, allSame = 0;
+        foreach (var path in args)
+        {
+            var inputs = BulkFit.FromPairs(TableFile.Read<PairRow>(path));
+            foreach (var input in inputs.Take(3)) TwoPointFit.Fit(input.Trajectory, input.Dx2, input.Dy2, budget); // JIT
+            double secondsBudget = 0, secondsUnbounded = 0;
+            int same = 0;
+            foreach (var input in inputs)
+            {
+                var (withBudget, a, _) = Measure(input, budget);
+                var (without, b, _) = Measure(input, unbounded);
+                secondsBudget += a;
+                secondsUnbounded += b;
+                if (Same(withBudget, without))
+                {
+                    same++;
+                    continue;
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  differs: pair {input.Pair} layer {input.Layer} ({input.LabelA}-{input.LabelB}): budget {Describe(withBudget)} in {a:F3} s; without {Describe(without)} in {b:F3} s"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{path}: {inputs.Count} fits; with the budget {secondsBudget:F2} s, without {secondsUnbounded:F2} s (ratio {secondsBudget / secondsUnbounded:F3}); identical {same} of {inputs.Count}"));
+            allBudget += secondsBudget;
+            allUnbounded += secondsUnbounded;
+            allFits += inputs.Count;
+            allSame += same;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"all: {allFits} fits; with the budget {allBudget:F2} s, without {allUnbounded:F2} s (ratio {allBudget / allUnbounded:F3}); identical {allSame} of {allFits}"));
+        return 0;
+    }
+
+    // Bitwise on every number the fits table reports from the refinement, and the message apart from its seconds.
+    private static bool Same(FitResult a, FitResult b) =>
+        a.Status == b.Status && a.Message == b.Message && a.IntervalNote == b.IntervalNote
+        && new[] { a.S, a.EtaH, a.EtaY, a.EtaHLow, a.EtaHHigh, a.EtaYLow, a.EtaYHigh, a.StdErrEtaH, a.StdErrEtaY, a.R2H, a.R2Y, a.R2W, a.HInfPred }
+            .Zip(new[] { b.S, b.EtaH, b.EtaY, b.EtaHLow, b.EtaHHigh, b.EtaYLow, b.EtaYHigh, b.StdErrEtaH, b.StdErrEtaY, b.R2H, b.R2Y, b.R2W, b.HInfPred })
+            .All(p => BitConverter.DoubleToInt64Bits(p.First) == BitConverter.DoubleToInt64Bits(p.Second));
+
+    private static string Describe(FitResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"{r.Status}, η_h {r.EtaH:G4}, η_y {r.EtaY:G4}, S {r.S:G6}, R² h {r.R2H:G3} y {r.R2Y:G3} w {r.R2W:G3}, {r.RefinementEvaluations} integrations");
+
     private readonly record struct Measured(FitResult Result, double Seconds, long Bytes);
 
     private static Measured Measure(TrajectoryInput input, FitOptions options)

@@ -18,6 +18,7 @@ namespace RepAlign.Benchmarks;
 /// <c>-- linear-probe RUN_FOLDER [every]</c> (the linear probes of a finished MNIST run, before against now),
 /// <c>-- coverage [per-cell] [seed] [issue|study]</c> (coverage of the fit's 95 % rate intervals on synthetic trajectories),
 /// <c>-- fit-options PAIRS.parquet [repeats]</c> (the cost of fit.initial = fitted and fit.alternatives = true against the default fit),
+/// <c>-- fit-budget PAIRS.parquet…</c> (the refinement's step budget against none: seconds and identical fits),
 /// <c>-- pytorch-import [checkpoints] [images] [repeats] [width] [depth]</c> (PyTorch weights run through in-memory
 /// ONNX against TorchSharp's forward pass),
 /// <c>-- main-job [warm-runs] [pipeline] [--set=key=value]…</c> (the main job's fsync and warm-run hashing costs, each run a process).
@@ -41,6 +42,7 @@ public static class Program
         ["linear-probe", .. var rest] => LinearProbeProbe.Run(rest),
         ["coverage", .. var rest] => CoverageProbe.Run(rest),
         ["fit-options", .. var rest] => FitOptionsProbe.Run(rest),
+        ["fit-budget", .. var rest] => FitProfileProbe.Budget(rest),
         ["pytorch-import", .. var rest] => PyTorchImportProbe.Run(rest),
         ["main-job", .. var rest] => MainJobProbe.Run(rest),
         ["main-job-child", .. var rest] => MainJobProbe.RunChild(rest),

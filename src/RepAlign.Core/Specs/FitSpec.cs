@@ -41,6 +41,13 @@ public sealed record FitSpec
     /// best_alternative and s_ratio_alternative; about five times the fit time).
     /// </summary>
     public bool Alternatives { get; init; }
+
+    /// <summary>
+    /// Integration steps per epoch of the window that each trial of the fit's refinement may take (at least 1000 in all);
+    /// trials over it count as failed, and the fit's message says how many stopped there. 0 = no budget (up to the
+    /// integrator's 200,000 steps a trial: slow where the best rates make the system stiff).
+    /// </summary>
+    public int RefineStepsPerEpoch { get; init; } = 20;
 }
 
 /// <summary>The extract stage: where checkpoints are evaluated.</summary>

@@ -32,6 +32,7 @@ public static class BulkFit
         FitLoss = spec.FitLoss,
         Initial = spec.Initial,
         Alternatives = spec.Alternatives,
+        RefineStepsPerEpoch = spec.RefineStepsPerEpoch > 0 ? spec.RefineStepsPerEpoch : null,
     };
 
     /// <summary>Trajectories from online tracking (train/metrics) of a point set's tracked pairs: dense, with loss.</summary>

@@ -77,6 +77,7 @@ public static class PipelineKeys
         yield return PipelineKey.Bool("fit.fit_loss", "Fit η_ybar to the loss curve.", (s, v) => s with { Fit = s.Fit with { FitLoss = v } });
         yield return PipelineKey.Enum<InitialState>("fit.initial", "Where the fitted system starts: measured (the first sample, as the paper) or fitted (estimated with the rates; for noisy first samples).", (s, v) => s with { Fit = s.Fit with { Initial = v } });
         yield return PipelineKey.Bool("fit.alternatives", "Also fit the four altered systems to every trajectory (best_alternative, s_ratio_alternative; about 5× the fit time).", (s, v) => s with { Fit = s.Fit with { Alternatives = v } });
+        yield return PipelineKey.Int("fit.refine_steps_per_epoch", "Integration steps per epoch of the window each refinement trial may take (at least 1000); stiff trials over it count as failed and the fit's message says so. 0 = no budget (slow where the best rates are stiff).", 0, (s, v) => s with { Fit = s.Fit with { RefineStepsPerEpoch = v } });
         yield return PipelineKey.Enum<CurveSelection>("fit.curves", "Fitted curves kept in fit/curves: report (the pairs the report shows), all, or none.", (s, v) => s with { Fit = s.Fit with { Curves = v } });
 
         yield return PipelineKey.Text("report.title", "Title of report.html.", (s, v) => s with { Report = s.Report with { Title = v } });

@@ -67,12 +67,15 @@ public sealed record FitOptions
 
     /// <summary>
     /// Step budget per epoch of the fit window (at least 1000 steps, at most <see cref="Integrator"/>'s MaxSteps) of each
-    /// integration while the initial state is refined with the rates (<see cref="InitialState.Fitted"/>); null = only that
-    /// MaxSteps. A trial start near h = 0 makes the system stiff (the 1/h terms), and the explicit integrator would spend
-    /// up to MaxSteps on every trial (seen: 30 s for one fit of a last-layer MNIST pair); over budget, a trial counts as
-    /// failed and the refinement takes a smaller step. A smooth fit needs well under one step per epoch.
+    /// integration while the fit is refined: the rates (Levenberg–Marquardt, or Nelder–Mead when the sensitivities fail)
+    /// and, with <see cref="InitialState.Fitted"/>, the rates with the initial state. Null = only that MaxSteps. Very
+    /// large rates, or a trial start near h = 0 (the 1/h terms), make the system stiff, and the explicit integrator would
+    /// spend up to MaxSteps on every such trial (seen: 30 s for one fit of a last-layer MNIST pair with a fitted start,
+    /// 3 s for an Adam-trained pair whose objective keeps falling towards η_h ≈ 10³ per epoch). Over budget, a trial
+    /// counts as failed and the refinement takes a smaller step; the fit's message then says how many trials stopped
+    /// there. A smooth fit needs well under one step per epoch. The curves reported at the end are integrated without it.
     /// </summary>
-    public double? InitialStepsPerEpoch { get; init; } = 20;
+    public double? RefineStepsPerEpoch { get; init; } = 20;
 
     /// <summary>Default options: the fast grid search (<see cref="GridSearch.CoarseToFine"/>, step budget per epoch).</summary>
     public static FitOptions Default { get; } = new();

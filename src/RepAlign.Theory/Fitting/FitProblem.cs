@@ -4,7 +4,8 @@ namespace RepAlign.Theory;
 /// A validated fit window: times since its first epoch, the measured (h, y, w), the residual
 /// weights, and the two objective evaluations the fit needs (plain, and with the Gauss–Newton
 /// normal equations from forward sensitivities). Holds no per-call buffers: the integrators keep
-/// their work on the stack and the observers accumulate in place.
+/// their work on the stack and the observers accumulate in place. One fit uses it at a time (it counts the
+/// integrations that ran out of steps, <see cref="StepLimitStops"/>).
 /// </summary>
 internal sealed class FitProblem
 {
@@ -24,6 +25,9 @@ internal sealed class FitProblem
 
     public int Count => Times.Length;
 
+    /// <summary>How many integrations so far stopped at their step limit (<see cref="IntegrationOutcome.MaxStepsExceeded"/>).</summary>
+    public int StepLimitStops { get; private set; }
+
     public TwoPointSystem System(double etaH, double etaY) => new(etaH, etaY, Dx2, Dy2, Variant);
 
     /// <summary>The first measured sample of the window: where the paper's procedure starts the integration.</summary>
@@ -39,7 +43,7 @@ internal sealed class FitProblem
         var system = System(etaH, etaY);
         var observer = new ResidualObserver(this, abortAbove);
         ReadOnlySpan<double> x0 = [start.H, start.Y, start.W];
-        var outcome = DormandPrinceIntegrator.Integrate(system, x0, 0.0, Times, options, ref observer, out _);
+        var outcome = Counted(DormandPrinceIntegrator.Integrate(system, x0, 0.0, Times, options, ref observer, out _));
         return outcome == IntegrationOutcome.Completed ? observer.Sum : double.PositiveInfinity;
     }
 
@@ -55,9 +59,15 @@ internal sealed class FitProblem
         var observer = new SensitivityObserver(this, abortAbove, theta.Length);
         Span<double> x0 = stackalloc double[system.Dimension];
         system.InitialSensitivities(start.H, start.Y, start.W, x0);
-        var outcome = DormandPrinceIntegrator.Integrate(system, x0, 0.0, Times, options, ref observer, out _);
+        var outcome = Counted(DormandPrinceIntegrator.Integrate(system, x0, 0.0, Times, options, ref observer, out _));
         result = observer.Result;
         return outcome == IntegrationOutcome.Completed && double.IsFinite(result.Sum);
+    }
+
+    private IntegrationOutcome Counted(IntegrationOutcome outcome)
+    {
+        if (outcome == IntegrationOutcome.MaxStepsExceeded) StepLimitStops++;
+        return outcome;
     }
 
     /// <summary>The start state θ describes: the measured one for two parameters, (exp θ₂, θ₃, θ₄) for five.</summary>

@@ -62,7 +62,7 @@ internal static class FitSummary
         string message = status == FitStatus.Diverged
             ? $"the fitted system could not be integrated over the window ({outcome})."
             : string.Create(CultureInfo.InvariantCulture,
-                $"{status} after {refinement.Iterations} {refinement.Method} iterations from grid g = {gridG:G4} (ratio {ratioInit:G4}): {refinement.Reason}{lossNote}{InitialNote(p, options, fit)}.");
+                $"{status} after {refinement.Iterations} {refinement.Method} iterations from grid g = {gridG:G4} (ratio {ratioInit:G4}): {refinement.Reason}{fit.BudgetNote}{lossNote}{InitialNote(p, options, fit)}.");
 
         return new FitResult
         {
@@ -149,4 +149,5 @@ internal static class FitSummary
 /// <param name="Normal">JᵀWJ and S_w at the optimum, in all fitted parameters.</param>
 /// <param name="Curvature">False when no normal equations could be computed at the optimum.</param>
 /// <param name="InitialFailure">Why a fitted initial state was not estimated, or null.</param>
-internal sealed record FitState(double EtaH, double EtaY, StartState Start, Refinement Refinement, NormalEquations Normal, bool Curvature, string? InitialFailure);
+/// <param name="BudgetNote">What the message says of refinement trials that ran out of steps ("" when none did).</param>
+internal sealed record FitState(double EtaH, double EtaY, StartState Start, Refinement Refinement, NormalEquations Normal, bool Curvature, string? InitialFailure, string BudgetNote);

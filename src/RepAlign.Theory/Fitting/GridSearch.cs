@@ -47,13 +47,7 @@ internal static class GridSearcher
         int n = options.GridPoints;
         int stride = Math.Max(1, (int)Math.Round(Math.Sqrt(n)));
         var visited = new bool[ratios.Length * n];
-        var screening = options.GridIntegrator;
-        if (options.GridStepsPerEpoch is { } perEpoch)
-        {
-            double span = p.Times[^1] - p.Times[0];
-            int budget = (int)Math.Min(screening.MaxSteps, Math.Max(100, Math.Ceiling(perEpoch * span)));
-            if (budget < screening.MaxSteps) screening = screening with { MaxSteps = budget };
-        }
+        var screening = options.GridIntegrator.WithStepBudget(options.GridStepsPerEpoch, p.Times[^1] - p.Times[0], atLeast: 100);
 
         double best = double.PositiveInfinity;
         int bestIndex = -1, bestLine = 0, evaluations = 0;

@@ -79,16 +79,18 @@ public static class TwoPointFit
 
         double g = GridSearcher.Value(options, grid.Index), ratio = grid.Ratio;
         Span<double> rates = [Math.Log(g * ratio), Math.Log(g)];
-        var refinement = LevenbergMarquardt.Refine(p, options, rates, out var normal);
+        var budgeted = WithRefineStepBudget(p, options);
+        int stopsBefore = p.StepLimitStops;
+        var refinement = LevenbergMarquardt.Refine(p, budgeted, rates, out var normal);
         bool curvature = true;
         if (refinement.Status == FitStatus.Diverged)
         {
             // The sensitivity equations cannot be integrated at the grid's best rates (seen in the last layers of
             // deep networks, where h collapses in finite time nearby): refine without them.
             int failed = refinement.Evaluations;
-            refinement = NelderMead.Refine(p, options, ref rates[0], ref rates[1]);
+            refinement = NelderMead.Refine(p, budgeted, ref rates[0], ref rates[1]);
             refinement = refinement with { Evaluations = refinement.Evaluations + failed };
-            if (refinement.Status != FitStatus.Diverged && !p.NormalEquations(rates, options.Integrator, double.PositiveInfinity, out normal))
+            if (refinement.Status != FitStatus.Diverged && !p.NormalEquations(rates, budgeted.Integrator, double.PositiveInfinity, out normal))
                 curvature = false; // no covariance: the standard errors come out infinite and the intervals NaN
         }
         if (refinement.Status == FitStatus.Diverged)
@@ -96,7 +98,7 @@ public static class TwoPointFit
             return new FitResult
             {
                 Status = FitStatus.Diverged,
-                Message = $"the best grid candidate (η_h = {F(g * ratio)}, η_y = {F(g)}, coarse S = {F(grid.Objective)}) could not be integrated at full accuracy.",
+                Message = $"the best grid candidate (η_h = {F(g * ratio)}, η_y = {F(g)}, coarse S = {F(grid.Objective)}) could not be integrated at full accuracy{BudgetNote(p.StepLimitStops - stopsBefore, budgeted)}.",
                 IntervalNote = "the fit did not give rates (Diverged)",
                 Initial = options.Initial,
                 GridEtaH = g * ratio,
@@ -114,7 +116,7 @@ public static class TwoPointFit
             // From the rates' optimum at the measured start, all five parameters together: the start moves off the
             // noisy first sample to where the whole trajectory puts it, and the rates with it.
             Span<double> all = [rates[0], rates[1], Math.Log(start.H), start.Y, start.W];
-            var joint = LevenbergMarquardt.Refine(p, WithInitialStepBudget(p, options), all, out var jointNormal);
+            var joint = LevenbergMarquardt.Refine(p, budgeted, all, out var jointNormal);
             if (joint.Status == FitStatus.Diverged)
             {
                 initialFailure = "the initial state could not be fitted (its sensitivity equations failed at the rates' optimum); the rates integrate from the measured first sample";
@@ -134,7 +136,8 @@ public static class TwoPointFit
             }
         }
 
-        var fit = new FitState(Math.Exp(rates[0]), Math.Exp(rates[1]), start, refinement, normal, curvature, initialFailure);
+        var fit = new FitState(Math.Exp(rates[0]), Math.Exp(rates[1]), start, refinement, normal, curvature, initialFailure,
+            BudgetNote(p.StepLimitStops - stopsBefore, budgeted));
         return FitSummary.Summarise(p, options, fit, g, ratio, grid.Evaluations, clock) with { GridSeconds = gridSeconds };
     }
 
@@ -171,14 +174,14 @@ public static class TwoPointFit
         return problem!.Objective(etaH, etaY, new StartState(h0, y0, w0), options.Integrator, double.PositiveInfinity);
     }
 
-    // The refinement of the initial state integrates with a step budget per epoch (FitOptions.InitialStepsPerEpoch).
-    private static FitOptions WithInitialStepBudget(FitProblem p, FitOptions options)
-    {
-        if (options.InitialStepsPerEpoch is not { } perEpoch) return options;
-        double span = p.Times[^1] - p.Times[0];
-        int budget = (int)Math.Min(options.Integrator.MaxSteps, Math.Max(1000, Math.Ceiling(perEpoch * span)));
-        return budget < options.Integrator.MaxSteps ? options with { Integrator = options.Integrator with { MaxSteps = budget } } : options;
-    }
+    // The refinement integrates with a step budget per epoch of the window (FitOptions.RefineStepsPerEpoch).
+    private static FitOptions WithRefineStepBudget(FitProblem p, FitOptions options) =>
+        options with { Integrator = options.Integrator.WithStepBudget(options.RefineStepsPerEpoch, p.Times[^1] - p.Times[0], atLeast: 1000) };
+
+    // What the fit's message says when refinement trials ran out of steps: the objective may go on falling where the
+    // explicit integrator cannot follow (stiff rates), so the optimum found is the best within the budget.
+    private static string BudgetNote(int stops, FitOptions budgeted) => stops == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"; {stops} refinement trial(s) stopped at the step limit of {budgeted.Integrator.MaxSteps} integration steps, where the rates make the system too stiff for the explicit integrator (the optimum may lie beyond{(budgeted.RefineStepsPerEpoch is null ? "" : "; fit.refine_steps_per_epoch raises the limit")})");
 
     private static void ValidateOptions(FitOptions o)
     {
@@ -189,7 +192,7 @@ public static class TwoPointFit
         }
 
         if (o.GridStepsPerEpoch is { } perEpoch && !(perEpoch > 0)) Throw.Argument(nameof(o.GridStepsPerEpoch), $"GridStepsPerEpoch is {F(perEpoch)}; expected > 0 or null.");
-        if (o.InitialStepsPerEpoch is { } initial && !(initial > 0)) Throw.Argument(nameof(o.InitialStepsPerEpoch), $"InitialStepsPerEpoch is {F(initial)}; expected > 0 or null.");
+        if (o.RefineStepsPerEpoch is { } refine && !(refine > 0)) Throw.Argument(nameof(o.RefineStepsPerEpoch), $"RefineStepsPerEpoch is {F(refine)}; expected > 0 or null.");
         if (o.MaxIterations < 0) Throw.Argument(nameof(o.MaxIterations), $"MaxIterations is {o.MaxIterations}; expected ≥ 0.");
         if (!(o.Tolerance >= 0)) Throw.Argument(nameof(o.Tolerance), $"Tolerance is {F(o.Tolerance)}; expected ≥ 0.");
     }

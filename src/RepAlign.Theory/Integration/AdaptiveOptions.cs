@@ -18,6 +18,17 @@ public sealed record AdaptiveOptions
     /// <summary>Step budget (accepted and rejected) before <see cref="IntegrationOutcome.MaxStepsExceeded"/>.</summary>
     public int MaxSteps { get; init; } = 200_000;
 
+    /// <summary>
+    /// These options with the step budget of a window <paramref name="span"/> epochs long: <paramref name="stepsPerEpoch"/>
+    /// per epoch, at least <paramref name="atLeast"/> steps, at most <see cref="MaxSteps"/>; unchanged for a null budget.
+    /// </summary>
+    public AdaptiveOptions WithStepBudget(double? stepsPerEpoch, double span, int atLeast)
+    {
+        if (stepsPerEpoch is not { } perEpoch) return this;
+        int budget = (int)Math.Min(MaxSteps, Math.Max(atLeast, Math.Ceiling(perEpoch * span)));
+        return budget < MaxSteps ? this with { MaxSteps = budget } : this;
+    }
+
     /// <summary>Tight defaults for final fits and comparisons.</summary>
     public static AdaptiveOptions Accurate { get; } = new();
 
