@@ -111,8 +111,7 @@ let earlyLossFraction = 0.1
 let private earlyFit (run: Run) (m: MetricRow[]) =
     let cut = m |> Array.tryFind (fun r -> r.Loss <= earlyLossFraction * m[0].Loss) |> Option.map (fun r -> r.Epoch) |> Option.defaultValue m[m.Length - 1].Epoch
     let input = BulkFit.FromMetrics(m, RepAlign.Core.Data.PointSet.Of run.Spec.Data) |> Seq.head
-    let o = BulkFit.Options run.Spec.Fit
-    let options = FitOptions(GridPoints = o.GridPoints, Weighting = o.Weighting, Dynamics = o.Dynamics, Initial = o.Initial, RefineStepsPerEpoch = o.RefineStepsPerEpoch, FitLoss = false, WindowEnd = Nullable(float (max cut 10)))
+    let options = BulkFit.RatesUpTo(run.Spec.Fit, float (max cut 10))
     TwoPointFit.Fit(input.Trajectory, input.Dx2, input.Dy2, options), max cut 10
 
 /// Item 4: predicted against measured final distance over the dx × dy grid, with the mean rates of the default runs

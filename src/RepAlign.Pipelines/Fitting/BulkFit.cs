@@ -35,6 +35,13 @@ public static class BulkFit
         RefineStepsPerEpoch = spec.RefineStepsPerEpoch > 0 ? spec.RefineStepsPerEpoch : null,
     };
 
+    /// <summary>
+    /// A pipeline's fit options for the rates alone on the window ending at <paramref name="windowEnd"/>: no η_ybar and
+    /// no rivals (final-distance's out-of-sample refit of each grid run), every other setting as <see cref="Options"/>.
+    /// </summary>
+    public static FitOptions RatesUpTo(FitSpec spec, double windowEnd) =>
+        Options(spec) with { WindowEnd = windowEnd, FitLoss = false, Alternatives = false };
+
     /// <summary>Trajectories from online tracking (train/metrics) of a point set's tracked pairs: dense, with loss.</summary>
     public static IReadOnlyList<TrajectoryInput> FromMetrics(IEnumerable<MetricRow> rows, Core.Data.PointSet points) =>
         rows.GroupBy(r => (r.Pair, r.Layer)).OrderBy(g => g.Key)
