@@ -19,21 +19,39 @@ public static class ParquetGroups
     public static Info Describe(string parquetPath)
     {
         if (!File.Exists(parquetPath)) Throw.BadInput($"{parquetPath}: file not found, expected a table written by an earlier stage");
-        return Readable(parquetPath, "not a readable Parquet table", () =>
+        return Readable(parquetPath, "not a readable Parquet table", () => WithReader(parquetPath, reader =>
         {
-            using var stream = File.OpenRead(parquetPath);
-            var reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
-            try
-            {
-                long rows = 0;
-                for (var g = 0; g < reader.RowGroupCount; g++) rows += reader.RowGroups[g].RowCount;
-                return new Info(reader.RowGroupCount, rows, reader.CustomMetadata is { } m ? new Dictionary<string, string>(m) : new Dictionary<string, string>());
-            }
-            finally
-            {
-                reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-        });
+            long rows = 0;
+            for (var g = 0; g < reader.RowGroupCount; g++) rows += reader.RowGroups[g].RowCount;
+            return new Info(reader.RowGroupCount, rows, reader.CustomMetadata is { } m ? new Dictionary<string, string>(m) : new Dictionary<string, string>());
+        }));
+    }
+
+    /// <summary>Opens <paramref name="path"/> with <see cref="Open"/>, runs <paramref name="read"/> on its reader and closes both.</summary>
+    /// <exception cref="BadInputException">The file is not Parquet or its footer is damaged.</exception>
+    public static TResult WithReader<TResult>(string path, Func<ParquetReader, TResult> read)
+    {
+        using var stream = File.OpenRead(path);
+        var reader = Open(stream, path);
+        try
+        {
+            return read(reader);
+        }
+        finally
+        {
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>
+    /// The Parquet library's reader of <paramref name="stream"/> (the whole file <paramref name="path"/>), opened only
+    /// after <see cref="ParquetFooter.Check"/> passed: every Parquet file RepAlign reads is opened here.
+    /// </summary>
+    /// <exception cref="BadInputException">The file is not Parquet or its footer is damaged.</exception>
+    public static ParquetReader Open(Stream stream, string path)
+    {
+        ParquetFooter.Check(stream, path);
+        return ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
     }
 
     /// <summary>The rows of each row group in turn; only one group is in memory at a time.</summary>
@@ -49,10 +67,10 @@ public static class ParquetGroups
         var info = Describe(parquetPath);
         if (info.RowGroups == 0) yield break;
         using var stream = File.OpenRead(parquetPath);
-        var reader = Guard(parquetPath, typeof(T).Name, "its footer", () => ParquetReader.CreateAsync(stream).GetAwaiter().GetResult());
+        var reader = Guard(parquetPath, typeof(T).Name, "its footer", () => Open(stream, parquetPath));
         try
         {
-            var plan = Columns<T>(reader.Schema);
+            var plan = Guard(parquetPath, typeof(T).Name, "its schema", () => Columns<T>(reader.Schema));
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
                 var group = g;

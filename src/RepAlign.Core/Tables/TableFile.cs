@@ -24,14 +24,12 @@ public static class TableFile
     public static IList<T> Read<T>(string parquetPath) where T : class, new()
     {
         if (!File.Exists(parquetPath)) Throw.BadInput($"{parquetPath}: file not found, expected a table written by an earlier stage");
-        try
+        return ParquetGroups.Readable(parquetPath, $"not a readable {typeof(T).Name} table", () =>
         {
-            return ParquetSerializer.DeserializeAsync<T>(parquetPath).GetAwaiter().GetResult().Data;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or NotSupportedException)
-        {
-            return Throw.BadInput<IList<T>>($"{parquetPath}: not a readable {typeof(T).Name} table ({e.Message})");
-        }
+            using var stream = File.OpenRead(parquetPath);
+            ParquetFooter.Check(stream, parquetPath);
+            return ParquetSerializer.DeserializeAsync<T>(stream).GetAwaiter().GetResult().Data;
+        });
     }
 
     /// <summary>Writes rows as CSV (header from the column names, invariant culture, round-trip doubles).</summary>

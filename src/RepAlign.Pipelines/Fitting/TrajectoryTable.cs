@@ -28,12 +28,8 @@ public static class TrajectoryTable
         Exists(path);
         if (IsParquet(path))
         {
-            return ParquetGroups.Readable(path, $"not a readable Parquet file; expected a table with {Expected}", () =>
-            {
-                using var stream = File.OpenRead(path);
-                var schema = ParquetReader.ReadSchemaAsync(stream).GetAwaiter().GetResult();
-                return schema.GetDataFields().Select(f => f.Name.ToLowerInvariant()).ToArray();
-            });
+            return ParquetGroups.Readable(path, $"not a readable Parquet file; expected a table with {Expected}",
+                () => ParquetGroups.WithReader(path, reader => reader.Schema.GetDataFields().Select(f => f.Name.ToLowerInvariant()).ToArray()));
         }
         return UserCsv.ReadHeader(path, CsvExpected).Columns;
     }
@@ -89,32 +85,23 @@ public static class TrajectoryTable
     private static LongColumns ReadParquet(string path) =>
         ParquetGroups.Readable(path, $"not a readable Parquet file; expected a table with {Expected}", () => ReadParquetColumns(path));
 
-    private static LongColumns ReadParquetColumns(string path)
+    private static LongColumns ReadParquetColumns(string path) => ParquetGroups.WithReader(path, reader =>
     {
-        using var stream = File.OpenRead(path);
-        var reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
-        try
+        var fields = reader.Schema.GetDataFields();
+        var names = fields.Select(f => f.Name.ToLowerInvariant()).ToArray();
+        var known = KnownColumns(path, names, "schema");
+        var values = known.ToDictionary(k => k.Name, _ => new List<double>());
+        var rows = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
         {
-            var fields = reader.Schema.GetDataFields();
-            var names = fields.Select(f => f.Name.ToLowerInvariant()).ToArray();
-            var known = KnownColumns(path, names, "schema");
-            var values = known.ToDictionary(k => k.Name, _ => new List<double>());
-            var rows = 0;
-            for (var g = 0; g < reader.RowGroupCount; g++)
-            {
-                using var group = reader.OpenRowGroupReader(g);
-                var n = checked((int)group.RowCount);
-                foreach (var (name, index) in known)
-                    values[name].AddRange(ReadNumbers(group, fields[index], n, path, name, rows));
-                rows += n;
-            }
-            return new LongColumns(values.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), Enumerable.Range(1, rows).ToArray(), "row");
+            using var group = reader.OpenRowGroupReader(g);
+            var n = checked((int)group.RowCount);
+            foreach (var (name, index) in known)
+                values[name].AddRange(ReadNumbers(group, fields[index], n, path, name, rows));
+            rows += n;
         }
-        finally
-        {
-            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-    }
+        return new LongColumns(values.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), Enumerable.Range(1, rows).ToArray(), "row");
+    });
 
     /// <summary>A numeric Parquet column (double, float, int or long; nullable without nulls) as doubles.</summary>
     private static double[] ReadNumbers(ParquetRowGroupReader group, Parquet.Schema.DataField field, int n, string path, string name, int offset)
