@@ -19,7 +19,8 @@ namespace RepAlign.Benchmarks;
 /// MNIST main job's step (784-200⁴-10, batch 64, SGD lr 0.003, 9,000 images) phase by phase in a bare loop that does
 /// what the trainer does, the trainer's own step (<see cref="DatasetTrainer"/>, one epoch; also with mnist-structure's
 /// Adam, lr 0.005), one checkpoint export, and
-/// the same for the default two-point step (20×500, full batch of two points) and <see cref="PointSetTrainer"/>; each
+/// the same for the default two-point step (20×500, full batch of two points) and <see cref="PointSetTrainer"/> (a whole
+/// run per epoch, and the step alone: the run less a run of no epochs); each
 /// trainer on the fast path and on the autograd reference (<see cref="StepPath"/>), back to back.
 /// Prints medians over the rounds. One libtorch thread, as the pipelines train.
 /// </summary>
@@ -69,6 +70,8 @@ internal static class TrainProfileProbe
             for (var i = 0; i < two.Names.Count; i++) Add($"two-point bare: {two.Names[i]} (ms)", two.MsPerStep()[i]);
             AddMs("two-point trainer step, reference (ms)", TwoPointTrainerStep(StepPath.Reference));
             AddMs("two-point trainer step, fast (ms)", TwoPointTrainerStep(StepPath.Fast));
+            AddMs("two-point step less set-up, reference (ms)", TwoPointMarginalStep(StepPath.Reference));
+            AddMs("two-point step less set-up, fast (ms)", TwoPointMarginalStep(StepPath.Fast));
             Console.WriteLine($"round {round + 1}: {MachineLimits.Load()}");
         }
 
@@ -93,6 +96,8 @@ internal static class TrainProfileProbe
                 var twoStep = M($"two-point trainer step, {path} (ms)");
                 Console.WriteLine(string.Create(inv, $"two-point step, {path}: {twoStep:F2} ms; {bytes / 1e6:F1} MB moved at least, floor {floor:F2} ms at the 256 MB copy's rate " +
                     $"(ratio {twoStep / floor:F2}), {cachedFloor:F2} ms at the 19 MB copy's (ratio {twoStep / cachedFloor:F2})"));
+                var marginal = M($"two-point step less set-up, {path} (ms)");
+                Console.WriteLine(string.Create(inv, $"two-point step less set-up, {path}: {marginal:F2} ms; ratio to the 256 MB copy's floor {marginal / floor:F2}, to the 19 MB copy's {marginal / cachedFloor:F2}"));
             }
             Console.WriteLine(string.Create(inv, $"fast / reference, medians of per-round ratios: mnist {PairedRatio(results, "mnist trainer step", clock):F3}, " +
                 $"mnist with adam {PairedRatio(results, "mnist adam trainer step", clock):F3}, two-point {PairedRatio(results, "two-point trainer step", clock):F3}"));
@@ -183,10 +188,24 @@ internal static class TrainProfileProbe
     }
 
     /// <summary>Seconds per epoch of <see cref="PointSetTrainer"/> (default two-point network and records).</summary>
-    private static Elapsed TwoPointTrainerStep(StepPath path)
+    /// <summary>A whole two-point run of <see cref="TwoPointTrain"/>'s epochs, per epoch: the steps, the records and the run's set-up.</summary>
+    private static Elapsed TwoPointTrainerStep(StepPath path) => TwoPointRun(path, TwoPointTrain.Epochs).Per(TwoPointTrain.Epochs + 1);
+
+    /// <summary>
+    /// The step alone: the same run less a run of no epochs (set-up, the network's initialisation, one forward pass and
+    /// record, the kernels' checks), per epoch.
+    /// </summary>
+    private static Elapsed TwoPointMarginalStep(StepPath path)
+    {
+        var setUp = TwoPointRun(path, 0);
+        var run = TwoPointRun(path, TwoPointTrain.Epochs);
+        return new Elapsed(run.Wall - setUp.Wall, run.Cpu - setUp.Cpu).Per(TwoPointTrain.Epochs);
+    }
+
+    private static Elapsed TwoPointRun(StepPath path, int epochs)
     {
         var start = Elapsed.Now();
-        PointSetTrainer.Run(new PointSetTrainRequest { Train = TwoPointTrain, Step = path });
-        return Elapsed.Since(start).Per(TwoPointTrain.Epochs + 1);
+        PointSetTrainer.Run(new PointSetTrainRequest { Train = TwoPointTrain with { Epochs = epochs }, Step = path });
+        return Elapsed.Since(start);
     }
 }

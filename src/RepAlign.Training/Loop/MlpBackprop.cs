@@ -16,7 +16,9 @@ namespace RepAlign.Training.Loop;
 /// multiplication's backward);</item>
 /// <item>below = δ·W_k (the input gradient of <c>addmm</c>, taken before W_k changes);</item>
 /// <item>∂W_k = δᵀ·h_{k−1}, written by <c>addmm_</c> with β = 0 into one scratch buffer that every layer and step reuses,
-/// and applied at once (<see cref="ParameterUpdate.Apply"/>), while it is still in cache; ∂b_k = Σ_rows δ;</item>
+/// and applied at once (<see cref="ParameterUpdate.Apply"/>), while it is still in cache; for SGD with few rows, the
+/// gradient and the update in one pass over the weight instead (<see cref="SgdOuterKernel"/>), where a check of the
+/// shape finds that pass bit-identical to those two operations (<see cref="FusedUpdate"/>); ∂b_k = Σ_rows δ;</item>
 /// <item>δ ← below where h_{k−1} &gt; 0, else below·slope (leaky_relu_backward: h &gt; 0 exactly where its input is),
 /// below with 0 where h_{k−1} ≤ 0 (relu's threshold_backward), or below (none).</item>
 /// </list>
@@ -37,6 +39,50 @@ internal sealed class MlpBackprop : IDisposable
     private readonly Tensor scratch; // (largest weight's numel): ∂W of one layer at a time
     private readonly Tensor[] gradients; // per layer, a view of scratch shaped as its weight (out, in)
     private readonly long[][] biasShapes; // per layer, [out]
+    private readonly Tensor[] weights; // per layer, (out, in)
+    private readonly Tensor?[] biases; // per layer, (out) or none
+    private readonly (long Out, long In)[] shapes; // per layer
+    private readonly bool[] plainForward; // per layer: weight and bias contiguous float32, as the forward kernel reads them
+    private readonly bool[] plainUpdate; // per layer: SGD of a contiguous float32 weight, as the update kernels write it
+    private readonly Dictionary<(Kernel Kernel, long Rows, int Layer), bool> layerKernels = []; // whether layer k takes the kernel for this many rows
+    private readonly Dictionary<(Kernel Kernel, long Rows, long Out, long In, bool Bias, bool Leaky), bool> checkedShapes = []; // the checks, once per shape
+
+    /// <summary>The kernels of the fast step, each checked against the libtorch operations it replaces.</summary>
+    private enum Kernel
+    {
+        /// <summary><see cref="LinearForwardKernel"/> against <c>linear</c> (and leaky relu).</summary>
+        Forward,
+
+        /// <summary><see cref="SgdOuterKernel.Step"/> against <c>addmm_</c> and the update.</summary>
+        Update,
+
+        /// <summary><see cref="SgdOuterKernel.StepWithInputGradient"/>'s δ·W against <c>mm</c> (and leaky relu's gradient).</summary>
+        InputGradient,
+    }
+
+    /// <summary>
+    /// Whether layer <paramref name="k"/> takes <paramref name="kernel"/> for <paramref name="rows"/> rows: remembered per
+    /// layer, and checked (<paramref name="check"/>) once per shape, so that the 19 equal layers of a 20×500 network share one check.
+    /// </summary>
+    private bool Takes(Kernel kernel, long rows, int k, bool leaky, Func<bool> check)
+    {
+        if (layerKernels.TryGetValue((kernel, rows, k), out var takes)) return takes;
+        var shape = (kernel, rows, shapes[k].Out, shapes[k].In, biases[k] is not null, leaky);
+        if (!checkedShapes.TryGetValue(shape, out takes)) checkedShapes[shape] = takes = check();
+        layerKernels[(kernel, rows, k)] = takes;
+        return takes;
+    }
+
+    private int Taking(Kernel kernel) => layerKernels.Count(e => e.Key.Kernel == kernel && e.Value);
+
+    /// <summary>
+    /// The most rows for which a weight's update is fused with its gradient (<see cref="SgdOuterKernel"/>). With one or
+    /// two rows the update is bound by its passes over the weights, which the fusion halves: 0.51–0.58 of libtorch's
+    /// time on the two-point network's weights and 0.68–0.71 on the MNIST network's; at four rows they are even, and
+    /// beyond that libtorch's GEMM multiplies faster than the kernel's one row at a time
+    /// (benchmarks/results/train-profile-linux-x64.md, section 5).
+    /// </summary>
+    internal const int FusedRows = 2;
 
     /// <summary>Whether <paramref name="network"/> can train on this path (otherwise the reference step).</summary>
     public static bool Supports(RepNetwork network) =>
@@ -55,13 +101,74 @@ internal sealed class MlpBackprop : IDisposable
         scratch = empty(layers.Max(l => Weight(l).numel())).DetachFromDisposeScope();
         gradients = layers.Select(l => scratch.narrow(0, 0, Weight(l).numel()).view(Weight(l).shape).DetachFromDisposeScope()).ToArray();
         biasShapes = layers.Select(l => new[] { Weight(l).shape[0] }).ToArray();
+        weights = layers.Select(Weight).ToArray();
+        biases = layers.Select(l => l.bias).ToArray();
+        shapes = weights.Select(w => (w.shape[0], w.shape[1])).ToArray();
+        plainForward = layers.Select((l, k) => ParameterUpdate.Fusable(weights[k]) && (biases[k] is not { } b || ParameterUpdate.Fusable(b))).ToArray();
+        plainUpdate = positions.Select(p => update.OuterProductFusable(p.Weight)).ToArray();
     }
 
-    /// <summary>The forward pass the step differentiates, without autograd (the network has no dropout). Call inside a dispose scope.</summary>
+    /// <summary>How many (rows, layer) pairs so far took the fused update (<see cref="FusedUpdate"/>).</summary>
+    public int FusedShapes => Taking(Kernel.Update);
+
+    /// <summary>How many (rows, layer) pairs so far took <see cref="LinearForwardKernel"/> for their forward pass.</summary>
+    public int ForwardShapes => Taking(Kernel.Forward);
+
+    /// <summary>How many (rows, layer) pairs so far took their input gradient and update in one pass (<see cref="SgdOuterKernel.StepWithInputGradient"/>).</summary>
+    public int InputGradientShapes => Taking(Kernel.InputGradient);
+
+    /// <summary>
+    /// The forward pass the step differentiates, without autograd (the network has no dropout): the network's own, or,
+    /// for at most <see cref="FusedRows"/> rows, each layer's <c>linear</c> by <see cref="LinearForwardKernel"/> where
+    /// its check found the two bit-identical (<see cref="KernelForward"/>), then the network's activation.
+    /// Call inside a dispose scope.
+    /// </summary>
     public ForwardPass Forward(Tensor x)
     {
         using var noGrad = no_grad();
-        return network.Forward(x); // (B, d_in) → hidden (B, P), output (B, d_out)
+        var rows = x.shape[0];
+        if (rows > FusedRows || !ParameterUpdate.Fusable(x)) return network.Forward(x); // (B, d_in) → hidden (B, P), output (B, d_out)
+        var hidden = new Tensor[layers.Length - 1];
+        var h = x; // (B, d_in)
+        for (var k = 0; ; k++)
+        {
+            var last = k == layers.Length - 1;
+            var leaky = !last && network.Activation == Activation.LeakyRelu; // the kernel applies it
+            if (KernelForward(k, rows, leaky))
+            {
+                var y = Linear(k, h, leaky); // (B, out)
+                if (last) return new ForwardPass(hidden, y);
+                h = hidden[k] = leaky ? y : ActivationOps.Apply(network.Activation, y); // (B, P)
+                continue;
+            }
+            var linear = layers[k].forward(h); // (B, out)
+            if (last) return new ForwardPass(hidden, linear);
+            h = hidden[k] = ActivationOps.Apply(network.Activation, linear); // (B, P)
+        }
+    }
+
+    /// <summary>Layer <paramref name="k"/>'s x·Wᵀ + b by <see cref="LinearForwardKernel"/>, then leaky relu when <paramref name="leaky"/>, in a new tensor (B, out).</summary>
+    private Tensor Linear(int k, Tensor x, bool leaky)
+    {
+        var y = empty([x.shape[0], shapes[k].Out]); // (B, out)
+        LinearForwardKernel.Forward(Floats(x), Floats(weights[k]), biases[k] is { } b ? Floats(b) : [], Floats(y), checked((int)x.shape[0]),
+            leaky ? LeakySlope : null);
+        return y;
+    }
+
+    /// <summary>The leaky relu's slope as libtorch applies it to float32 (the Scalar converted once).</summary>
+    private const float LeakySlope = (float)ActivationOps.LeakySlope;
+
+    private static Span<float> Floats(Tensor t) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes);
+
+    /// <summary>
+    /// Whether layer <paramref name="k"/>'s forward pass of <paramref name="rows"/> rows (with its leaky relu when
+    /// <paramref name="leaky"/>) takes <see cref="LinearForwardKernel"/> (checked once per shape).
+    /// </summary>
+    private bool KernelForward(int k, long rows, bool leaky)
+    {
+        return plainForward[k] && Takes(Kernel.Forward, rows, k, leaky,
+            () => KernelAgreement.Forward(rows, shapes[k].Out, shapes[k].In, biases[k] is not null, leaky ? LeakySlope : null));
     }
 
     /// <summary>
@@ -75,20 +182,67 @@ internal sealed class MlpBackprop : IDisposable
         var delta = pass.Output.sub(y); // (B, d_out)
         using (var norm = (2.0 / delta.numel()).ToScalar()) delta.mul_(norm);
         if (loss == LossKind.HalfMse) delta.mul_(Half);
+        // The kernels read δ and every layer's input as contiguous float32: x is checked; δ and the hidden outputs are
+        // new tensors of libtorch's operations or the kernels, contiguous float32 as x is.
+        var plain = ParameterUpdate.Fusable(x) && ParameterUpdate.Fusable(delta);
+        var rows = delta.shape[0];
         for (var k = layers.Length - 1; k >= 0; k--)
         {
-            var weight = Weight(layers[k]); // (out, in)
+            var weight = weights[k]; // (out, in)
             var input = k == 0 ? x : pass.Hidden[k - 1]; // (B, in)
-            var below = k > 0 ? delta.mm(weight) : null; // (B, in)
-            gradients[k].addmm_(delta.t(), input, 0f, 1f); // (out, in)
-            update.Apply(positions[k].Weight, gradients[k]);
+            Tensor? below;
+            var fusedBelow = k > 0 && plain && FusedInputGradient(k, rows);
+            if (fusedBelow)
+            {
+                below = empty([delta.shape[0], weight.shape[1]]); // (B, in)
+                update.ApplyOuterProductWithInputGradient(positions[k].Weight, delta, input, below, Leaky ? LeakySlope : null);
+            }
+            else if (plain && FusedUpdate(k, rows))
+            {
+                below = k > 0 ? delta.mm(weight) : null; // (B, in)
+                update.ApplyOuterProduct(positions[k].Weight, delta, input);
+            }
+            else
+            {
+                below = k > 0 ? delta.mm(weight) : null; // (B, in)
+                gradients[k].addmm_(delta.t(), input, 0f, 1f); // (out, in)
+                update.Apply(positions[k].Weight, gradients[k]);
+            }
             if (positions[k].Bias >= 0) update.Apply(positions[k].Bias, delta.sum([0L], keepdim: true).view(biasShapes[k])); // (out)
-            if (below is not null) delta = ActivationGradient(below, pass.Hidden[k - 1]); // (B, in)
+            if (below is not null) delta = fusedBelow && Leaky ? below : ActivationGradient(network.Activation, below, pass.Hidden[k - 1]); // (B, in)
         }
     }
 
-    /// <summary>The gradient at a layer's input from the gradient at its output <paramref name="h"/>.</summary>
-    private Tensor ActivationGradient(Tensor below, Tensor h) => network.Activation switch
+    /// <summary>
+    /// Whether layer <paramref name="k"/>'s weight takes <see cref="ParameterUpdate.ApplyOuterProduct"/> for this batch:
+    /// SGD of a contiguous float32 weight, at most <see cref="FusedRows"/> rows, and a shape whose check
+    /// (<see cref="ParameterUpdate.OuterProductAgrees"/>, once per shape) found it bit-identical to
+    /// <c>addmm_</c> then <see cref="ParameterUpdate.Apply"/>.
+    /// </summary>
+    private bool FusedUpdate(int k, long rows)
+    {
+        return rows <= FusedRows && plainUpdate[k] && Takes(Kernel.Update, rows, k, false, () => update.OuterProductAgrees(gradients[k], rows));
+    }
+
+    /// <summary>
+    /// Whether layer <paramref name="k"/> also computes its input gradient in the update's pass
+    /// (<see cref="SgdOuterKernel.StepWithInputGradient"/>): the update is fused (<see cref="FusedUpdate"/>) and a check
+    /// of the shape (once per shape) found the kernel's δ·W bit-identical to libtorch's <c>mm</c>.
+    /// </summary>
+    private bool FusedInputGradient(int k, long rows)
+    {
+        return FusedUpdate(k, rows) && Takes(Kernel.InputGradient, rows, k, Leaky,
+            () => KernelAgreement.InputGradient(rows, shapes[k].Out, shapes[k].In, Leaky ? LeakySlope : null));
+    }
+
+    /// <summary>Whether the kernels apply the network's activation (leaky relu) and its gradient themselves.</summary>
+    private bool Leaky => network.Activation == Activation.LeakyRelu;
+
+    /// <summary>
+    /// The gradient before <paramref name="activation"/> from the gradient <paramref name="below"/> after it, with
+    /// <paramref name="h"/> the activation's output.
+    /// </summary>
+    internal static Tensor ActivationGradient(Activation activation, Tensor below, Tensor h) => activation switch
     {
         Activation.LeakyRelu => where(h.gt(Zero), below, below.mul(Slope)),
         Activation.Relu => below.masked_fill_(h.le(Zero), Zero),

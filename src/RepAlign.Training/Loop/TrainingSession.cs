@@ -66,6 +66,14 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>Whether the steps take the fast path (<see cref="MlpBackprop"/>).</summary>
     public bool IsFast => fast is not null;
 
+    /// <summary>
+    /// How many (rows, layer) pairs so far took each kernel of the fast step: the forward pass
+    /// (<see cref="LinearForwardKernel"/>), the input gradient in the update's pass and the update in one pass with the
+    /// weight's gradient (<see cref="SgdOuterKernel"/>).
+    /// </summary>
+    public (int Forward, int InputGradient, int Update) KernelShapes =>
+        fast is null ? (0, 0, 0) : (fast.ForwardShapes, fast.InputGradientShapes, fast.FusedShapes);
+
     /// <summary>The training loss of <see cref="TrainSpec.Loss"/>: 0.5 · MSE or MSE, the mean over rows and outputs.</summary>
     public Tensor Loss(Tensor prediction, Tensor target) => Loss(Train.Loss, prediction, target);
 
