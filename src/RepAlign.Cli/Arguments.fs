@@ -123,7 +123,7 @@ type ReproduceArgs =
             | Slurm_Opt _ -> "sbatch options for every job, e.g. --slurm-opt \"--partition=cpu --time=04:00:00\" (repeatable)."
             | Data _ -> "MNIST IDX folder for the MNIST experiments (default: the paper profile uses the fetch-mnist cache, the smoke profile data/mnist-10k)."
             | Only _ -> "comma-separated experiments (default all): architectures, init-scale, mnist-pairs, final-distance, depth, alternative-dynamics, xor, mnist-structure, context-blobs."
-            | Profile _ -> "paper (default: the paper's sizes; 76–100 min on 2 idle cores) or smoke (every experiment shrunk; minutes)."
+            | Profile _ -> "paper (default: the paper's sizes; about 70 min on 2 idle cores) or smoke (every experiment shrunk; minutes)."
             | Seeds _ -> $"measure each cheap experiment (all but mnist-pairs and mnist-structure) over N seeds (default 1): seed k ≥ 1 shifts every run's train.seed by k × {RepAlign.Reproduction.Runs.seedSpan} into OUT/seeds/k/; reproduction.csv then gives the mean, sd and seeds of each quantity, reproduction-seeds.csv every seed's value."
             | Out _ -> "reproduction folder: one run folder per experiment, reproduction.csv and reproduction.html. Re-running resumes: finished stages are skipped."
             | Pipelines _ -> "folder of the pipeline files (default pipelines)."
