@@ -22,6 +22,11 @@ namespace RepAlign.Training.Loop;
 /// <item>δ ← below where h_{k−1} &gt; 0, else below·slope (leaky_relu_backward: h &gt; 0 exactly where its input is),
 /// below with 0 where h_{k−1} ≤ 0 (relu's threshold_backward), or below (none).</item>
 /// </list>
+/// With SGD and at most <see cref="FusedRows"/> rows (the two-point experiments' full batch), kernels that compute exactly
+/// what libtorch computes for a layer's shape replace its operations where a check of that shape says so
+/// (<see cref="KernelAgreement"/>): the forward pass and leaky relu (<see cref="LinearForwardKernel"/>), and below,
+/// ∂W_k, the update and leaky relu's gradient in one pass (<see cref="SgdOuterKernel.StepWithInputGradient"/>), so that
+/// each weight is read once forward and read and written once backward.
 /// Nothing is zeroed, accumulated or kept between steps, and no gradient is allocated: the reference step
 /// (autograd, <c>.grad</c> zeroed then accumulated, then a per-parameter update) moves every gradient through memory
 /// three more times. The weights after every step are bit-identical to the reference's (tests compare them), and
