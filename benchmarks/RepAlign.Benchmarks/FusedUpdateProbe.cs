@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using RepAlign.Training.Loop;
 using RepAlign.Training.Native;
 using TorchSharp;
@@ -8,9 +7,11 @@ using static TorchSharp.torch;
 namespace RepAlign.Benchmarks;
 
 /// <summary>
-/// <c>-- fused-update [rounds] [rows…]</c>: the SGD update of a network's weights by δᵀ·x two ways, back to back in every round:
-/// libtorch's <c>addmm_</c> into a scratch gradient then <c>add_(g, −lr)</c> (what the fast step did before), and
-/// <see cref="SgdOuterKernel"/>'s one pass. For the default two-point network's 19 hidden weights (500×500, 19 MB, far
+/// <c>-- fused-update [rounds] [rows…]</c>: the fast step's kernels against the libtorch operations they replace, back to
+/// back in every round, on the same data: the SGD update by δᵀ·x (<c>addmm_</c> into a scratch gradient then
+/// <c>add_(g, −lr)</c>, against <see cref="SgdOuterKernel.Step"/>), the whole backward pass (<c>mm</c> for δ·W as well,
+/// against <see cref="SgdOuterKernel.StepWithInputGradient"/>) and the forward pass (<c>linear</c>, against
+/// <see cref="LinearForwardKernel"/>). For the default two-point network's 19 hidden weights (500×500, 19 MB, far
 /// beyond the caches, as in training) and the MNIST main job's (200×784 and three 200×200), at 1 to 64 rows. Prints the
 /// medians over the rounds and the kernel's time over libtorch's: where it is below 1, fusing pays (the fast step
 /// fuses up to <c>MlpBackprop.FusedRows</c> rows). One libtorch thread, as the pipelines train.
@@ -35,24 +36,19 @@ internal static class FusedUpdateProbe
             foreach (var (name, shapes) in networks)
             foreach (var rows in rowCounts)
             {
-                foreach (var (label, measure) in new (string, Func<(double, double)>)[]
+                using var scope = NewDisposeScope();
+                using var data = new Layers(shapes, rows);
+                foreach (var (label, library, kernel) in new (string, Action<int>, Action<int>)[]
                 {
-                    ("forward: linear", () => MeasureForward(shapes, rows)),
-                    ("backward: mm + addmm_ + add_", () => MeasureBackward(shapes, rows)),
+                    ("update: addmm_ + add_", data.LibraryUpdate, data.KernelUpdate),
+                    ("backward: mm + addmm_ + add_", data.LibraryBackward, data.KernelBackward),
+                    ("forward: linear", data.LibraryForward, data.KernelForward),
                 })
                 {
-                    var (library, kernel) = measure();
-                    Add(results, $"{name}, {rows} rows, {label} (ms)", library);
-                    Add(results, $"{name}, {rows} rows, {label}: kernel (ms)", kernel);
-                    Add(results, $"{name}, {rows} rows, {label}: kernel / library", kernel / library);
-                }
-                foreach (var afterInputGradient in new[] { false, true })
-                {
-                    var (library, kernel) = Measure(shapes, rows, afterInputGradient);
-                    var label = afterInputGradient ? $"{name}, {rows} rows, after δ·W" : $"{name}, {rows} rows";
-                    Add(results, $"{label}: addmm_ + add_ (ms)", library);
-                    Add(results, $"{label}: kernel (ms)", kernel);
-                    Add(results, $"{label}: kernel / library", kernel / library);
+                    var (libraryMs, kernelMs) = (data.Time(library), data.Time(kernel));
+                    Add(results, $"{name}, {rows} rows, {label} (ms)", libraryMs);
+                    Add(results, $"{name}, {rows} rows, {label}: kernel (ms)", kernelMs);
+                    Add(results, $"{name}, {rows} rows, {label}: kernel / library", kernelMs / libraryMs);
                 }
             }
             Console.WriteLine($"round {round + 1}: {MachineLimits.Load()}");
@@ -71,103 +67,65 @@ internal static class FusedUpdateProbe
     }
 
     /// <summary>
-    /// Milliseconds per update of every weight of <paramref name="shapes"/>, libtorch's two operations and the kernel, on
-    /// the same data; with <paramref name="afterInputGradient"/>, each update follows the layer's input gradient δ·W (as
-    /// in the step, which leaves W in cache), and both timings include it.
+    /// Random weights, biases, δ and inputs of <paramref name="rows"/> rows for every layer of <paramref name="shapes"/>
+    /// (in the caller's dispose scope), and each way of one pass over them: <see cref="Time"/> gives milliseconds per pass
+    /// over every layer.
     /// </summary>
-    private static (double Library, double Kernel) Measure((long Out, long In)[] shapes, int rows, bool afterInputGradient)
+    private sealed class Layers : IDisposable
     {
-        using var scope = NewDisposeScope();
-        using var generator = new Generator(5, CPU);
-        var weights = shapes.Select(s => randn([s.Out, s.In], generator: generator)).ToArray(); // (out, in) each
-        var deltas = shapes.Select(s => randn([rows, s.Out], generator: generator)).ToArray(); // (rows, out)
-        var inputs = shapes.Select(s => randn([rows, s.In], generator: generator)).ToArray(); // (rows, in)
-        var scratch = empty(shapes.Max(s => s.Out * s.In));
-        var gradients = shapes.Select(s => scratch.narrow(0, 0, s.Out * s.In).view(s.Out, s.In)).ToArray(); // (out, in)
-        using var negativeLr = (-1e-6).ToScalar();
-        var repeats = Math.Max(3, 200 / rows);
-        double Time(Action<int> update)
+        private readonly int rows, repeats;
+        private readonly Tensor[] weights, biases, deltas, inputs, below, outputs, gradients;
+        private readonly Scalar negativeLr = (-1e-6).ToScalar(); // small: the weights stay what they were drawn as
+
+        public Layers((long Out, long In)[] shapes, int rows)
         {
-            for (var k = 0; k < shapes.Length; k++) update(k); // warm
+            using var generator = new Generator(5, CPU);
+            this.rows = rows;
+            repeats = Math.Max(3, 200 / rows);
+            weights = shapes.Select(s => randn([s.Out, s.In], generator: generator)).ToArray(); // (out, in)
+            biases = shapes.Select(s => randn([s.Out], generator: generator)).ToArray(); // (out)
+            deltas = shapes.Select(s => randn([rows, s.Out], generator: generator)).ToArray(); // (rows, out)
+            inputs = shapes.Select(s => randn([rows, s.In], generator: generator)).ToArray(); // (rows, in)
+            below = shapes.Select(s => empty([rows, s.In])).ToArray(); // (rows, in)
+            outputs = shapes.Select(s => empty([rows, s.Out])).ToArray(); // (rows, out)
+            var scratch = empty(shapes.Max(s => s.Out * s.In));
+            gradients = shapes.Select(s => scratch.narrow(0, 0, s.Out * s.In).view(s.Out, s.In)).ToArray(); // (out, in)
+        }
+
+        /// <summary>Milliseconds per <paramref name="pass"/> over every layer, after one pass to warm up.</summary>
+        public double Time(Action<int> pass)
+        {
+            for (var k = 0; k < weights.Length; k++) pass(k);
             var start = Elapsed.Now();
             for (var r = 0; r < repeats; r++)
-                for (var k = 0; k < shapes.Length; k++) update(k);
+                for (var k = 0; k < weights.Length; k++) pass(k);
             return 1000 * Elapsed.Since(start).Wall / repeats;
         }
-        var below = shapes.Select(s => empty(rows, s.In)).ToArray(); // (rows, in)
-        void InputGradient(int k)
+
+        public void LibraryUpdate(int k)
         {
-            if (afterInputGradient) below[k] = deltas[k].mm(weights[k]); // (rows, in)
-        }
-        var library = Time(k =>
-        {
-            InputGradient(k);
             gradients[k].addmm_(deltas[k].t(), inputs[k], 0f, 1f);
             weights[k].add_(gradients[k], negativeLr);
-        });
-        var kernel = Time(k =>
-        {
-            InputGradient(k);
-            SgdOuterKernel.Step(MemoryMarshal.Cast<byte, float>(weights[k].bytes),
-            MemoryMarshal.Cast<byte, float>(deltas[k].bytes), MemoryMarshal.Cast<byte, float>(inputs[k].bytes), rows, -1e-6f);
-        });
-        return (library, kernel);
-    }
-
-    /// <summary>Milliseconds per forward pass (x·Wᵀ + b) of every weight of <paramref name="shapes"/>: libtorch's <c>linear</c> and <see cref="LinearForwardKernel"/>.</summary>
-    private static (double Library, double Kernel) MeasureForward((long Out, long In)[] shapes, int rows)
-    {
-        using var scope = NewDisposeScope();
-        using var generator = new Generator(5, CPU);
-        var weights = shapes.Select(s => randn([s.Out, s.In], generator: generator)).ToArray(); // (out, in)
-        var biases = shapes.Select(s => randn([s.Out], generator: generator)).ToArray(); // (out)
-        var inputs = shapes.Select(s => randn([rows, s.In], generator: generator)).ToArray(); // (rows, in)
-        var outputs = shapes.Select(s => empty([rows, s.Out])).ToArray(); // (rows, out)
-        var repeats = Math.Max(3, 200 / rows);
-        double Time(Action<int> pass)
-        {
-            for (var k = 0; k < shapes.Length; k++) pass(k); // warm
-            var start = Elapsed.Now();
-            for (var r = 0; r < repeats; r++)
-                for (var k = 0; k < shapes.Length; k++) pass(k);
-            return 1000 * Elapsed.Since(start).Wall / repeats;
         }
-        var library = Time(k => nn.functional.linear(inputs[k], weights[k], biases[k]).Dispose());
-        var kernel = Time(k => LinearForwardKernel.Forward(MemoryMarshal.Cast<byte, float>(inputs[k].bytes), MemoryMarshal.Cast<byte, float>(weights[k].bytes),
-            MemoryMarshal.Cast<byte, float>(biases[k].bytes), MemoryMarshal.Cast<byte, float>(outputs[k].bytes), rows));
-        return (library, kernel);
-    }
 
-    /// <summary>Milliseconds per backward pass (δ·W, δᵀ·x, the update) of every weight: libtorch's three operations and <see cref="SgdOuterKernel.StepWithInputGradient"/>.</summary>
-    private static (double Library, double Kernel) MeasureBackward((long Out, long In)[] shapes, int rows)
-    {
-        using var scope = NewDisposeScope();
-        using var generator = new Generator(5, CPU);
-        var weights = shapes.Select(s => randn([s.Out, s.In], generator: generator)).ToArray(); // (out, in)
-        var deltas = shapes.Select(s => randn([rows, s.Out], generator: generator)).ToArray(); // (rows, out)
-        var inputs = shapes.Select(s => randn([rows, s.In], generator: generator)).ToArray(); // (rows, in)
-        var below = shapes.Select(s => empty([rows, s.In])).ToArray(); // (rows, in)
-        var scratch = empty(shapes.Max(s => s.Out * s.In));
-        var gradients = shapes.Select(s => scratch.narrow(0, 0, s.Out * s.In).view(s.Out, s.In)).ToArray(); // (out, in)
-        using var negativeLr = (-1e-6).ToScalar();
-        var repeats = Math.Max(3, 200 / rows);
-        double Time(Action<int> pass)
-        {
-            for (var k = 0; k < shapes.Length; k++) pass(k); // warm
-            var start = Elapsed.Now();
-            for (var r = 0; r < repeats; r++)
-                for (var k = 0; k < shapes.Length; k++) pass(k);
-            return 1000 * Elapsed.Since(start).Wall / repeats;
-        }
-        var library = Time(k =>
+        public void KernelUpdate(int k) =>
+            SgdOuterKernel.Step(FloatSpans.Of(weights[k]), FloatSpans.Of(deltas[k]), FloatSpans.Of(inputs[k]), rows, negativeLr.ToSingle());
+
+        public void LibraryBackward(int k)
         {
             deltas[k].mm(weights[k]).Dispose();
-            gradients[k].addmm_(deltas[k].t(), inputs[k], 0f, 1f);
-            weights[k].add_(gradients[k], negativeLr);
-        });
-        var kernel = Time(k => SgdOuterKernel.StepWithInputGradient(MemoryMarshal.Cast<byte, float>(weights[k].bytes),
-            MemoryMarshal.Cast<byte, float>(deltas[k].bytes), MemoryMarshal.Cast<byte, float>(inputs[k].bytes),
-            MemoryMarshal.Cast<byte, float>(below[k].bytes), rows, -1e-6f));
-        return (library, kernel);
+            LibraryUpdate(k);
+        }
+
+        public void KernelBackward(int k) =>
+            SgdOuterKernel.StepWithInputGradient(FloatSpans.Of(weights[k]), FloatSpans.Of(deltas[k]), FloatSpans.Of(inputs[k]),
+                FloatSpans.Of(below[k]), rows, negativeLr.ToSingle());
+
+        public void LibraryForward(int k) => nn.functional.linear(inputs[k], weights[k], biases[k]).Dispose();
+
+        public void Dispose() => negativeLr.Dispose();
+
+        public void KernelForward(int k) =>
+            LinearForwardKernel.Forward(FloatSpans.Of(inputs[k]), FloatSpans.Of(weights[k]), FloatSpans.Of(biases[k]), FloatSpans.Of(outputs[k]), rows);
     }
 }

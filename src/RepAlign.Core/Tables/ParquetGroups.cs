@@ -18,7 +18,7 @@ public static class ParquetGroups
     /// <exception cref="BadInputException">The file is missing or not Parquet.</exception>
     public static Info Describe(string parquetPath)
     {
-        if (!File.Exists(parquetPath)) Throw.BadInput($"{parquetPath}: file not found, expected a table written by an earlier stage");
+        MustExist(parquetPath);
         return Readable(parquetPath, "not a readable Parquet table", () => WithReader(parquetPath, reader =>
         {
             long rows = 0;
@@ -43,6 +43,12 @@ public static class ParquetGroups
         }
     }
 
+    /// <summary>Bad input naming <paramref name="parquetPath"/> when it does not exist.</summary>
+    internal static void MustExist(string parquetPath)
+    {
+        if (!File.Exists(parquetPath)) Throw.BadInput($"{parquetPath}: file not found, expected a table written by an earlier stage");
+    }
+
     /// <summary>
     /// The Parquet library's reader of <paramref name="stream"/> (the whole file <paramref name="path"/>), opened only
     /// after <see cref="ParquetFooter.Check"/> passed: every Parquet file RepAlign reads is opened here.
@@ -64,12 +70,12 @@ public static class ParquetGroups
     /// <exception cref="BadInputException">The file is missing or not a table of <typeparamref name="T"/>.</exception>
     public static IEnumerable<IList<T>> Read<T>(string parquetPath) where T : class, new()
     {
-        var info = Describe(parquetPath);
-        if (info.RowGroups == 0) yield break;
+        MustExist(parquetPath);
         using var stream = File.OpenRead(parquetPath);
-        var reader = Guard(parquetPath, typeof(T).Name, "its footer", () => Open(stream, parquetPath));
+        var reader = Guard(parquetPath, typeof(T).Name, "its footer", () => Open(stream, parquetPath)); // the footer checked and parsed once
         try
         {
+            if (reader.RowGroupCount == 0) yield break;
             var plan = Guard(parquetPath, typeof(T).Name, "its schema", () => Columns<T>(reader.Schema));
             for (var g = 0; g < reader.RowGroupCount; g++)
             {

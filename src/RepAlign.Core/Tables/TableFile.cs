@@ -23,7 +23,7 @@ public static class TableFile
     /// <summary>Reads a Parquet table written by <see cref="Write{T}"/>.</summary>
     public static IList<T> Read<T>(string parquetPath) where T : class, new()
     {
-        if (!File.Exists(parquetPath)) Throw.BadInput($"{parquetPath}: file not found, expected a table written by an earlier stage");
+        ParquetGroups.MustExist(parquetPath);
         return ParquetGroups.Readable(parquetPath, $"not a readable {typeof(T).Name} table", () =>
         {
             using var stream = File.OpenRead(parquetPath);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using RepAlign.Core.Specs;
 using RepAlign.Training.Models;
 using TorchSharp;
@@ -34,7 +33,35 @@ internal static class KernelAgreement
             var expected = nn.functional.linear(x, w, b); // (rows, out)
             if (leakySlope is not null) expected = ActivationOps.Apply(Activation.LeakyRelu, expected);
             var actual = empty([rows, outputs]); // (rows, out)
-            LinearForwardKernel.Forward(Floats(x), Floats(w), b is null ? [] : Floats(b), Floats(actual), checked((int)rows), leakySlope);
+            LinearForwardKernel.Forward(FloatSpans.Of(x), FloatSpans.Of(w), b is null ? [] : FloatSpans.Of(b), FloatSpans.Of(actual), checked((int)rows), leakySlope);
+            if (!expected.bytes.SequenceEqual(actual.bytes)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="SgdOuterKernel.Step"/> against <c>addmm_(δᵀ, x, β = 0)</c> then <c>add_(g, −lr)</c> for a weight
+    /// (outputs, inputs) and δ and x of <paramref name="rows"/> rows: first the gradient itself (the kernel run on a
+    /// weight of −0 with −lr = 1 leaves exactly its g; the update alone would hide most differences of g in w's
+    /// rounding), then the update with <paramref name="negativeLr"/>.
+    /// </summary>
+    public static bool Update(long rows, long outputs, long inputs, Scalar negativeLr)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(Seed, CPU);
+        var gradient = empty([outputs, inputs]); // (out, in)
+        for (long compared = 0; compared < Compared; compared += outputs * inputs)
+        {
+            var delta = randn([rows, outputs], generator: generator); // (rows, out)
+            var input = randn([rows, inputs], generator: generator).relu_(); // (rows, in)
+            gradient.addmm_(delta.t(), input, 0f, 1f);
+            var kernelGradient = full([outputs, inputs], -0f); // (out, in)
+            SgdOuterKernel.Step(FloatSpans.Of(kernelGradient), FloatSpans.Of(delta), FloatSpans.Of(input), checked((int)rows), 1f);
+            if (!gradient.bytes.SequenceEqual(kernelGradient.bytes)) return false;
+            var expected = randn([outputs, inputs], generator: generator); // (out, in)
+            var actual = expected.clone();
+            expected.add_(gradient, negativeLr);
+            SgdOuterKernel.Step(FloatSpans.Of(actual), FloatSpans.Of(delta), FloatSpans.Of(input), checked((int)rows), negativeLr.ToSingle());
             if (!expected.bytes.SequenceEqual(actual.bytes)) return false;
         }
         return true;
@@ -57,11 +84,10 @@ internal static class KernelAgreement
             var expected = delta.mm(w); // (rows, in)
             if (leakySlope is not null) expected = MlpBackprop.ActivationGradient(Activation.LeakyRelu, expected, input);
             var actual = empty([rows, inputs]); // (rows, in)
-            SgdOuterKernel.StepWithInputGradient(Floats(w), Floats(delta), Floats(input), Floats(actual), checked((int)rows), 0f, leakySlope);
+            SgdOuterKernel.StepWithInputGradient(FloatSpans.Of(w), FloatSpans.Of(delta), FloatSpans.Of(input), FloatSpans.Of(actual), checked((int)rows), 0f, leakySlope);
             if (!expected.bytes.SequenceEqual(actual.bytes)) return false;
         }
         return true;
     }
 
-    private static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 }

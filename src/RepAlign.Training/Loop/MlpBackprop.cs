@@ -113,14 +113,8 @@ internal sealed class MlpBackprop : IDisposable
         plainUpdate = positions.Select(p => update.OuterProductFusable(p.Weight)).ToArray();
     }
 
-    /// <summary>How many (rows, layer) pairs so far took the fused update (<see cref="FusedUpdate"/>).</summary>
-    public int FusedShapes => Taking(Kernel.Update);
-
-    /// <summary>How many (rows, layer) pairs so far took <see cref="LinearForwardKernel"/> for their forward pass.</summary>
-    public int ForwardShapes => Taking(Kernel.Forward);
-
-    /// <summary>How many (rows, layer) pairs so far took their input gradient and update in one pass (<see cref="SgdOuterKernel.StepWithInputGradient"/>).</summary>
-    public int InputGradientShapes => Taking(Kernel.InputGradient);
+    /// <summary>How many (rows, layer) pairs so far took each kernel: the forward pass, the input gradient with the update, the update.</summary>
+    public (int Forward, int InputGradient, int Update) KernelShapes => (Taking(Kernel.Forward), Taking(Kernel.InputGradient), Taking(Kernel.Update));
 
     /// <summary>
     /// The forward pass the step differentiates, without autograd (the network has no dropout): the network's own, or,
@@ -156,15 +150,13 @@ internal sealed class MlpBackprop : IDisposable
     private Tensor Linear(int k, Tensor x, bool leaky)
     {
         var y = empty([x.shape[0], shapes[k].Out]); // (B, out)
-        LinearForwardKernel.Forward(Floats(x), Floats(weights[k]), biases[k] is { } b ? Floats(b) : [], Floats(y), checked((int)x.shape[0]),
+        LinearForwardKernel.Forward(FloatSpans.Of(x), FloatSpans.Of(weights[k]), biases[k] is { } b ? FloatSpans.Of(b) : [], FloatSpans.Of(y), checked((int)x.shape[0]),
             leaky ? LeakySlope : null);
         return y;
     }
 
     /// <summary>The leaky relu's slope as libtorch applies it to float32 (the Scalar converted once).</summary>
     private const float LeakySlope = (float)ActivationOps.LeakySlope;
-
-    private static Span<float> Floats(Tensor t) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes);
 
     /// <summary>
     /// Whether layer <paramref name="k"/>'s forward pass of <paramref name="rows"/> rows (with its leaky relu when
@@ -200,7 +192,7 @@ internal sealed class MlpBackprop : IDisposable
             if (fusedBelow)
             {
                 below = empty([delta.shape[0], weight.shape[1]]); // (B, in)
-                update.ApplyOuterProductWithInputGradient(positions[k].Weight, delta, input, below, Leaky ? LeakySlope : null);
+                update.ApplyOuterProduct(positions[k].Weight, delta, input, below, Leaky ? LeakySlope : null);
             }
             else if (plain && FusedUpdate(k, rows))
             {
@@ -221,12 +213,12 @@ internal sealed class MlpBackprop : IDisposable
     /// <summary>
     /// Whether layer <paramref name="k"/>'s weight takes <see cref="ParameterUpdate.ApplyOuterProduct"/> for this batch:
     /// SGD of a contiguous float32 weight, at most <see cref="FusedRows"/> rows, and a shape whose check
-    /// (<see cref="ParameterUpdate.OuterProductAgrees"/>, once per shape) found it bit-identical to
+    /// (<see cref="KernelAgreement.Update"/>, once per shape) found it bit-identical to
     /// <c>addmm_</c> then <see cref="ParameterUpdate.Apply"/>.
     /// </summary>
     private bool FusedUpdate(int k, long rows)
     {
-        return rows <= FusedRows && plainUpdate[k] && Takes(Kernel.Update, rows, k, false, () => update.OuterProductAgrees(gradients[k], rows));
+        return rows <= FusedRows && plainUpdate[k] && Takes(Kernel.Update, rows, k, false, () => update.OuterProductAgrees(rows, shapes[k].Out, shapes[k].In));
     }
 
     /// <summary>

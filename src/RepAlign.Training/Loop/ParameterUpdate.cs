@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -119,65 +118,32 @@ internal sealed class ParameterUpdate : IDisposable
 
     /// <summary>
     /// The SGD step of parameter <paramref name="index"/>, a weight (outputs, inputs), by the gradient δᵀ·x without
-    /// forming it (<see cref="SgdOuterKernel"/>); <paramref name="delta"/> (rows, outputs) and <paramref name="input"/>
-    /// (rows, inputs) contiguous float32. The same as <see cref="Apply"/> of libtorch's δᵀ·x only where its GEMM rounds
-    /// δᵀ·x as the kernel does: <see cref="MlpBackprop"/> checks that for each shape before it asks for this.
+    /// forming it; <paramref name="delta"/> (rows, outputs) and <paramref name="input"/> (rows, inputs) contiguous
+    /// float32. With a <paramref name="below"/> (rows, inputs), the same pass also writes the layer's input gradient δ·W
+    /// (with the weight before the step), then through leaky relu's gradient with a <paramref name="leakySlope"/>
+    /// (<see cref="SgdOuterKernel.StepWithInputGradient"/>). The same as <see cref="Apply"/> of libtorch's δᵀ·x only where
+    /// its GEMM rounds as the kernel does: <see cref="MlpBackprop"/> asks <see cref="KernelAgreement"/> for each shape first.
     /// </summary>
-    public void ApplyOuterProduct(int index, Tensor delta, Tensor input) =>
-        SgdOuterKernel.Step(MemoryMarshal.Cast<byte, float>(parameters[index].bytes), MemoryMarshal.Cast<byte, float>(delta.bytes),
-            MemoryMarshal.Cast<byte, float>(input.bytes), checked((int)delta.shape[0]), negativeLr.ToSingle());
+    public void ApplyOuterProduct(int index, Tensor delta, Tensor input, Tensor? below = null, float? leakySlope = null) =>
+        SgdOuterKernel.StepWithInputGradient(FloatSpans.Of(parameters[index]), FloatSpans.Of(delta), FloatSpans.Of(input),
+            below is null ? [] : FloatSpans.Of(below), checked((int)delta.shape[0]), NegativeLr, leakySlope);
 
-    /// <summary>
-    /// <see cref="ApplyOuterProduct"/> and, in the same pass over the weight, the layer's input gradient δ·W (with the
-    /// weight before the step) into <paramref name="below"/> (rows, inputs), then through the leaky relu's gradient with a
-    /// <paramref name="leakySlope"/> (<see cref="SgdOuterKernel.StepWithInputGradient"/>).
-    /// </summary>
-    public void ApplyOuterProductWithInputGradient(int index, Tensor delta, Tensor input, Tensor below, float? leakySlope) =>
-        SgdOuterKernel.StepWithInputGradient(MemoryMarshal.Cast<byte, float>(parameters[index].bytes), MemoryMarshal.Cast<byte, float>(delta.bytes),
-            MemoryMarshal.Cast<byte, float>(input.bytes), MemoryMarshal.Cast<byte, float>(below.bytes), checked((int)delta.shape[0]), negativeLr.ToSingle(), leakySlope);
+    /// <summary>−lr as libtorch's <c>add_(g, −lr)</c> applies it to float32 (the Scalar converted once).</summary>
+    private float NegativeLr => negativeLr.ToSingle();
 
-    /// <summary>
-    /// Whether <see cref="ApplyOuterProduct"/> equals libtorch's <c>addmm_</c> into <paramref name="gradient"/> (a weight's
-    /// shape, outputs × inputs) followed by <see cref="Apply"/>, bit for bit, for δ and x of <paramref name="rows"/> rows.
-    /// Libtorch's GEMM picks its kernel by shape (for small layers it does not round δᵀ·x as a chain), so this is checked
-    /// once per shape on random δ and x: the gradient itself (the kernel run on a weight of −0 with −lr = 1 leaves
-    /// exactly its g; the update would hide most differences of g in w's rounding), then the update, repeated until at
-    /// least 4,096 elements were compared.
-    /// </summary>
-    public bool OuterProductAgrees(Tensor gradient, long rows)
-    {
-        using var scope = NewDisposeScope();
-        using var generator = new Generator(20240704, CPU);
-        var (outputs, inputs) = (gradient.shape[0], gradient.shape[1]);
-        for (long compared = 0; compared < 4096; compared += outputs * inputs)
-        {
-            var delta = randn([rows, outputs], generator: generator); // (rows, out)
-            var input = randn([rows, inputs], generator: generator).relu_(); // (rows, in), with zeros as after relu
-            gradient.addmm_(delta.t(), input, 0f, 1f);
-            using var kernelGradient = full([outputs, inputs], -0f);
-            SgdOuterKernel.Step(MemoryMarshal.Cast<byte, float>(kernelGradient.bytes), MemoryMarshal.Cast<byte, float>(delta.bytes),
-                MemoryMarshal.Cast<byte, float>(input.bytes), checked((int)rows), 1f);
-            if (!gradient.bytes.SequenceEqual(kernelGradient.bytes)) return false;
-            var reference = randn([outputs, inputs], generator: generator); // (out, in)
-            var fused = reference.clone();
-            reference.add_(gradient, negativeLr);
-            SgdOuterKernel.Step(MemoryMarshal.Cast<byte, float>(fused.bytes), MemoryMarshal.Cast<byte, float>(delta.bytes),
-                MemoryMarshal.Cast<byte, float>(input.bytes), checked((int)rows), negativeLr.ToSingle());
-            if (!reference.bytes.SequenceEqual(fused.bytes)) return false;
-        }
-        return true;
-    }
+    /// <summary>Whether <see cref="ApplyOuterProduct"/> of a weight of this shape equals libtorch's gradient and update (<see cref="KernelAgreement.Update"/>).</summary>
+    public bool OuterProductAgrees(long rows, long outputs, long inputs) => KernelAgreement.Update(rows, outputs, inputs, negativeLr);
 
     internal static bool Fusable(Tensor t) => t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CPU && t.is_contiguous();
 
     /// <summary>The Adam step of <see cref="Apply"/> in <see cref="AdamKernel"/>'s two passes (each Scalar as libtorch converts it to float32).</summary>
     private void ApplyFusedAdam(int index, Tensor g)
     {
-        var m = MemoryMarshal.Cast<byte, float>(firstMoment[index].bytes);
-        var v = MemoryMarshal.Cast<byte, float>(secondMoment[index].bytes);
-        AdamKernel.Moments(m, v, MemoryMarshal.Cast<byte, float>(g.bytes), (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2));
+        var m = FloatSpans.Of(firstMoment[index]);
+        var v = FloatSpans.Of(secondMoment[index]);
+        AdamKernel.Moments(m, v, FloatSpans.Of(g), (float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2));
         using var root = secondMoment[index].sqrt(); // libtorch's square root (see AdamKernel)
-        AdamKernel.Step(MemoryMarshal.Cast<byte, float>(parameters[index].bytes), m, MemoryMarshal.Cast<byte, float>(root.bytes),
+        AdamKernel.Step(FloatSpans.Of(parameters[index]), m, FloatSpans.Of(root),
             stepSize!.ToSingle(), correction2!.ToSingle(), (float)Epsilon);
     }
 

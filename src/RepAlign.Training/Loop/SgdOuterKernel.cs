@@ -18,20 +18,8 @@ internal static class SgdOuterKernel
     /// w ← w − lr·δᵀ·x with the rounding above; <paramref name="weight"/> is (outputs, inputs) row-major,
     /// <paramref name="delta"/> (rows, outputs) and <paramref name="input"/> (rows, inputs).
     /// </summary>
-    public static void Step(Span<float> weight, ReadOnlySpan<float> delta, ReadOnlySpan<float> input, int rows, float negativeLr)
-    {
-        if (rows < 1 || delta.Length % rows != 0 || input.Length % rows != 0)
-            RepAlign.Core.Throw.Argument(nameof(rows), $"{rows} rows for a δ of {delta.Length} and an input of {input.Length} values");
-        int outputs = delta.Length / rows, inputs = input.Length / rows;
-        if (weight.Length != outputs * inputs)
-            RepAlign.Core.Throw.Argument(nameof(weight), $"a weight of {weight.Length} values for {outputs} outputs × {inputs} inputs");
-        Span<float> coefficient = rows <= 64 ? stackalloc float[rows] : new float[rows];
-        for (var o = 0; o < outputs; o++)
-        {
-            for (var r = 0; r < rows; r++) coefficient[r] = delta[r * outputs + o];
-            Row(weight.Slice(o * inputs, inputs), coefficient, input, inputs, negativeLr);
-        }
-    }
+    public static void Step(Span<float> weight, ReadOnlySpan<float> delta, ReadOnlySpan<float> input, int rows, float negativeLr) =>
+        StepWithInputGradient(weight, delta, input, [], rows, negativeLr);
 
     /// <summary>
     /// <see cref="Step"/> and, in the same pass over the weight, the layer's input gradient
@@ -39,7 +27,8 @@ internal static class SgdOuterKernel
     /// it for the two-point networks' shapes on this machine: from +0, the products δ[r, o]·w[o, i] (each rounded, no
     /// fused multiply–add) added for o = 0, 1, … in order. <see cref="MlpBackprop"/> takes it for a layer only where a
     /// check of the shape finds it bit-identical to libtorch's <c>mm</c>. The step then reads and writes each weight
-    /// once instead of reading it twice more (for δ·W, and for the update).
+    /// once instead of reading it twice more (for δ·W, and for the update). An empty <paramref name="below"/> is
+    /// <see cref="Step"/>: the update alone.
     /// </summary>
     /// <remarks>
     /// With a <paramref name="leakySlope"/>, <paramref name="below"/> then becomes the gradient before the layer's leaky
@@ -48,7 +37,7 @@ internal static class SgdOuterKernel
     /// </remarks>
     public static void StepWithInputGradient(Span<float> weight, ReadOnlySpan<float> delta, ReadOnlySpan<float> input, Span<float> below, int rows, float negativeLr, float? leakySlope = null)
     {
-        if (rows < 1 || delta.Length % rows != 0 || input.Length % rows != 0 || below.Length != input.Length)
+        if (rows < 1 || delta.Length % rows != 0 || input.Length % rows != 0 || below.Length is not 0 && below.Length != input.Length)
             RepAlign.Core.Throw.Argument(nameof(rows), $"{rows} rows for a δ of {delta.Length}, an input of {input.Length} and an input gradient of {below.Length} values");
         int outputs = delta.Length / rows, inputs = input.Length / rows;
         if (weight.Length != outputs * inputs)
@@ -59,7 +48,7 @@ internal static class SgdOuterKernel
         {
             for (var r = 0; r < rows; r++) coefficient[r] = delta[r * outputs + o];
             var w = weight.Slice(o * inputs, inputs);
-            AddProducts(below, coefficient, w, inputs);
+            if (below.Length != 0) AddProducts(below, coefficient, w, inputs); // with w before its update
             Row(w, coefficient, input, inputs, negativeLr);
         }
         if (leakySlope is { } slope)

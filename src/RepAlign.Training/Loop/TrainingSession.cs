@@ -72,7 +72,7 @@ internal sealed class TrainingSession : IDisposable
     /// weight's gradient (<see cref="SgdOuterKernel"/>).
     /// </summary>
     public (int Forward, int InputGradient, int Update) KernelShapes =>
-        fast is null ? (0, 0, 0) : (fast.ForwardShapes, fast.InputGradientShapes, fast.FusedShapes);
+        fast?.KernelShapes ?? (0, 0, 0);
 
     /// <summary>The training loss of <see cref="TrainSpec.Loss"/>: 0.5 · MSE or MSE, the mean over rows and outputs.</summary>
     public Tensor Loss(Tensor prediction, Tensor target) => Loss(Train.Loss, prediction, target);
