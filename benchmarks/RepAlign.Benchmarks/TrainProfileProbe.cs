@@ -63,6 +63,7 @@ internal static class TrainProfileProbe
             AddMs("mnist gemm-only step (ms)", BareStep.MnistGemmOnly(MnistTrain.Batch, 141));
             AddMs("mnist trainer step, reference (ms)", MnistTrainerStep(data, StepPath.Reference));
             AddMs("mnist trainer step, fast (ms)", MnistTrainerStep(data, StepPath.Fast));
+            AddMs("mnist trainer step, fast, 2 lanes (ms)", MnistTrainerStep(data, StepPath.Fast, threads: 2));
             AddMs("mnist adam trainer step, reference (ms)", MnistTrainerStep(data, StepPath.Reference, OptimizerKind.Adam));
             AddMs("mnist adam trainer step, fast (ms)", MnistTrainerStep(data, StepPath.Fast, OptimizerKind.Adam));
             Add("mnist export (ms)", ExportMs(scratch.Path));
@@ -99,6 +100,13 @@ internal static class TrainProfileProbe
                 var marginal = M($"two-point step less set-up, {path} (ms)");
                 Console.WriteLine(string.Create(inv, $"two-point step less set-up, {path}: {marginal:F2} ms; ratio to the 256 MB copy's floor {marginal / floor:F2}, to the 19 MB copy's {marginal / cachedFloor:F2}"));
             }
+            if (clock.Length == 0) // the lanes' second thread is not the training thread, whose CPU time the other clock reads
+            {
+                var lanes = M("mnist trainer step, fast, 2 lanes (ms)");
+                var gflops = mnistFlops / (lanes * 1e-3) / 1e9;
+                Console.WriteLine(string.Create(inv, $"mnist step, fast, 2 lanes: {lanes:F3} ms = {gflops:F1} GFLOP/s; ratio to gemm 1024³ (1 thread) {gflops / M("gemm 1024³ 1 thread (GFLOP/s)"):F2}, " +
+                    $"to the fast step on 1 lane {lanes / M("mnist trainer step, fast (ms)"):F2} (median of per-round ratios {ProbeArgs.Median(results["mnist trainer step, fast, 2 lanes (ms)"].Zip(results["mnist trainer step, fast (ms)"], (t, o) => t / o)):F3})"));
+            }
             Console.WriteLine(string.Create(inv, $"fast / reference, medians of per-round ratios: mnist {PairedRatio(results, "mnist trainer step", clock):F3}, " +
                 $"mnist with adam {PairedRatio(results, "mnist adam trainer step", clock):F3}, two-point {PairedRatio(results, "two-point trainer step", clock):F3}"));
         }
@@ -107,14 +115,16 @@ internal static class TrainProfileProbe
     }
 
     /// <summary>
-    /// <c>-- train-run mnist|two-point [epochs] [mnist-folder] [reference]</c>: the trainer alone, for <c>dotnet-trace</c>
+    /// <c>-- train-run mnist|two-point [epochs] [mnist-folder] [reference|lanes]</c>: the trainer alone, for <c>dotnet-trace</c>
     /// and <c>dotnet-counters</c> to watch (MNIST: one checkpoint per epoch into a scratch folder, as the main job does);
-    /// a last argument <c>reference</c> takes the autograd step.
+    /// a last argument <c>reference</c> takes the autograd step, <c>lanes</c> shares the fast step between two threads.
     /// </summary>
     public static int RunTrainer(string[] args)
     {
         var path = args.Length > 0 && args[^1] == "reference" ? StepPath.Reference : StepPath.Fast;
         if (path == StepPath.Reference) args = args[..^1];
+        var threads = args.Length > 0 && args[^1] == "lanes" ? 2 : 1; // the fast step shared by two threads
+        if (threads == 2) args = args[..^1];
         var epochs = ProbeArgs.Int(args, 1, 10);
         TorchRuntime.EnsureLoaded();
         TorchRuntime.UseThreads(1);
@@ -130,7 +140,7 @@ internal static class TrainProfileProbe
             return 0;
         }
         var data = MnistDataset.Load(args.Length > 2 ? args[2] : "data/mnist-10k").Subset(Enumerable.Range(0, 9000).ToArray());
-        var request = MnistRequest(data, MnistTrain with { Epochs = epochs }) with
+        var request = MnistRequest(data, MnistTrain with { Epochs = epochs, Threads = threads }) with
         {
             CheckpointEpochs = Enumerable.Range(0, epochs + 1).ToArray(),
             CheckpointDirectory = scratch.Path,
@@ -139,7 +149,7 @@ internal static class TrainProfileProbe
         allocated = GC.GetTotalAllocatedBytes(precise: true); // the data set's arrays are not the trainer's
         var result = DatasetTrainer.Run(request);
         var steps = epochs * ((data.Count + MnistTrain.Batch - 1) / MnistTrain.Batch);
-        Console.WriteLine($"mnist ({path}): {epochs} epochs, {1000 * result.Seconds / steps:F3} ms per step, export {result.CheckpointSeconds:F2} s on the training thread, " +
+        Console.WriteLine($"mnist ({path}, {threads} thread(s)): {epochs} epochs, {1000 * result.Seconds / steps:F3} ms per step, export {result.CheckpointSeconds:F2} s on the training thread, " +
             $"{(GC.GetTotalAllocatedBytes(precise: true) - allocated) / steps} managed bytes allocated per step, {GC.CollectionCount(0) - collections} gen-0 collections, {MachineLimits.Load()}");
         return 0;
     }
@@ -160,10 +170,10 @@ internal static class TrainProfileProbe
     private static double PairedRatio(Dictionary<string, List<double>> results, string key, string clock) =>
         ProbeArgs.Median(results[key + ", fast (ms)" + clock].Zip(results[key + ", reference (ms)" + clock], (f, r) => f / r));
 
-    /// <summary>Seconds per step of <see cref="DatasetTrainer"/> over one epoch (141 steps), no checkpoint.</summary>
-    private static Elapsed MnistTrainerStep(MnistDataset data, StepPath path, OptimizerKind optimizer = OptimizerKind.Sgd)
+    /// <summary>Seconds per step of <see cref="DatasetTrainer"/> over one epoch (141 steps), no checkpoint; <paramref name="threads"/> 2 shares each step between two lanes.</summary>
+    private static Elapsed MnistTrainerStep(MnistDataset data, StepPath path, OptimizerKind optimizer = OptimizerKind.Sgd, int threads = 1)
     {
-        var train = optimizer == OptimizerKind.Adam ? MnistTrain with { Optimizer = optimizer, Lr = 0.005 } : MnistTrain; // mnist-structure's Adam
+        var train = optimizer == OptimizerKind.Adam ? MnistTrain with { Optimizer = optimizer, Lr = 0.005 } : MnistTrain with { Threads = threads }; // mnist-structure's Adam
         var request = MnistRequest(data, train) with { Step = path };
         var steps = (data.Count + MnistTrain.Batch - 1) / MnistTrain.Batch;
         var start = Elapsed.Now();

@@ -45,6 +45,10 @@ public sealed record TrainSpec
     /// <summary>Stop once the full-batch loss falls below this (0 = run every epoch); point-set data only.</summary>
     public double StopLoss { get; init; }
 
-    /// <summary>libtorch intra-op threads for this run (1 suits parallel sweeps).</summary>
+    /// <summary>
+    /// Threads of this run's training (1 suits parallel sweeps): at 2 or more, a plain MLP under SGD with leaky relu or no
+    /// activation shares each step between two threads with the weights of 1; other networks use as many libtorch
+    /// intra-op threads, whose sums, and so weights, differ from count to count.
+    /// </summary>
     public int Threads { get; init; } = 1;
 }

@@ -45,7 +45,7 @@ public static class PipelineKeys
         yield return PipelineKey.Int("train.seed", "Seed of the initial weights and the shuffle (sweeps derive one per run from it, see experiment.shared_seed).", 0, (s, v) => s with { Train = s.Train with { Seed = v } });
         yield return PipelineKey.Int("train.batch", "Mini-batch size; 0 = full batch.", 0, (s, v) => s with { Train = s.Train with { Batch = v } });
         yield return PipelineKey.Float("train.stop_loss", "Stop once the full-batch loss falls below this; 0 = run every epoch (point-set data only).", 0, false, (s, v) => s with { Train = s.Train with { StopLoss = v } });
-        yield return PipelineKey.Int("train.threads", "libtorch threads of the run; each count is deterministic, but another count sums in another order and gives other weights (changing it re-trains).", 1, (s, v) => s with { Train = s.Train with { Threads = v } });
+        yield return PipelineKey.Int("train.threads", "threads of the run's training. A plain MLP under SGD with leaky relu or no activation (the MNIST networks) shares each step between two threads at 2 or more and trains the same weights as at 1, bit for bit; other networks use libtorch's threads, where each count is deterministic but another sums in another order and gives other weights. Changing it re-trains.", 1, (s, v) => s with { Train = s.Train with { Threads = v } });
 
         yield return PipelineKey.Enum<CheckpointScheduleKind>("checkpoints.schedule", "every: every N epochs; log: count epochs spaced logarithmically.", (s, v) => s with { Checkpoints = s.Checkpoints with { Schedule = v } });
         yield return PipelineKey.Int("checkpoints.every", "Interval of the 'every' schedule.", 1, (s, v) => s with { Checkpoints = s.Checkpoints with { Every = v } });

@@ -50,7 +50,14 @@ internal sealed class MlpBackprop : IDisposable
     private readonly bool[] plainForward; // per layer: weight and bias contiguous float32, as the forward kernel reads them
     private readonly bool[] plainUpdate; // per layer: SGD of a contiguous float32 weight, as the update kernels write it
     private readonly Dictionary<(Kernel Kernel, long Rows, int Layer), bool> layerKernels = []; // whether layer k takes the kernel for this many rows
-    private readonly Dictionary<(Kernel Kernel, long Rows, long Out, long In, bool Bias, bool Leaky), bool> checkedShapes = []; // the checks, once per shape
+    private readonly Dictionary<(Kernel Kernel, long Rows, long Out, long In, bool Bias, bool Activated), bool> checkedShapes = []; // the checks, once per shape
+    private readonly StepLanes? lanes; // the lanes of a step on BLAS (one: this thread; two: shared with a worker), or none
+    private readonly Tensor? firstGradient; // ∂W of layer 0 in the lanes, which update layers 1 and 0 in one phase: not in scratch
+    private readonly Action<int> forwardShare, backwardShare; // the phases the lanes run, made once
+    private Tensor? laneInput; // the step the lanes work on: its input (B, d_in),
+    private Tensor[] laneOutputs = []; // every layer's output, hidden then read-out (B, out_k),
+    private Tensor[] laneDeltas = []; // every layer's δ (B, out_k) on the backward pass,
+    private int laneLayer; // and the layer of the backward phase
 
     /// <summary>The kernels of the fast step, each checked against the libtorch operations it replaces.</summary>
     private enum Kernel
@@ -63,16 +70,19 @@ internal sealed class MlpBackprop : IDisposable
 
         /// <summary><see cref="SgdOuterKernel.StepWithInputGradient"/>'s δ·W against <c>mm</c> (and leaky relu's gradient).</summary>
         InputGradient,
+
+        /// <summary><see cref="BlasLayer"/>, whole and in halves, against libtorch's operations (<see cref="KernelAgreement.Shares"/>).</summary>
+        Blas,
     }
 
     /// <summary>
     /// Whether layer <paramref name="k"/> takes <paramref name="kernel"/> for <paramref name="rows"/> rows: remembered per
     /// layer, and checked (<paramref name="check"/>) once per shape, so that the 19 equal layers of a 20×500 network share one check.
     /// </summary>
-    private bool Takes(Kernel kernel, long rows, int k, bool leaky, Func<bool> check)
+    private bool Takes(Kernel kernel, long rows, int k, bool activated, Func<bool> check)
     {
         if (layerKernels.TryGetValue((kernel, rows, k), out var takes)) return takes;
-        var shape = (kernel, rows, shapes[k].Out, shapes[k].In, biases[k] is not null, leaky);
+        var shape = (kernel, rows, shapes[k].Out, shapes[k].In, biases[k] is not null, activated);
         if (!checkedShapes.TryGetValue(shape, out takes)) checkedShapes[shape] = takes = check();
         layerKernels[(kernel, rows, k)] = takes;
         return takes;
@@ -95,8 +105,19 @@ internal sealed class MlpBackprop : IDisposable
         && mlp.Activation is Activation.None or Activation.Relu or Activation.LeakyRelu
         && mlp.HiddenWidths.All(w => w >= 2); // a 1-wide input to a layer makes autograd take another (column-major) form
 
-    /// <summary>The fast step of <paramref name="network"/>, updating its parameters through <paramref name="update"/>.</summary>
-    public MlpBackprop(RepNetwork network, ParameterUpdate update)
+    /// <summary>
+    /// Whether a step of more than <see cref="FusedRows"/> rows of <paramref name="network"/> can run on BLAS in lanes
+    /// (<see cref="InLanes"/>): SGD, leaky relu or no activation, and libtorch's <c>sgemm_</c> at hand.
+    /// </summary>
+    public static bool LanesApply(RepNetwork network, ParameterUpdate update) =>
+        Supports(network) && update.IsSgd && ((Mlp)network).Activation is Activation.LeakyRelu or Activation.None && Native.Blas.Available;
+
+    /// <summary>
+    /// The fast step of <paramref name="network"/>, updating its parameters through <paramref name="update"/>; with
+    /// <paramref name="lanes"/> 1 or 2 (where <see cref="LanesApply"/>), a step of more than <see cref="FusedRows"/> rows
+    /// runs on BLAS, on this thread or shared with a second one (<see cref="InLanes"/>).
+    /// </summary>
+    public MlpBackprop(RepNetwork network, ParameterUpdate update, int lanes = 0)
     {
         if (!Supports(network)) Throw.Invariant($"MlpBackprop does not support {network.GetType().Name}");
         this.network = (Mlp)network;
@@ -111,10 +132,18 @@ internal sealed class MlpBackprop : IDisposable
         shapes = weights.Select(w => (w.shape[0], w.shape[1])).ToArray();
         plainForward = layers.Select((l, k) => ParameterUpdate.Fusable(weights[k]) && (biases[k] is not { } b || ParameterUpdate.Fusable(b))).ToArray();
         plainUpdate = positions.Select(p => update.OuterProductFusable(p.Weight)).ToArray();
+        forwardShare = ForwardShare;
+        backwardShare = BackwardShare;
+        if (lanes is < 0 or > 2 || (lanes > 0 && !LanesApply(network, update))) Throw.Invariant($"{lanes} lanes for a step that cannot take them");
+        this.lanes = lanes > 0 ? new StepLanes(lanes) : null;
+        firstGradient = lanes > 0 ? empty_like(weights[0]).DetachFromDisposeScope() : null;
     }
 
     /// <summary>How many (rows, layer) pairs so far took each kernel: the forward pass, the input gradient with the update, the update.</summary>
     public (int Forward, int InputGradient, int Update) KernelShapes => (Taking(Kernel.Forward), Taking(Kernel.InputGradient), Taking(Kernel.Update));
+
+    /// <summary>How many (rows, layer) pairs so far ran on BLAS in lanes (<see cref="InLanes"/>), and in how many lanes.</summary>
+    public (int Shapes, int Lanes) LaneShapes => (Taking(Kernel.Blas), lanes?.Count ?? 0);
 
     /// <summary>
     /// The forward pass the step differentiates, without autograd (the network has no dropout): the network's own, or,
@@ -126,6 +155,7 @@ internal sealed class MlpBackprop : IDisposable
     {
         using var noGrad = no_grad();
         var rows = x.shape[0];
+        if (InLanes(x)) return ForwardInLanes(x);
         if (rows > FusedRows || !ParameterUpdate.Fusable(x)) return network.Forward(x); // (B, d_in) → hidden (B, P), output (B, d_out)
         var hidden = new Tensor[layers.Length - 1];
         var h = x; // (B, d_in)
@@ -181,6 +211,11 @@ internal sealed class MlpBackprop : IDisposable
         if (loss == LossKind.HalfMse) delta.mul_(Half);
         // The kernels read δ and every layer's input as contiguous float32: x is checked; δ and the hidden outputs are
         // new tensors of libtorch's operations or the kernels, contiguous float32 as x is.
+        if (InLanes(x))
+        {
+            StepInLanes(x, pass, delta);
+            return;
+        }
         var plain = ParameterUpdate.Fusable(x) && ParameterUpdate.Fusable(delta);
         var rows = delta.shape[0];
         for (var k = layers.Length - 1; k >= 0; k--)
@@ -232,6 +267,112 @@ internal sealed class MlpBackprop : IDisposable
             () => KernelAgreement.InputGradient(rows, shapes[k].Out, shapes[k].In, Leaky ? LeakySlope : null));
     }
 
+    /// <summary>
+    /// Whether the step of <paramref name="x"/> runs on BLAS in the lanes (<see cref="BlasLayer"/>): they exist,
+    /// <paramref name="x"/> has more than <see cref="FusedRows"/> rows and is a contiguous float32 tensor that starts where
+    /// libtorch starts a new one (as every tensor of the check does), every weight and bias is one too, and for every
+    /// layer the check of its shape in the lanes' shares (<see cref="KernelAgreement.Shares"/>, once per shape) found
+    /// them bit-identical to libtorch's operations.
+    /// </summary>
+    private bool InLanes(Tensor x)
+    {
+        var rows = x.shape[0];
+        if (lanes is null || rows <= FusedRows || !ParameterUpdate.Fusable(x) || !FloatSpans.Aligned(x)) return false;
+        var last = layers.Length - 1;
+        for (var k = 0; k <= last; k++)
+        {
+            var layer = k;
+            var slope = LaneSlope(k);
+            if (!plainForward[k] || !FloatSpans.Aligned(weights[k]) || biases[k] is { } b && !FloatSpans.Aligned(b)
+                || !Takes(Kernel.Blas, rows, k, k < last, () => KernelAgreement.Shares(rows, shapes[layer].Out, shapes[layer].In, biases[layer] is not null, slope, update.NegativeLr, lanes.Count)))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>The slope of the activation after layer <paramref name="k"/> on the BLAS path: leaky relu's, or none (the read-out, or no activation).</summary>
+    private float? LaneSlope(int k) => k < layers.Length - 1 && Leaky ? LeakySlope : null;
+
+    /// <summary>The forward pass on BLAS, each lane layer by layer on its share of the rows, into new tensors as the network's own pass returns them.</summary>
+    private ForwardPass ForwardInLanes(Tensor x)
+    {
+        laneInput = x;
+        laneOutputs = shapes.Select(s => empty([x.shape[0], s.Out])).ToArray(); // (B, out_k)
+        try
+        {
+            lanes!.Run(forwardShare);
+            return new ForwardPass(laneOutputs[..^1], laneOutputs[^1]);
+        }
+        finally
+        {
+            (laneInput, laneOutputs) = (null, []);
+        }
+    }
+
+    private unsafe void ForwardShare(int lane)
+    {
+        var (start, count) = lanes!.Share(lane, laneInput!.shape[0]);
+        for (var k = 0; k < layers.Length; k++)
+        {
+            BlasLayer.Forward(FloatSpans.Address(k == 0 ? laneInput : laneOutputs[k - 1]), FloatSpans.Address(weights[k]), biases[k] is { } b ? FloatSpans.Address(b) : null,
+                FloatSpans.Address(laneOutputs[k]), (int)start, (int)count, (int)shapes[k].Out, (int)shapes[k].In, LaneSlope(k));
+        }
+    }
+
+    /// <summary>
+    /// The backward pass and update on BLAS, one phase per layer k from the top: each lane computes its share of the
+    /// batch's rows of δ below layer k (which reads W_k before it changes), and its share of the rows of layer k + 1's
+    /// weight gradient and updates those rows (one lane also the bias, by libtorch); the last phase updates layer 0 as
+    /// well. Every δ is complete, and every read of a weight done, one phase before the update that needs it.
+    /// </summary>
+    private void StepInLanes(Tensor x, ForwardPass pass, Tensor delta)
+    {
+        var last = layers.Length - 1;
+        var rows = x.shape[0];
+        laneInput = x;
+        laneOutputs = [.. pass.Hidden, pass.Output];
+        laneDeltas = new Tensor[layers.Length];
+        laneDeltas[last] = delta; // (B, d_out)
+        for (var k = last - 1; k >= 0; k--) laneDeltas[k] = empty([rows, shapes[k].Out]); // (B, out_k), written by the lanes
+        try
+        {
+            for (laneLayer = last; laneLayer >= 0; laneLayer--) lanes!.Run(backwardShare);
+        }
+        finally
+        {
+            (laneInput, laneOutputs, laneDeltas) = (null, [], []);
+        }
+    }
+
+    private void BackwardShare(int lane)
+    {
+        var k = laneLayer;
+        if (k >= 1) InputGradientShare(lane, k); // layer 0 has none
+        if (k < layers.Length - 1) UpdateShare(lane, k + 1);
+        if (k == 0) UpdateShare(lane, 0);
+    }
+
+    /// <summary>
+    /// Lane <paramref name="lane"/>'s share of layer <paramref name="k"/>'s weight rows: their gradient and update; and
+    /// the bias, by libtorch, on lane k mod lanes (the lanes take turns, so that neither waits for the other's).
+    /// </summary>
+    private unsafe void UpdateShare(int lane, int k)
+    {
+        var delta = laneDeltas[k]; // (B, out)
+        var (start, count) = lanes!.Share(lane, shapes[k].Out);
+        BlasLayer.Update(FloatSpans.Address(delta), FloatSpans.Address(k == 0 ? laneInput! : laneOutputs[k - 1]), FloatSpans.Address(k == 0 ? firstGradient! : gradients[k]), FloatSpans.Address(weights[k]),
+            (int)start, (int)count, (int)delta.shape[0], (int)shapes[k].Out, (int)shapes[k].In, update.NegativeLr);
+        if (lane == k % lanes.Count && positions[k].Bias >= 0) update.Apply(positions[k].Bias, delta.sum([0L], keepdim: true).view(biasShapes[k])); // (out)
+    }
+
+    /// <summary>Lane <paramref name="lane"/>'s share of the batch's rows of δ below layer <paramref name="k"/> (k ≥ 1), from δ_k and W_k before its update.</summary>
+    private unsafe void InputGradientShare(int lane, int k)
+    {
+        var (start, count) = lanes!.Share(lane, laneDeltas[k].shape[0]);
+        BlasLayer.InputGradient(FloatSpans.Address(laneDeltas[k]), FloatSpans.Address(weights[k]), FloatSpans.Address(laneOutputs[k - 1]), FloatSpans.Address(laneDeltas[k - 1]),
+            (int)start, (int)count, (int)shapes[k].Out, (int)shapes[k].In, LaneSlope(k - 1));
+    }
+
     /// <summary>Whether the kernels apply the network's activation (leaky relu) and its gradient themselves.</summary>
     private bool Leaky => network.Activation == Activation.LeakyRelu;
 
@@ -251,6 +392,8 @@ internal sealed class MlpBackprop : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        lanes?.Dispose();
+        firstGradient?.Dispose();
         foreach (var g in gradients) g.Dispose();
         scratch.Dispose();
     }

@@ -110,6 +110,9 @@ internal sealed class ParameterUpdate : IDisposable
         parameters[index].addcdiv_(firstMoment[index], denominator, stepSize!);
     }
 
+    /// <summary>Whether this is SGD (the BLAS path of the fast step updates weights itself: <see cref="BlasLayer.Update"/>).</summary>
+    public bool IsSgd => !adam;
+
     /// <summary>
     /// Whether <see cref="ApplyOuterProduct"/> can update parameter <paramref name="index"/>: SGD of a contiguous float32
     /// CPU tensor.
@@ -129,7 +132,7 @@ internal sealed class ParameterUpdate : IDisposable
             below is null ? [] : FloatSpans.Of(below), checked((int)delta.shape[0]), NegativeLr, leakySlope);
 
     /// <summary>−lr as libtorch's <c>add_(g, −lr)</c> applies it to float32 (the Scalar converted once).</summary>
-    private float NegativeLr => negativeLr.ToSingle();
+    public float NegativeLr => negativeLr.ToSingle();
 
     /// <summary>Whether <see cref="ApplyOuterProduct"/> of a weight of this shape equals libtorch's gradient and update (<see cref="KernelAgreement.Update"/>).</summary>
     public bool OuterProductAgrees(long rows, long outputs, long inputs) => KernelAgreement.Update(rows, outputs, inputs, negativeLr);

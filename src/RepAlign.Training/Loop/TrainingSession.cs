@@ -29,8 +29,6 @@ internal sealed class TrainingSession : IDisposable
         TorchRuntime.EnsureLoaded();
         Model = model;
         Train = train;
-        // libtorch's thread count is process-wide; concurrent runs must all ask for the same value.
-        TorchRuntime.UseThreads(train.Threads);
         generator = new Generator((ulong)(uint)train.Seed, CPU);
         try
         {
@@ -43,7 +41,12 @@ internal sealed class TrainingSession : IDisposable
                 OptimizerKind.Adam => new ParameterUpdate(Network.parameters(), train.Lr, adam: true, fused: path == StepPath.Fast),
                 _ => Throw.BadInput<ParameterUpdate>($"train.optimizer: found {train.Optimizer}, expected sgd or adam"),
             };
-            fast = path == StepPath.Fast && MlpBackprop.Supports(Network) ? new MlpBackprop(Network, optimizer) : null;
+            var fastPath = path == StepPath.Fast && MlpBackprop.Supports(Network);
+            var lanes = fastPath && MlpBackprop.LanesApply(Network, optimizer) ? Math.Min(train.Threads, 2) : 0;
+            // libtorch's thread count is process-wide; concurrent runs must all ask for the same value. The lanes run
+            // libtorch's BLAS on one thread each, as one thread does, so two lanes give the weights of train.threads = 1.
+            TorchRuntime.UseThreads(lanes > 0 ? 1 : train.Threads);
+            fast = fastPath ? new MlpBackprop(Network, optimizer, lanes) : null;
         }
         catch
         {
@@ -73,6 +76,9 @@ internal sealed class TrainingSession : IDisposable
     /// </summary>
     public (int Forward, int InputGradient, int Update) KernelShapes =>
         fast?.KernelShapes ?? (0, 0, 0);
+
+    /// <summary>How many (rows, layer) pairs so far ran on BLAS in lanes, and in how many (two when train.threads ≥ 2).</summary>
+    public (int Shapes, int Lanes) LaneShapes => fast?.LaneShapes ?? (0, 0);
 
     /// <summary>The training loss of <see cref="TrainSpec.Loss"/>: 0.5 · MSE or MSE, the mean over rows and outputs.</summary>
     public Tensor Loss(Tensor prediction, Tensor target) => Loss(Train.Loss, prediction, target);

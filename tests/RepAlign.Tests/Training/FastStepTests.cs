@@ -31,19 +31,9 @@ public class FastStepTests(ITestOutputHelper output)
     public void Dataset_training_is_bit_identical_to_the_reference(OptimizerKind optimizer, LossKind loss, Activation activation, bool bias)
     {
         output.WriteLine($"seed {seed} (REPALIGN_TEST_SEED)");
-        var (x, y) = Blobs(n: 23, features: 7, classes: 3);
-        var request = new DatasetTrainRequest
-        {
-            Model = new ModelSpec { Width = 12, Depth = 3, Activation = activation, Bias = bias, Gain = 0.8 },
-            Train = new TrainSpec { Optimizer = optimizer, Loss = loss, Lr = optimizer == OptimizerKind.Adam ? 0.01 : 0.2, Epochs = 6, Batch = 5, Seed = seed, Threads = 1 },
-            Data = new DataSpec { InputDim = 7, OutputDim = 3 },
-            X = x,
-            Y = y,
-            Count = 23,
-            InputDim = 7,
-            OutputDim = 3,
-            CheckpointEpochs = [0, 3, 6],
-        };
+        var request = BlobRequest(new ModelSpec { Width = 12, Depth = 3, Activation = activation, Bias = bias, Gain = 0.8 },
+            new TrainSpec { Optimizer = optimizer, Loss = loss, Lr = optimizer == OptimizerKind.Adam ? 0.01 : 0.2, Epochs = 6, Batch = 5, Seed = seed, Threads = 1 },
+            n: 23, features: 7, classes: 3, checkpoints: [0, 3, 6]);
         using var fastDir = new ScratchFolder();
         using var referenceDir = new ScratchFolder();
         var fast = DatasetTrainer.Run(request with { CheckpointDirectory = fastDir.Path });
@@ -96,12 +86,30 @@ public class FastStepTests(ITestOutputHelper output)
         Assert.False(reference.IsFast);
     }
 
-    private static void AssertSameFiles(IReadOnlyList<CheckpointFile> expected, IReadOnlyList<CheckpointFile> actual, int count)
+    internal static void AssertSameFiles(IReadOnlyList<CheckpointFile> expected, IReadOnlyList<CheckpointFile> actual, int count)
     {
         Assert.Equal(count, actual.Count);
         Assert.Equal(expected.Select(c => c.Epoch), actual.Select(c => c.Epoch));
         foreach (var (e, a) in expected.Zip(actual))
             Assert.True(File.ReadAllBytes(e.Path).AsSpan().SequenceEqual(File.ReadAllBytes(a.Path)), $"checkpoint of epoch {a.Epoch} differs from the reference's");
+    }
+
+    /// <summary>A dataset training of <paramref name="model"/> on <see cref="Blobs"/>, with checkpoints at <paramref name="checkpoints"/>.</summary>
+    internal static DatasetTrainRequest BlobRequest(ModelSpec model, TrainSpec train, int n, int features, int classes, int[] checkpoints)
+    {
+        var (x, y) = Blobs(n, features, classes);
+        return new DatasetTrainRequest
+        {
+            Model = model,
+            Train = train,
+            Data = new DataSpec { InputDim = features, OutputDim = classes },
+            X = x,
+            Y = y,
+            Count = n,
+            InputDim = features,
+            OutputDim = classes,
+            CheckpointEpochs = checkpoints,
+        };
     }
 
     /// <summary>Seeded blobs: class i % classes, features near 1 where feature % classes is the class.</summary>
