@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using RepAlign.Core;
 using RepAlign.Training.Native;
@@ -105,13 +106,13 @@ internal sealed class StepLanes : IDisposable
     /// </summary>
     private static void Await(ManualResetEventSlim signal)
     {
-        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
-        while (!signal.IsSet && System.Diagnostics.Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(8);
+        var deadline = Stopwatch.GetTimestamp() + PollTicks;
+        while (!signal.IsSet && Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(8);
         signal.Wait();
         signal.Reset();
     }
 
-    private static readonly long PollTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 µs: longer than a step's pauses between phases
+    private static readonly long PollTicks = Stopwatch.Frequency / 5000; // 200 µs: longer than a step's pauses between phases
 
     /// <summary>The first row and the count of lane <paramref name="lane"/>'s share of <paramref name="count"/> rows: all of them, or halves (the first the larger).</summary>
     public (long Start, long Count) Share(int lane, long count) => Share(lane, Count, count);
