@@ -24,7 +24,7 @@ public static class SafetensorsHeader
 
     /// <summary>
     /// Reads and checks the header of <paramref name="path"/>; <see cref="BadInputException"/> naming the file and the
-    /// tensor for a short file, a header length past the end, malformed JSON, an unknown dtype, a negative shape,
+    /// tensor for a short file, a header length past the end, a header that is not UTF-8, malformed JSON, an unknown dtype, a negative shape,
     /// offsets outside the data, or a byte count that is not the shape's elements × the dtype's size.
     /// Returns the tensor names with their dtypes, in header order.
     /// </summary>
@@ -41,6 +41,9 @@ public static class SafetensorsHeader
         var json = new byte[headerLength];
         stream.ReadExactly(json);
         var dataLength = fileLength - 8 - (long)headerLength;
+        var utf16 = new char[json.Length];
+        if (System.Text.Unicode.Utf8.ToUtf16(json, utf16, out var valid, out _, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+            Fail(path, $"a byte 0x{json[valid]:X2} at header byte {valid} that is not UTF-8, expected UTF-8 JSON"); // JSON's reader checks strings only when it decodes them
         JsonDocument doc;
         try
         {
