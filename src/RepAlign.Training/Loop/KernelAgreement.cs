@@ -31,8 +31,7 @@ internal static class KernelAgreement
         for (long compared = 0; compared < Compared; compared += rows * outputs)
         {
             var x = randn([rows, inputs], generator: generator).relu_(); // (rows, in)
-            var expected = nn.functional.linear(x, w, b); // (rows, out)
-            if (leakySlope is not null) expected = ActivationOps.Apply(Activation.LeakyRelu, expected);
+            var expected = LibraryForward(x, w, b, leakySlope); // (rows, out)
             var actual = empty([rows, outputs]); // (rows, out)
             LinearForwardKernel.Forward(FloatSpans.Of(x), FloatSpans.Of(w), b is null ? [] : FloatSpans.Of(b), FloatSpans.Of(actual), checked((int)rows), leakySlope);
             if (!expected.bytes.SequenceEqual(actual.bytes)) return false;
@@ -79,11 +78,9 @@ internal static class KernelAgreement
         var w = randn([outputs, inputs], generator: generator); // (out, in); the kernel is given −lr = 0 and leaves it
         for (long compared = 0; compared < Compared; compared += rows * inputs)
         {
-            var delta = randn([rows, outputs], generator: generator); // (rows, out)
-            delta.masked_fill_(delta.lt(-1.0), 0.0); // exact zeros, as relu's gradient gives
+            var delta = DeltaWithZeros(rows, outputs, generator); // (rows, out)
             var input = randn([rows, inputs], generator: generator); // (rows, in)
-            var expected = delta.mm(w); // (rows, in)
-            if (leakySlope is not null) expected = MlpBackprop.ActivationGradient(Activation.LeakyRelu, expected, input);
+            var expected = LibraryInputGradient(delta, w, input, leakySlope); // (rows, in)
             var actual = empty([rows, inputs]); // (rows, in)
             SgdOuterKernel.StepWithInputGradient(FloatSpans.Of(w), FloatSpans.Of(delta), FloatSpans.Of(input), FloatSpans.Of(actual), checked((int)rows), 0f, leakySlope);
             if (!expected.bytes.SequenceEqual(actual.bytes)) return false;
@@ -123,8 +120,7 @@ internal static class KernelAgreement
         for (long compared = 0; compared < Compared; compared += rows * (outputs + inputs) + outputs * inputs)
         {
             var x = randn([rows, inputs], generator: generator).relu_(); // (rows, in): a layer's input, zeros as after relu
-            var expected = nn.functional.linear(x, w, b); // (rows, out)
-            if (leakySlope is not null) expected = ActivationOps.Apply(Activation.LeakyRelu, expected);
+            var expected = LibraryForward(x, w, b, leakySlope); // (rows, out)
             var actual = empty([rows, outputs]);
             for (var lane = 0; lane < lanes; lane++)
             {
@@ -133,11 +129,9 @@ internal static class KernelAgreement
             }
             if (!expected.bytes.SequenceEqual(actual.bytes)) return false;
 
-            var delta = randn([rows, outputs], generator: generator); // (rows, out)
-            delta.masked_fill_(delta.lt(-1.0), 0.0); // exact zeros, as relu's gradient gives
+            var delta = DeltaWithZeros(rows, outputs, generator); // (rows, out)
             var hidden = randn([rows, inputs], generator: generator); // (rows, in): the output of the activation below
-            expected = delta.mm(w); // (rows, in)
-            if (leakySlope is not null) expected = MlpBackprop.ActivationGradient(Activation.LeakyRelu, expected, hidden);
+            expected = LibraryInputGradient(delta, w, hidden, leakySlope); // (rows, in)
             actual = empty([rows, inputs]);
             for (var lane = 0; lane < lanes; lane++)
             {
@@ -159,5 +153,26 @@ internal static class KernelAgreement
             if (!gradient.bytes.SequenceEqual(kernelGradient.bytes) || !updated.bytes.SequenceEqual(kernelUpdated.bytes)) return false;
         }
         return true;
+    }
+
+    /// <summary>libtorch's forward pass of a layer: <c>linear</c>, then leaky relu where <paramref name="leakySlope"/> is given.</summary>
+    private static Tensor LibraryForward(Tensor x, Tensor w, Tensor? b, float? leakySlope)
+    {
+        var y = nn.functional.linear(x, w, b); // (rows, out)
+        return leakySlope is null ? y : ActivationOps.Apply(Activation.LeakyRelu, y);
+    }
+
+    /// <summary>libtorch's input gradient of a layer: δ·W by <c>mm</c>, then leaky relu's gradient at <paramref name="hidden"/> where <paramref name="leakySlope"/> is given.</summary>
+    private static Tensor LibraryInputGradient(Tensor delta, Tensor w, Tensor hidden, float? leakySlope)
+    {
+        var below = delta.mm(w); // (rows, in)
+        return leakySlope is null ? below : MlpBackprop.ActivationGradient(Activation.LeakyRelu, below, hidden);
+    }
+
+    /// <summary>A random δ (rows, outputs) with exact zeros, as relu's gradient gives.</summary>
+    private static Tensor DeltaWithZeros(long rows, long outputs, Generator generator)
+    {
+        var delta = randn([rows, outputs], generator: generator);
+        return delta.masked_fill_(delta.lt(-1.0), 0.0);
     }
 }

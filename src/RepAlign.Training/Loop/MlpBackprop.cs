@@ -26,7 +26,10 @@ namespace RepAlign.Training.Loop;
 /// what libtorch computes for a layer's shape replace its operations where a check of that shape says so
 /// (<see cref="KernelAgreement"/>): the forward pass and leaky relu (<see cref="LinearForwardKernel"/>), and below,
 /// ∂W_k, the update and leaky relu's gradient in one pass (<see cref="SgdOuterKernel.StepWithInputGradient"/>), so that
-/// each weight is read once forward and read and written once backward.
+/// each weight is read once forward and read and written once backward. With SGD, leaky relu or no activation and more
+/// rows (the MNIST networks), every GEMM of the step is libtorch's own <c>sgemm_</c> and the element-wise work C#
+/// (<see cref="BlasLayer"/>), on this thread or shared with a second (<see cref="StepLanes"/>), where a check of every
+/// layer's shape says so (<see cref="InLanes"/>).
 /// Nothing is zeroed, accumulated or kept between steps, and no gradient is allocated: the reference step
 /// (autograd, <c>.grad</c> zeroed then accumulated, then a per-parameter update) moves every gradient through memory
 /// three more times. The weights after every step are bit-identical to the reference's (tests compare them), and
@@ -43,12 +46,12 @@ internal sealed class MlpBackprop : IDisposable
     private readonly ParameterUpdate update;
     private readonly Tensor scratch; // (largest weight's numel): ∂W of one layer at a time
     private readonly Tensor[] gradients; // per layer, a view of scratch shaped as its weight (out, in)
-    private readonly long[][] biasShapes; // per layer, [out]
     private readonly Tensor[] weights; // per layer, (out, in)
     private readonly Tensor?[] biases; // per layer, (out) or none
     private readonly (long Out, long In)[] shapes; // per layer
     private readonly bool[] plainForward; // per layer: weight and bias contiguous float32, as the forward kernel reads them
     private readonly bool[] plainUpdate; // per layer: SGD of a contiguous float32 weight, as the update kernels write it
+    private readonly bool alignedLayers; // every weight and bias contiguous float32 and where libtorch starts a new tensor, as BlasLayer's check has them
     private readonly Dictionary<(Kernel Kernel, long Rows, int Layer), bool> layerKernels = []; // whether layer k takes the kernel for this many rows
     private readonly Dictionary<(Kernel Kernel, long Rows, long Out, long In, bool Bias, bool Activated), bool> checkedShapes = []; // the checks, once per shape
     private readonly StepLanes? lanes; // the lanes of a step on BLAS (one: this thread; two: shared with a worker), or none
@@ -71,7 +74,7 @@ internal sealed class MlpBackprop : IDisposable
         /// <summary><see cref="SgdOuterKernel.StepWithInputGradient"/>'s δ·W against <c>mm</c> (and leaky relu's gradient).</summary>
         InputGradient,
 
-        /// <summary><see cref="BlasLayer"/>, whole and in halves, against libtorch's operations (<see cref="KernelAgreement.Shares"/>).</summary>
+        /// <summary><see cref="BlasLayer"/> in the lanes' shares against libtorch's operations (<see cref="KernelAgreement.Shares"/>).</summary>
         Blas,
     }
 
@@ -126,12 +129,12 @@ internal sealed class MlpBackprop : IDisposable
         positions = layers.Select(l => (update.IndexOf(Weight(l)), l.bias is { } b ? update.IndexOf(b) : -1)).ToArray();
         scratch = empty(layers.Max(l => Weight(l).numel())).DetachFromDisposeScope();
         gradients = layers.Select(l => scratch.narrow(0, 0, Weight(l).numel()).view(Weight(l).shape).DetachFromDisposeScope()).ToArray();
-        biasShapes = layers.Select(l => new[] { Weight(l).shape[0] }).ToArray();
         weights = layers.Select(Weight).ToArray();
         biases = layers.Select(l => l.bias).ToArray();
         shapes = weights.Select(w => (w.shape[0], w.shape[1])).ToArray();
         plainForward = layers.Select((l, k) => ParameterUpdate.Fusable(weights[k]) && (biases[k] is not { } b || ParameterUpdate.Fusable(b))).ToArray();
         plainUpdate = positions.Select(p => update.OuterProductFusable(p.Weight)).ToArray();
+        alignedLayers = plainForward.All(p => p) && weights.All(FloatSpans.Aligned) && biases.All(b => b is null || FloatSpans.Aligned(b));
         forwardShare = ForwardShare;
         backwardShare = BackwardShare;
         if (lanes is < 0 or > 2 || (lanes > 0 && !LanesApply(network, update))) Throw.Invariant($"{lanes} lanes for a step that cannot take them");
@@ -240,7 +243,7 @@ internal sealed class MlpBackprop : IDisposable
                 gradients[k].addmm_(delta.t(), input, 0f, 1f); // (out, in)
                 update.Apply(positions[k].Weight, gradients[k]);
             }
-            if (positions[k].Bias >= 0) update.Apply(positions[k].Bias, delta.sum([0L], keepdim: true).view(biasShapes[k])); // (out)
+            ApplyBias(k, delta);
             if (below is not null) delta = fusedBelow && Leaky ? below : ActivationGradient(network.Activation, below, pass.Hidden[k - 1]); // (B, in)
         }
     }
@@ -277,14 +280,13 @@ internal sealed class MlpBackprop : IDisposable
     private bool InLanes(Tensor x)
     {
         var rows = x.shape[0];
-        if (lanes is null || rows <= FusedRows || !ParameterUpdate.Fusable(x) || !FloatSpans.Aligned(x)) return false;
+        if (lanes is null || !alignedLayers || rows <= FusedRows || !ParameterUpdate.Fusable(x) || !FloatSpans.Aligned(x)) return false;
         var last = layers.Length - 1;
         for (var k = 0; k <= last; k++)
         {
             var layer = k;
             var slope = LaneSlope(k);
-            if (!plainForward[k] || !FloatSpans.Aligned(weights[k]) || biases[k] is { } b && !FloatSpans.Aligned(b)
-                || !Takes(Kernel.Blas, rows, k, k < last, () => KernelAgreement.Shares(rows, shapes[layer].Out, shapes[layer].In, biases[layer] is not null, slope, update.NegativeLr, lanes.Count)))
+            if (!Takes(Kernel.Blas, rows, k, k < last, () => KernelAgreement.Shares(rows, shapes[layer].Out, shapes[layer].In, biases[layer] is not null, slope, update.NegativeLr, lanes.Count)))
                 return false;
         }
         return true;
@@ -362,7 +364,13 @@ internal sealed class MlpBackprop : IDisposable
         var (start, count) = lanes!.Share(lane, shapes[k].Out);
         BlasLayer.Update(FloatSpans.Address(delta), FloatSpans.Address(k == 0 ? laneInput! : laneOutputs[k - 1]), FloatSpans.Address(k == 0 ? firstGradient! : gradients[k]), FloatSpans.Address(weights[k]),
             (int)start, (int)count, (int)delta.shape[0], (int)shapes[k].Out, (int)shapes[k].In, update.NegativeLr);
-        if (lane == k % lanes.Count && positions[k].Bias >= 0) update.Apply(positions[k].Bias, delta.sum([0L], keepdim: true).view(biasShapes[k])); // (out)
+        if (lane == k % lanes.Count) ApplyBias(k, delta);
+    }
+
+    /// <summary>Layer <paramref name="k"/>'s bias update, if it has a bias, from its δ (B, out): ∂b = Σ_rows δ by libtorch's <c>sum</c>.</summary>
+    private void ApplyBias(int k, Tensor delta)
+    {
+        if (positions[k].Bias >= 0) update.Apply(positions[k].Bias, delta.sum([0L])); // (out)
     }
 
     /// <summary>Lane <paramref name="lane"/>'s share of the batch's rows of δ below layer <paramref name="k"/> (k ≥ 1), from δ_k and W_k before its update.</summary>

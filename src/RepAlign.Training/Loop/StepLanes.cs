@@ -40,8 +40,8 @@ internal sealed class StepLanes : IDisposable
     public int Count { get; }
 
     /// <summary>
-    /// Runs <paramref name="body"/>(0) here and <paramref name="body"/>(1) on the worker, and returns when both have
-    /// finished; rethrows the worker's exception, if any. Not reentrant: one caller at a time.
+    /// Runs <paramref name="body"/>(0) here and, with two lanes, <paramref name="body"/>(1) on the worker, and returns when
+    /// both have finished; rethrows either lane's exception. Not reentrant: one caller at a time.
     /// </summary>
     public void Run(Action<int> body)
     {
