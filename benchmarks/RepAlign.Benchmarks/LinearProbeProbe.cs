@@ -13,9 +13,10 @@ namespace RepAlign.Benchmarks;
 
 /// <summary>
 /// <c>-- linear-probe RUN_FOLDER [every]</c>: the linear probes of a finished MNIST run (the main job), every
-/// <c>every</c>-th checkpoint, computed as the extract stage did before (<see cref="LinearProbe.Evaluate"/> layer after
-/// layer, the training rows normalised on every pass) and as it does now (<see cref="LinearProbe.EvaluateAll"/>: cached
-/// rows, layers side by side), on the same representations (ONNX Runtime over the run's distinct pair images, in the
+/// <c>every</c>-th checkpoint, computed as the extract stage did first (<see cref="LinearProbe.Evaluate"/> with
+/// <c>reference: true</c> layer after layer: ML.NET's normaliser, the training rows normalised on every pass) and as it
+/// does now (<see cref="PendingProbes"/>: features scaled as the normaliser scales them, cached rows, probes on the
+/// thread pool), on the same representations (ONNX Runtime over the run's distinct pair images, in the
 /// extract stage's order): wall and CPU seconds of each, and the largest accuracy difference over every (layer,
 /// checkpoint); and, for scale, the largest difference that twice the L-BFGS iterations make.
 /// </summary>
@@ -63,12 +64,17 @@ internal static class LinearProbeProbe
             }
             var cpu = CpuClock.Process();
             reference.Start();
-            var expected = layers.Select((_, l) => LinearProbe.Evaluate(representations[l], images.Length, widths[l], imageLabels, spec.Train.Seed, cacheTrainingRows: false)).ToArray();
+            var expected = layers.Select((_, l) => LinearProbe.Evaluate(representations[l], images.Length, widths[l], imageLabels, spec.Train.Seed, reference: true)).ToArray();
             reference.Stop();
             referenceCpu += CpuClock.Process() - cpu;
             cpu = CpuClock.Process();
             fast.Start();
-            var actual = LinearProbe.EvaluateAll(representations, images.Length, widths, imageLabels, spec.Train.Seed);
+            ProbeResult[] actual;
+            using (var pending = new PendingProbes())
+            {
+                pending.Start(entry.Epoch, representations.Select(r => r.ToArray()).ToArray(), images.Length, widths, imageLabels, spec.Train.Seed);
+                actual = pending.Completed(wait: int.MaxValue).Single().Results;
+            }
             fast.Stop();
             fastCpu += CpuClock.Process() - cpu;
             for (var l = 0; l < layers.Count; l++)
@@ -81,8 +87,8 @@ internal static class LinearProbeProbe
                 longer = Math.Max(longer, Math.Abs(converging.Accuracy - expected[l].Accuracy));
             }
         }
-        Console.WriteLine(string.Create(inv, $"before (layer after layer, rows normalised on every pass): {reference.Elapsed.TotalSeconds:F2} s wall, {referenceCpu:F2} s CPU, {1000 * reference.Elapsed.TotalSeconds / probes:F2} ms per probe"));
-        Console.WriteLine(string.Create(inv, $"now (cached rows, layers side by side): {fast.Elapsed.TotalSeconds:F2} s wall, {fastCpu:F2} s CPU, {1000 * fast.Elapsed.TotalSeconds / probes:F2} ms per probe; " +
+        Console.WriteLine(string.Create(inv, $"reference (ML.NET's normaliser, layer after layer, rows normalised on every pass): {reference.Elapsed.TotalSeconds:F2} s wall, {referenceCpu:F2} s CPU, {1000 * reference.Elapsed.TotalSeconds / probes:F2} ms per probe"));
+        Console.WriteLine(string.Create(inv, $"now (own scaling, cached rows, probes on the thread pool): {fast.Elapsed.TotalSeconds:F2} s wall, {fastCpu:F2} s CPU, {1000 * fast.Elapsed.TotalSeconds / probes:F2} ms per probe; " +
             $"wall ratio {fast.Elapsed.TotalSeconds / reference.Elapsed.TotalSeconds:F3}, CPU ratio {fastCpu / referenceCpu:F3}"));
         var where = largest.Epoch < 0 ? "" : $" (epoch {largest.Epoch}, layer {largest.Layer})";
         Console.WriteLine(string.Create(inv, $"{probes} probes, {differing} with a different accuracy; largest difference {100 * largest.Difference:F2} percentage points{where}"));

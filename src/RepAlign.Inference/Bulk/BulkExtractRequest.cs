@@ -141,12 +141,13 @@ public sealed record BulkExtractRequest
 /// <param name="InferenceSeconds">Time inside ONNX Runtime (including gathering input rows).</param>
 /// <param name="MetricsSeconds">Time computing pair metrics.</param>
 /// <param name="WriteSeconds">Time writing tables.</param>
-/// <param name="ProbeSeconds">Time training and evaluating linear probes.</param>
+/// <param name="ProbeSeconds">Time training and evaluating linear probes, summed over the probes, each from its start to its end (they run on the thread pool beside the passes and share the cores with them, so this is more than their CPU time).</param>
+/// <param name="ProbeWaitSeconds">The part of <paramref name="Seconds"/> the extraction waited for probes (at the end, or with too many in flight).</param>
 /// <param name="ForwardSeconds">The part of <paramref name="InferenceSeconds"/> spent in the batched passes (gathering rows, running, copying outputs), without opening sessions or reading weights.</param>
 /// <param name="Execution">How the device was used (<see cref="ExecutionPlan.Describe"/>), for messages.</param>
 public sealed record BulkExtractSummary(
     long Rows, int Checkpoints, int Pairs, int Layers, int DistinctImages,
-    double Seconds, double InferenceSeconds, double MetricsSeconds, double WriteSeconds, double ProbeSeconds,
+    double Seconds, double InferenceSeconds, double MetricsSeconds, double WriteSeconds, double ProbeSeconds, double ProbeWaitSeconds,
     double ForwardSeconds = 0, string Execution = "")
 {
     /// <summary>Images per second through ONNX Runtime (checkpoints × distinct images / inference time, sessions and weights included).</summary>

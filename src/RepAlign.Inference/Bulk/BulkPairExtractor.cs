@@ -32,7 +32,6 @@ public static class BulkPairExtractor
         var inference = new Stopwatch();
         var metrics = new Stopwatch();
         var writing = new Stopwatch();
-        var probing = new Stopwatch();
 
         var plan = new PairPlan(request);
         var layerCount = request.Layers.Count;
@@ -50,7 +49,15 @@ public static class BulkPairExtractor
 
         using var pairsTable = PairTableByPair.Create(request.OutputParquet, request.Csv, request.Metadata); // grouped by pair for the streaming fit
         using var probeTable = request.ProbeParquet is null ? null : ParquetStream<ProbeRow>.Create(request.ProbeParquet, request.Csv, request.Metadata);
-        var probeRows = new ProbeRow[layerCount];
+        using var probes = probeTable is null ? null : new PendingProbes();
+        void Write(IReadOnlyList<(int Epoch, ProbeResult[] Results)> done)
+        {
+            writing.Start();
+            foreach (var (epoch, results) in done)
+                probeTable!.AppendRowGroup(results.Select((r, l) =>
+                    new ProbeRow { Epoch = epoch, Layer = request.Layers[l], Accuracy = r.Accuracy, TrainImages = r.TrainImages, TestImages = r.TestImages }).ToArray());
+            writing.Stop();
+        }
         var done = 0L;
         var (first, listed) = request.CheckpointRange;
         var last = (listed > 0 ? listed : request.Checkpoints.Count) - 1; // probe positions count over the run's whole list
@@ -65,7 +72,7 @@ public static class BulkPairExtractor
             {
                 widths[k] = current[k];
                 if (representations[k]?.Length != plan.Images.Length * widths[k])
-                    representations[k] = new float[plan.Images.Length * widths[k]]; // (D, width_k)
+                    representations[k] = probes?.Rent(plan.Images.Length * widths[k]) ?? new float[plan.Images.Length * widths[k]]; // (D, width_k)
             }
             forward.Start();
             RunWorkers(workers.Runners, request, plan.Images, representations, widths, cancellationToken);
@@ -104,31 +111,24 @@ public static class BulkPairExtractor
             pairsTable.AppendCheckpoint(rows);
             writing.Stop();
 
-            if (probeTable is not null && (index % request.ProbeEvery == 0 || index == last))
+            if (probes is not null && (index % request.ProbeEvery == 0 || index == last))
             {
-                probing.Start();
-                var probes = LinearProbe.EvaluateAll(representations[..layerCount], plan.Images.Length, widths, plan.ImageLabels, request.ProbeSeed);
-                for (var l = 0; l < layerCount; l++)
-                {
-                    var r = probes[l];
-                    probeRows[l] = new ProbeRow { Epoch = epoch, Layer = request.Layers[l], Accuracy = r.Accuracy, TrainImages = r.TrainImages, TestImages = r.TestImages };
-                }
-                probing.Stop();
-                writing.Start();
-                probeTable.AppendRowGroup(probeRows);
-                writing.Stop();
+                var features = representations[..layerCount]; // the probes' own now: the next checkpoint rents new rows
+                for (var l = 0; l < layerCount; l++) representations[l] = null!;
+                Write(probes.Start(epoch, features, plan.Images.Length, widths[..layerCount], plan.ImageLabels, request.ProbeSeed));
             }
             done++;
             progress?.Report(done);
         }
 
+        if (probes is not null) Write(probes.Completed(wait: int.MaxValue));
         writing.Start();
         pairsTable.Complete();
         probeTable?.Complete();
         writing.Stop();
         total.Stop();
         return new BulkExtractSummary(pairsTable.RowCount, request.Checkpoints.Count, pairCount, layerCount, plan.Images.Length,
-            total.Elapsed.TotalSeconds, inference.Elapsed.TotalSeconds, metrics.Elapsed.TotalSeconds, writing.Elapsed.TotalSeconds, probing.Elapsed.TotalSeconds,
+            total.Elapsed.TotalSeconds, inference.Elapsed.TotalSeconds, metrics.Elapsed.TotalSeconds, writing.Elapsed.TotalSeconds, probes?.ProbeTime.TotalSeconds ?? 0, probes?.Waited.TotalSeconds ?? 0,
             forward.Elapsed.TotalSeconds, workers.Describe());
     }
 
@@ -146,21 +146,12 @@ public static class BulkPairExtractor
         // On the calling thread and pool threads, which live across checkpoints: a fresh thread per worker and checkpoint
         // (as before) halved the passes' throughput, since ONNX Runtime's per-thread buffers were made anew each time
         // (benchmarks/results/gpu-linux-x64.md).
-        try
+        Parallelism.For(runners.Count, runners.Count, worker =>
         {
-            Parallel.For(0, runners.Count, new ParallelOptions { MaxDegreeOfParallelism = runners.Count }, worker =>
-            {
-                var first = (int)((long)images.Length * worker / runners.Count);
-                var end = (int)((long)images.Length * (worker + 1) / runners.Count);
-                BatchedForward.Run(runners[worker], request, images, first, end - first, representations, widths, cancellationToken);
-            });
-        }
-        catch (AggregateException e)
-        {
-            // Report the first failure as itself (BadInput, WorkFailed or cancellation), not wrapped.
-            var first = e.Flatten().InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException) ?? e.Flatten().InnerExceptions[0];
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-        }
+            var first = (int)((long)images.Length * worker / runners.Count);
+            var end = (int)((long)images.Length * (worker + 1) / runners.Count);
+            BatchedForward.Run(runners[worker], request, images, first, end - first, representations, widths, cancellationToken);
+        });
     }
 
     private static ReadOnlySpan<float> Target(BulkExtractRequest request, int index) =>

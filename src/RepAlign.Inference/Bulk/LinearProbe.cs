@@ -16,16 +16,22 @@ public readonly record struct ProbeResult(double Accuracy, int TrainImages, int 
 /// Decodability of a representation: an ML.NET multiclass linear classifier (L-BFGS maximum
 /// entropy on mean–variance normalised features, one thread, fixed seed) trained on part of the
 /// images' representations and evaluated on the rest. Cheap enough to run per layer and
-/// checkpoint: at most <see cref="MaxImages"/> images are used. <see cref="EvaluateAll"/> probes the layers of
-/// one checkpoint side by side, one core each.
+/// checkpoint: at most <see cref="MaxImages"/> images are used. <see cref="PendingProbes"/> runs the probes of an
+/// extraction on the thread pool beside its passes.
 /// </summary>
 /// <remarks>
 /// The classifier stops after <see cref="Iterations"/> L-BFGS iterations, well before it converges: on the main job,
 /// 40 iterations instead of 20 move the held-out accuracy by up to 5.7 percentage points, and a warm start from the
 /// previous checkpoint's classifier by up to 4.6 (benchmarks/results/linear-probe-linux-x64.md), far more than the
-/// 0.5 points the probe may move. A faster probe therefore keeps
-/// the very computation: the trainer reads the normalised training rows from a cache instead of normalising them on
-/// each of its passes (the same numbers in the same order, so the same classifier), and the layers run in parallel.
+/// 0.5 points the probe may move. A faster probe therefore keeps the very computation and saves only around it:
+/// <list type="bullet">
+/// <item>the features are scaled here as ML.NET's mean–variance normaliser (zero kept at zero) scales them, bit for bit
+/// (<see cref="MeanVarianceScales"/>), instead of by fitting and applying that normaliser, a pipeline of its own;</item>
+/// <item>the trainer reads the training rows from a cache instead of producing them on each of its passes;</item>
+/// <item>the probes run on the thread pool beside the extraction's passes (<see cref="PendingProbes"/>).</item>
+/// </list>
+/// The same numbers reach the trainer in the same order, so the classifier is the same; the reference form
+/// (<c>reference: true</c>: ML.NET's normaliser, rows not cached) is what tests and benchmarks compare with.
 /// </remarks>
 public static class LinearProbe
 {
@@ -44,13 +50,13 @@ public static class LinearProbe
     /// <param name="width">Features per image.</param>
     /// <param name="labels">n labels ≥ 0 (negative labels are skipped).</param>
     /// <param name="seed">Seed of the subsample, the split and the trainer.</param>
-    /// <param name="cacheTrainingRows">
-    /// Whether the trainer reads the normalised training rows from a cache (the default) rather than normalising them
-    /// on every pass; the classifier is the same either way (the uncached form is the reference for tests and benchmarks).
+    /// <param name="reference">
+    /// Whether to fit and apply ML.NET's own normaliser and let the trainer read uncached rows, the computation the
+    /// probe had first; the classifier is the same either way (the reference is for tests and benchmarks).
     /// </param>
     /// <param name="iterations">L-BFGS iterations at most (<see cref="Iterations"/>; other values are for measuring how far the probe is from converged).</param>
     /// <returns>The probe's result.</returns>
-    public static ProbeResult Evaluate(float[] features, int n, int width, int[] labels, int seed, bool cacheTrainingRows = true, int iterations = Iterations)
+    public static ProbeResult Evaluate(float[] features, int n, int width, int[] labels, int seed, bool reference = false, int iterations = Iterations)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
@@ -69,48 +75,70 @@ public static class LinearProbe
         var schema = SchemaDefinition.Create(typeof(Sample));
         schema[nameof(Sample.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
         schema[nameof(Sample.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
-        IEnumerable<Sample> Samples(IEnumerable<int> images) => images.Select(i => new Sample
+        var scales = reference ? null : MeanVarianceScales(features, width, used.AsSpan(0, trainCount));
+        IEnumerable<Sample> Samples(IEnumerable<int> images) => images.Select(i =>
         {
-            Features = features.AsSpan(i * width, width).ToArray(),
-            Label = (uint)labels[i] + 1, // key values are 1-based; 0 is "missing"
+            var row = features.AsSpan(i * width, width).ToArray();
+            if (scales is not null)
+                for (var j = 0; j < width; j++) row[j] *= scales[j];
+            return new Sample { Features = row, Label = (uint)labels[i] + 1 }; // key values are 1-based; 0 is "missing"
         });
         var train = ml.Data.LoadFromEnumerable(Samples(used.Take(trainCount)).ToList(), schema);
         var test = ml.Data.LoadFromEnumerable(Samples(used.Skip(trainCount)).ToList(), schema);
 
-        var normalizer = ml.Transforms.NormalizeMeanVariance(nameof(Sample.Features)).Fit(train);
-        var normalized = normalizer.Transform(train);
-        var classifier = ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+        var normalizer = reference ? ml.Transforms.NormalizeMeanVariance(nameof(Sample.Features)).Fit(train) : null;
+        var trainer = ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
         {
             LabelColumnName = nameof(Sample.Label),
             FeatureColumnName = nameof(Sample.Features),
             MaximumNumberOfIterations = iterations,
             L2Regularization = 0.1f,
             NumberOfThreads = 1,
-        }).Fit(cacheTrainingRows ? ml.Data.Cache(normalized) : normalized);
-        var metrics = ml.MulticlassClassification.Evaluate(classifier.Transform(normalizer.Transform(test)), labelColumnName: nameof(Sample.Label));
+        });
+        var classifier = trainer.Fit(normalizer is null ? ml.Data.Cache(train) : normalizer.Transform(train));
+        var metrics = ml.MulticlassClassification.Evaluate(classifier.Transform(normalizer is null ? test : normalizer.Transform(test)), labelColumnName: nameof(Sample.Label));
         return new ProbeResult(metrics.MicroAccuracy, trainCount, testCount);
     }
 
     /// <summary>
-    /// <see cref="Evaluate"/> of every layer of one checkpoint, the layers side by side on up to
-    /// <paramref name="parallelism"/> cores (0 = every core); each result equals the layer's own <see cref="Evaluate"/>.
+    /// The factor of each feature by which ML.NET's <c>NormalizeMeanVariance</c> (zero kept at zero, its default) scales
+    /// it when fitted to the <paramref name="rows"/> of <paramref name="features"/> (n × width): per feature, the mean and
+    /// the sum of squared deviations of its nonzero finite values, accumulated in double in row order (Welford's update),
+    /// then the zeros merged in, and 1 / (float)√(M2 / count + mean²), or 0 for a constant feature. Equal to the
+    /// normaliser's bit for bit (a test compares them); the normalised value is the float product of value and factor.
     /// </summary>
-    /// <param name="features">Per layer, n × widths[l] row-major.</param>
-    /// <param name="n">Number of images.</param>
-    /// <param name="widths">Features per image of each layer.</param>
-    /// <param name="labels">n labels ≥ 0 (negative labels are skipped).</param>
-    /// <param name="seed">Seed of the subsample, the split and the trainer.</param>
-    /// <param name="parallelism">Most layers probed at once (0 = <see cref="Environment.ProcessorCount"/>).</param>
-    /// <returns>One result per layer, in order.</returns>
-    public static ProbeResult[] EvaluateAll(IReadOnlyList<float[]> features, int n, IReadOnlyList<int> widths, int[] labels, int seed, int parallelism = 0)
+    public static float[] MeanVarianceScales(float[] features, int width, ReadOnlySpan<int> rows)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(widths);
-        if (widths.Count < features.Count) Throw.Argument(nameof(widths), $"{features.Count} layers but {widths.Count} widths");
-        var results = new ProbeResult[features.Count];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount };
-        Parallel.For(0, features.Count, options, l => results[l] = Evaluate(features[l], n, widths[l], labels, seed));
-        return results;
+        var scales = new float[width];
+        for (var j = 0; j < width; j++)
+        {
+            double mean = 0, m2 = 0;
+            long count = 0, nonFinite = 0;
+            foreach (var i in rows)
+            {
+                var v = features[(long)i * width + j];
+                if (v == 0) continue;
+                if (!float.IsFinite(v))
+                {
+                    nonFinite++;
+                    continue;
+                }
+                count++;
+                var delta = v - mean;
+                mean += delta / count;
+                m2 += delta * (v - mean);
+            }
+            var zeros = rows.Length - nonFinite - count;
+            if (zeros > 0)
+            {
+                count += zeros;
+                var delta = 0 - mean;
+                mean += delta * zeros / count;
+                m2 += delta * (0 - mean) * zeros;
+            }
+            scales[j] = m2 == 0 ? 0f : 1 / (float)Math.Sqrt(m2 / count + mean * mean);
+        }
+        return scales;
     }
 
     /// <summary>One image for ML.NET: its features and its label as a 1-based key.</summary>

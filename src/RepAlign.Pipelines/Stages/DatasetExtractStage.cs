@@ -1,3 +1,5 @@
+using RepAlign.Core;
+using RepAlign.Core.Specs;
 using RepAlign.Core.Checkpoints;
 using RepAlign.Core.Data;
 using RepAlign.Core.Tables;
@@ -50,15 +52,20 @@ public sealed class DatasetExtractStage : IStage
         if (context.Csv) outputs.AddRange(outputs.ToArray().Select(o => Path.ChangeExtension(o, ".csv")));
         var final = accuracy.Length > 0 ? $", held-out accuracy {accuracy[^1].Accuracy:P1}" : "";
         return new StageOutcome(outputs,
-            $"{selection.Description}: {summary.Pairs} pairs × {summary.Layers} layers × {summary.Checkpoints} checkpoints ({summary.DistinctImages} distinct images, {summary.ImagesPerSecond:F0} images/s, probes {summary.ProbeSeconds:F1} s){final}; {summary.Describe()}");
+            $"{selection.Description}: {summary.Pairs} pairs × {summary.Layers} layers × {summary.Checkpoints} checkpoints ({summary.DistinctImages} distinct images, {summary.ImagesPerSecond:F0} images/s, probes beside the passes: {summary.ProbeSeconds:F1} s summed over probes, {summary.ProbeWaitSeconds:F1} s waited for){final}; {summary.Describe()}");
     }
 
-    /// <summary>The network's accuracy on the held-out images at every checkpoint (one batched run each).</summary>
+    /// <summary>
+    /// The network's accuracy on the held-out images at every checkpoint (one batched run each): on the CPU, checkpoints
+    /// side by side, as many at once as the cores hold runs of <see cref="InferenceOptions.Threads"/> threads (each
+    /// checkpoint's accuracy is its own run's, whichever core runs it); on CUDA one at a time.
+    /// </summary>
     public static AccuracyRow[] HeldOutAccuracy(IReadOnlyList<(int Epoch, string Path)> checkpoints, MnistDataset heldOut, InferenceOptions options)
     {
         if (heldOut.Count == 0) return [];
         var rows = new AccuracyRow[checkpoints.Count];
-        for (var k = 0; k < checkpoints.Count; k++)
+        var degree = options.Device == Device.Cpu ? Environment.ProcessorCount / Math.Max(1, options.Threads) : 1;
+        Parallelism.For(checkpoints.Count, degree, k =>
         {
             using var runner = new OnnxModelRunner(checkpoints[k].Path, options);
             var output = runner.Run(heldOut.Images, heldOut.Count, [OnnxNames.Output])[0]; // (N, 10)
@@ -71,7 +78,7 @@ public sealed class DatasetExtractStage : IStage
                 if (best == heldOut.Labels[i]) correct++;
             }
             rows[k] = new AccuracyRow { Epoch = checkpoints[k].Epoch, Accuracy = (double)correct / heldOut.Count, Images = heldOut.Count };
-        }
+        });
         return rows;
     }
 }

@@ -55,12 +55,12 @@ internal sealed class MlpBackprop : IDisposable
     private readonly Dictionary<(Kernel Kernel, long Rows, int Layer), bool> layerKernels = []; // whether layer k takes the kernel for this many rows
     private readonly Dictionary<(Kernel Kernel, long Rows, long Out, long In, bool Bias, bool Activated), bool> checkedShapes = []; // the checks, once per shape
     private readonly StepLanes? lanes; // the lanes of a step on BLAS (one: this thread; two: shared with a worker), or none
-    private readonly Tensor? firstGradient; // ∂W of layer 0 in the lanes, which update layers 1 and 0 in one phase: not in scratch
-    private readonly Action<int> forwardShare, backwardShare; // the phases the lanes run, made once
+    private readonly Tensor[] laneGradients; // per layer, ∂W (out, in) in the lanes, which update every layer in one phase: not in scratch
+    private readonly Action<int> forwardShare, inputGradientShare, updateShare; // the phases the lanes run, made once
+    private readonly Dictionary<long, Tensor[]> laneBuffers = []; // per batch size B: every layer's output (B, out_k), then every layer's δ (B, out_k); reused by each step of B rows
     private Tensor? laneInput; // the step the lanes work on: its input (B, d_in),
     private Tensor[] laneOutputs = []; // every layer's output, hidden then read-out (B, out_k),
     private Tensor[] laneDeltas = []; // every layer's δ (B, out_k) on the backward pass,
-    private int laneLayer; // and the layer of the backward phase
 
     /// <summary>The kernels of the fast step, each checked against the libtorch operations it replaces.</summary>
     private enum Kernel
@@ -136,10 +136,11 @@ internal sealed class MlpBackprop : IDisposable
         plainUpdate = positions.Select(p => update.OuterProductFusable(p.Weight)).ToArray();
         alignedLayers = plainForward.All(p => p) && weights.All(FloatSpans.Aligned) && biases.All(b => b is null || FloatSpans.Aligned(b));
         forwardShare = ForwardShare;
-        backwardShare = BackwardShare;
+        inputGradientShare = InputGradientsShare;
+        updateShare = UpdatesShare;
         if (lanes is < 0 or > 2 || (lanes > 0 && !LanesApply(network, update))) Throw.Invariant($"{lanes} lanes for a step that cannot take them");
         this.lanes = lanes > 0 ? new StepLanes(lanes) : null;
-        firstGradient = lanes > 0 ? empty_like(weights[0]).DetachFromDisposeScope() : null;
+        laneGradients = lanes > 0 ? weights.Select(w => empty_like(w).DetachFromDisposeScope()).ToArray() : [];
     }
 
     /// <summary>How many (rows, layer) pairs so far took each kernel: the forward pass, the input gradient with the update, the update.</summary>
@@ -209,16 +210,16 @@ internal sealed class MlpBackprop : IDisposable
     {
         using var noGrad = no_grad();
         update.BeginStep();
+        if (InLanes(x) && ParameterUpdate.Fusable(y))
+        {
+            StepInLanes(x, pass, LaneDelta(pass.Output, y, loss));
+            return;
+        }
         var delta = pass.Output.sub(y); // (B, d_out)
         using (var norm = (2.0 / delta.numel()).ToScalar()) delta.mul_(norm);
         if (loss == LossKind.HalfMse) delta.mul_(Half);
         // The kernels read δ and every layer's input as contiguous float32: x is checked; δ and the hidden outputs are
         // new tensors of libtorch's operations or the kernels, contiguous float32 as x is.
-        if (InLanes(x))
-        {
-            StepInLanes(x, pass, delta);
-            return;
-        }
         var plain = ParameterUpdate.Fusable(x) && ParameterUpdate.Fusable(delta);
         var rows = delta.shape[0];
         for (var k = layers.Length - 1; k >= 0; k--)
@@ -295,11 +296,14 @@ internal sealed class MlpBackprop : IDisposable
     /// <summary>The slope of the activation after layer <paramref name="k"/> on the BLAS path: leaky relu's, or none (the read-out, or no activation).</summary>
     private float? LaneSlope(int k) => k < layers.Length - 1 && Leaky ? LeakySlope : null;
 
-    /// <summary>The forward pass on BLAS, each lane layer by layer on its share of the rows, into new tensors as the network's own pass returns them.</summary>
+    /// <summary>
+    /// The forward pass on BLAS, each lane layer by layer on its share of the rows, into this object's buffers for the
+    /// batch size (<see cref="LaneBuffers"/>), which the next step of as many rows overwrites.
+    /// </summary>
     private ForwardPass ForwardInLanes(Tensor x)
     {
         laneInput = x;
-        laneOutputs = shapes.Select(s => empty([x.shape[0], s.Out])).ToArray(); // (B, out_k)
+        laneOutputs = LaneBuffers(x.shape[0])[..layers.Length]; // (B, out_k)
         try
         {
             lanes!.Run(forwardShare);
@@ -322,10 +326,10 @@ internal sealed class MlpBackprop : IDisposable
     }
 
     /// <summary>
-    /// The backward pass and update on BLAS, one phase per layer k from the top: each lane computes its share of the
-    /// batch's rows of δ below layer k (which reads W_k before it changes), and its share of the rows of layer k + 1's
-    /// weight gradient and updates those rows (one lane also the bias, by libtorch); the last phase updates layer 0 as
-    /// well. Every δ is complete, and every read of a weight done, one phase before the update that needs it.
+    /// The backward pass and update on BLAS in two phases. First each lane takes δ down through every layer for its
+    /// share of the batch's rows (a row of δ below layer k needs only that row of δ_k, and W_k before any update).
+    /// Then, with every δ complete and every weight read, each lane computes its share of the rows of every layer's
+    /// weight gradient and updates those rows (one lane also the bias, by libtorch).
     /// </summary>
     private void StepInLanes(Tensor x, ForwardPass pass, Tensor delta)
     {
@@ -333,12 +337,12 @@ internal sealed class MlpBackprop : IDisposable
         var rows = x.shape[0];
         laneInput = x;
         laneOutputs = [.. pass.Hidden, pass.Output];
-        laneDeltas = new Tensor[layers.Length];
+        laneDeltas = LaneBuffers(rows)[layers.Length..]; // (B, out_k), written by the lanes below the read-out
         laneDeltas[last] = delta; // (B, d_out)
-        for (var k = last - 1; k >= 0; k--) laneDeltas[k] = empty([rows, shapes[k].Out]); // (B, out_k), written by the lanes
         try
         {
-            for (laneLayer = last; laneLayer >= 0; laneLayer--) lanes!.Run(backwardShare);
+            lanes!.Run(inputGradientShare);
+            lanes.Run(updateShare);
         }
         finally
         {
@@ -346,12 +350,44 @@ internal sealed class MlpBackprop : IDisposable
         }
     }
 
-    private void BackwardShare(int lane)
+    /// <summary>
+    /// The buffers of the lanes' steps of <paramref name="rows"/> rows, made at the first such step: every layer's output
+    /// (B, out_k), then every layer's δ (B, out_k), contiguous float32, where libtorch starts a new tensor.
+    /// </summary>
+    private Tensor[] LaneBuffers(long rows)
     {
-        var k = laneLayer;
-        if (k >= 1) InputGradientShare(lane, k); // layer 0 has none
-        if (k < layers.Length - 1) UpdateShare(lane, k + 1);
-        if (k == 0) UpdateShare(lane, 0);
+        if (!laneBuffers.TryGetValue(rows, out var buffers))
+            laneBuffers[rows] = buffers = [.. shapes.Select(s => empty([rows, s.Out]).DetachFromDisposeScope()), .. shapes.Select(s => empty([rows, s.Out]).DetachFromDisposeScope())];
+        return buffers;
+    }
+
+    /// <summary>
+    /// The loss gradient δ = (ŷ − y)·(2 / numel)·s into the lanes' δ buffer of the read-out, element by element as
+    /// libtorch's <c>sub</c> and <c>mul_</c> by the float scalars compute it (s = 0.5 for 0.5·MSE, 1 for MSE).
+    /// </summary>
+    private unsafe Tensor LaneDelta(Tensor output, Tensor y, LossKind loss)
+    {
+        var delta = LaneBuffers(output.shape[0])[^1]; // (B, d_out)
+        var scale = (float)(2.0 / output.numel());
+        var half = loss == LossKind.HalfMse;
+        ReadOnlySpan<float> o = FloatSpans.Of(output), target = FloatSpans.Of(y);
+        var d = FloatSpans.Of(delta);
+        for (var i = 0; i < d.Length; i++)
+        {
+            var g = (o[i] - target[i]) * scale;
+            d[i] = half ? g * 0.5f : g;
+        }
+        return delta;
+    }
+
+    private void InputGradientsShare(int lane)
+    {
+        for (var k = layers.Length - 1; k >= 1; k--) InputGradientShare(lane, k); // layer 0 has none
+    }
+
+    private void UpdatesShare(int lane)
+    {
+        for (var k = layers.Length - 1; k >= 0; k--) UpdateShare(lane, k);
     }
 
     /// <summary>
@@ -362,7 +398,7 @@ internal sealed class MlpBackprop : IDisposable
     {
         var delta = laneDeltas[k]; // (B, out)
         var (start, count) = lanes!.Share(lane, shapes[k].Out);
-        BlasLayer.Update(FloatSpans.Address(delta), FloatSpans.Address(k == 0 ? laneInput! : laneOutputs[k - 1]), FloatSpans.Address(k == 0 ? firstGradient! : gradients[k]), FloatSpans.Address(weights[k]),
+        BlasLayer.Update(FloatSpans.Address(delta), FloatSpans.Address(k == 0 ? laneInput! : laneOutputs[k - 1]), FloatSpans.Address(laneGradients[k]), FloatSpans.Address(weights[k]),
             (int)start, (int)count, (int)delta.shape[0], (int)shapes[k].Out, (int)shapes[k].In, update.NegativeLr);
         if (lane == k % lanes.Count) ApplyBias(k, delta);
     }
@@ -401,7 +437,8 @@ internal sealed class MlpBackprop : IDisposable
     public void Dispose()
     {
         lanes?.Dispose();
-        firstGradient?.Dispose();
+        foreach (var g in laneGradients) g.Dispose();
+        foreach (var buffer in laneBuffers.Values.SelectMany(b => b)) buffer.Dispose();
         foreach (var g in gradients) g.Dispose();
         scratch.Dispose();
     }

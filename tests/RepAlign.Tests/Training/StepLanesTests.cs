@@ -141,7 +141,7 @@ public class StepLanesTests(ITestOutputHelper output)
     [Fact]
     public void Two_lanes_run_on_two_threads_and_rethrow_the_workers_failure()
     {
-        using var lanes = new StepLanes(2);
+        using var lanes = new StepLanes(2, steal: false); // share 1 on the worker, always
         var threads = new int[2];
         lanes.Run(lane => threads[lane] = Environment.CurrentManagedThreadId);
         Assert.Equal(Environment.CurrentManagedThreadId, threads[0]);
@@ -154,6 +154,33 @@ public class StepLanesTests(ITestOutputHelper output)
         var ran = new bool[2];
         lanes.Run(lane => ran[lane] = true); // the lanes go on after a failure
         Assert.Equal([true, true], ran);
+    }
+
+    [Fact]
+    public void The_caller_takes_share_one_when_the_worker_is_late_and_every_share_runs_once()
+    {
+        using var lanes = new StepLanes(2);
+        var caller = Environment.CurrentManagedThreadId;
+        var onCaller = 0L; // phases whose share 1 ran on the caller's thread
+        var counts = new int[2];
+        void Phase(int lane)
+        {
+            Interlocked.Increment(ref counts[lane]);
+            if (lane == 1 && Environment.CurrentManagedThreadId == caller) onCaller++;
+        }
+        // Back to back, the worker polls and takes most shares 1; after a pause it sleeps, and the caller, whose share 0
+        // is empty, finds share 1 not yet taken and runs it (the worker needs tens of microseconds to wake).
+        var phases = 0;
+        for (; phases < 2000; phases++) lanes.Run(Phase);
+        for (var tries = 0; tries < 200 && onCaller == 0; tries++, phases++)
+        {
+            Thread.Sleep(3); // longer than the worker polls before it blocks
+            lanes.Run(Phase);
+        }
+        Assert.Equal([phases, phases], counts); // each share exactly once per phase, whoever ran it
+        Assert.True(onCaller > 0, $"the caller never took share 1 in {phases} phases");
+        Assert.Equal(onCaller, lanes.StolenShares);
+        output.WriteLine($"share 1 taken by the caller in {onCaller} of {phases} phases");
     }
 
     [Theory]
