@@ -30,6 +30,15 @@ public sealed record BulkExtractRequest
     /// <summary>Labels of the N data points (−1 where there is none); N is this array's length.</summary>
     public int[] Labels { get; init; } = [];
 
+    /// <summary>
+    /// Held-out inputs (M × <see cref="InputWidth"/>, normalised as <see cref="Images"/>) whose accuracy is measured at every
+    /// checkpoint by the same sessions as the pairs (<see cref="BulkExtractSummary.HeldOut"/>); empty for none.
+    /// </summary>
+    public float[] HeldOutImages { get; init; } = [];
+
+    /// <summary>The class of each of <see cref="HeldOutImages"/>' rows (M labels, 0..<see cref="TargetWidth"/>−1).</summary>
+    public int[] HeldOutLabels { get; init; } = [];
+
     /// <summary>The pairs (a, b), indices 0..N−1 into the data set; the <c>pair</c> column is the position here.</summary>
     public (int A, int B)[] Pairs { get; init; } = [];
 
@@ -116,6 +125,11 @@ public sealed record BulkExtractRequest
             Throw.BadValue("images", $"{r.Images.Length} values", $"{n} images × {r.InputWidth} = {(long)n * r.InputWidth} (one row per label)");
         if (r.Targets.LongLength != (long)n * r.TargetWidth)
             Throw.BadValue("targets", $"{r.Targets.Length} values", $"{n} rows × {r.TargetWidth} = {(long)n * r.TargetWidth} (one row per label)");
+        var m = r.HeldOutLabels.Length;
+        if (r.HeldOutImages.LongLength != (long)m * r.InputWidth)
+            Throw.BadValue("held-out images", $"{r.HeldOutImages.Length} values", $"{m} images × {r.InputWidth} = {(long)m * r.InputWidth} (one row per held-out label)");
+        if (Array.FindIndex(r.HeldOutLabels, l => (uint)l >= (uint)r.TargetWidth) is var bad and >= 0)
+            Throw.BadInput($"held-out labels[{bad}]: {r.HeldOutLabels[bad]}, expected a class 0..{r.TargetWidth - 1}");
         if (r.Pairs.Length == 0) Throw.BadValue("pairs", "none", "at least one pair");
         for (var p = 0; p < r.Pairs.Length; p++)
         {
@@ -150,6 +164,15 @@ public sealed record BulkExtractSummary(
     double Seconds, double InferenceSeconds, double MetricsSeconds, double WriteSeconds, double ProbeSeconds, double ProbeWaitSeconds,
     double ForwardSeconds = 0, string Execution = "")
 {
+    /// <summary>
+    /// The accuracy on <see cref="BulkExtractRequest.HeldOutImages"/> at each checkpoint, in checkpoint order (empty when
+    /// there are none): the fraction whose largest output (the first, on a tie) is their label.
+    /// </summary>
+    public IReadOnlyList<Core.Tables.AccuracyRow> HeldOut { get; init; } = [];
+
+    /// <summary>Time of the held-out images' passes and their accuracy (not part of <see cref="InferenceSeconds"/>).</summary>
+    public double HeldOutSeconds { get; init; }
+
     /// <summary>Images per second through ONNX Runtime (checkpoints × distinct images / inference time, sessions and weights included).</summary>
     public double ImagesPerSecond => InferenceSeconds > 0 ? (double)Checkpoints * DistinctImages / InferenceSeconds : 0;
 

@@ -43,6 +43,9 @@ public static class BulkPairExtractor
         var forward = new Stopwatch();
         var representations = new float[outputs.Length][];
         var widths = new int[outputs.Length];
+        var heldOut = request.HeldOutLabels.Length > 0 ? new HeldOutPass(request, outputs.Length) : null;
+        var heldOutTime = new Stopwatch();
+        var accuracy = new List<AccuracyRow>(request.Checkpoints.Count);
         var h2 = new double[pairCount];
         var y2 = new double[pairCount];
         var w = new double[pairCount];
@@ -78,6 +81,13 @@ public static class BulkPairExtractor
             RunWorkers(workers.Runners, request, plan.Images, representations, widths, cancellationToken);
             forward.Stop();
             inference.Stop();
+            if (heldOut is not null)
+            {
+                heldOutTime.Start();
+                RunWorkers(workers.Runners, heldOut.Request, heldOut.Images, heldOut.Outputs(widths), widths, cancellationToken);
+                accuracy.Add(heldOut.Accuracy(epoch, widths[^1]));
+                heldOutTime.Stop();
+            }
 
             metrics.Start();
             var prediction = representations[^1];
@@ -129,7 +139,8 @@ public static class BulkPairExtractor
         total.Stop();
         return new BulkExtractSummary(pairsTable.RowCount, request.Checkpoints.Count, pairCount, layerCount, plan.Images.Length,
             total.Elapsed.TotalSeconds, inference.Elapsed.TotalSeconds, metrics.Elapsed.TotalSeconds, writing.Elapsed.TotalSeconds, probes?.ProbeTime.TotalSeconds ?? 0, probes?.Waited.TotalSeconds ?? 0,
-            forward.Elapsed.TotalSeconds, workers.Describe());
+            forward.Elapsed.TotalSeconds, workers.Describe())
+        { HeldOut = accuracy, HeldOutSeconds = heldOutTime.Elapsed.TotalSeconds };
     }
 
     /// <summary>
@@ -152,6 +163,45 @@ public static class BulkPairExtractor
             var end = (int)((long)images.Length * (worker + 1) / runners.Count);
             BatchedForward.Run(runners[worker], request, images, first, end - first, representations, widths, cancellationToken);
         });
+    }
+
+    /// <summary>
+    /// The held-out images' pass through a checkpoint's loaded workers: their outputs land in buffers of their own (kept
+    /// across checkpoints), and only the prediction is read.
+    /// </summary>
+    private sealed class HeldOutPass(BulkExtractRequest request, int outputs)
+    {
+        private readonly float[][] buffers = new float[outputs][];
+
+        /// <summary>The request as the batched pass reads it: the held-out rows as its images.</summary>
+        public BulkExtractRequest Request { get; } = request with { Images = request.HeldOutImages };
+
+        /// <summary>Positions 0..M−1 of the held-out rows.</summary>
+        public int[] Images { get; } = Enumerable.Range(0, request.HeldOutLabels.Length).ToArray();
+
+        /// <summary>One buffer per output for the current checkpoint's widths.</summary>
+        public float[][] Outputs(int[] widths)
+        {
+            for (var k = 0; k < buffers.Length; k++)
+                if (buffers[k]?.Length != Images.Length * widths[k]) buffers[k] = new float[Images.Length * widths[k]];
+            return buffers;
+        }
+
+        /// <summary>The accuracy of the pass just run: each row's largest output (the first, on a tie) against its label.</summary>
+        public AccuracyRow Accuracy(int epoch, int width)
+        {
+            var labels = request.HeldOutLabels;
+            var prediction = buffers[^1];
+            var correct = 0;
+            for (var i = 0; i < labels.Length; i++)
+            {
+                var row = prediction.AsSpan(i * width, width);
+                var best = 0;
+                for (var c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
+                if (best == labels[i]) correct++;
+            }
+            return new AccuracyRow { Epoch = epoch, Accuracy = (double)correct / labels.Length, Images = labels.Length };
+        }
     }
 
     private static ReadOnlySpan<float> Target(BulkExtractRequest request, int index) =>

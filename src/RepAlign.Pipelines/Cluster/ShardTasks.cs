@@ -40,8 +40,8 @@ public static class ShardTasks
                 ProbeParquet = spec.Extract.LinearProbe ? Path.Combine(folder, ProbeFile) : null,
                 CheckpointRange = (start, index.Count),
             };
-            BulkPairExtractor.Extract(request, context.Observer.Progress($"extracting shard {k} of {n}", checkpoints.Length), context.Cancellation);
-            TableFile.Write(DatasetExtractStage.HeldOutAccuracy(checkpoints, data.HeldOut, ExtractRequests.Options(spec.Extract)), Path.Combine(folder, AccuracyFile), csv: false);
+            var summary = BulkPairExtractor.Extract(request, context.Observer.Progress($"extracting shard {k} of {n}", checkpoints.Length), context.Cancellation);
+            TableFile.Write(summary.HeldOut.ToArray(), Path.Combine(folder, AccuracyFile), csv: false);
         }
         Directory.CreateDirectory(folder);
         ShardPlan.WriteMarker(folder, new ShardMarker(key, checkpoints.Length));

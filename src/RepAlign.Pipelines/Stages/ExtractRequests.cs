@@ -29,6 +29,8 @@ public static class ExtractRequests
             Targets = data.Train.OneHotTargets(),
             TargetWidth = MnistDataset.ClassCount,
             Labels = data.Train.Labels.Select(l => (int)l).ToArray(),
+            HeldOutImages = data.HeldOut.Images, // the network's held-out accuracy per checkpoint, in the same sessions
+            HeldOutLabels = data.HeldOut.Labels.Select(l => (int)l).ToArray(),
             Pairs = selection.Pairs,
             Inference = Options(spec.Extract),
             BatchSize = spec.Extract.BatchSize,

@@ -186,6 +186,66 @@ public class BulkPairExtractorTests
         Assert.All(probes, p => Assert.Equal(summary.DistinctImages, p.TrainImages + p.TestImages));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Held_out_accuracy_is_libtorchs_argmax_against_the_labels_at_every_checkpoint(int workers)
+    {
+        // Labels: libtorch's own prediction on even rows, another class on odd rows, so about half are right and a row
+        // misplaced between batches, workers or checkpoints changes the count.
+        using var dir = new ScratchFolder();
+        var checkpoints = BulkFixtures.Checkpoints(dir.Path, 3);
+        var (heldOut, _, _) = BulkFixtures.Data(53, seed: 9);
+        var predicted = Enumerable.Range(0, checkpoints.Count).Select(c => LibtorchPrediction(c, heldOut, 53)).ToArray();
+        var labels = predicted[1].Classes.Select((p, i) => i % 2 == 0 ? p : (p + 1) % 10).ToArray();
+        var request = Request(checkpoints, 60, 40, dir.File("pairs.parquet")) with { HeldOutImages = heldOut, HeldOutLabels = labels, Workers = workers };
+
+        var summary = BulkPairExtractor.Extract(request);
+
+        Assert.Equal(checkpoints.Select(c => c.Epoch), summary.HeldOut.Select(a => a.Epoch));
+        for (var c = 0; c < checkpoints.Count; c++)
+        {
+            Assert.True(predicted[c].Margin > 1e-3, $"checkpoint {c}: a near tie ({predicted[c].Margin:G3}) could flip between libtorch and ONNX Runtime");
+            var expected = predicted[c].Classes.Zip(labels).Count(x => x.First == x.Second) / 53.0;
+            Assert.Equal(expected, summary.HeldOut[c].Accuracy);
+            Assert.Equal(53, summary.HeldOut[c].Images);
+        }
+        Assert.Equal(27 / 53.0, summary.HeldOut[1].Accuracy); // the even rows exactly
+    }
+
+    [Fact]
+    public void Held_out_rows_that_do_not_match_their_labels_are_bad_input()
+    {
+        using var dir = new ScratchFolder();
+        var checkpoints = BulkFixtures.Checkpoints(dir.Path, 1);
+        var request = Request(checkpoints, 60, 40, dir.File("pairs.parquet"));
+        var e = Assert.Throws<BadInputException>(() => BulkPairExtractor.Extract(request with { HeldOutImages = new float[784 * 3], HeldOutLabels = [1, 2] }));
+        Assert.Contains("held-out images", e.Message);
+        Assert.Contains("2 images × 784", e.Message);
+        e = Assert.Throws<BadInputException>(() => BulkPairExtractor.Extract(request with { HeldOutImages = new float[784 * 2], HeldOutLabels = [1, 10] }));
+        Assert.Contains("held-out labels[1]: 10", e.Message);
+        Assert.False(File.Exists(request.OutputParquet));
+    }
+
+    /// <summary>Checkpoint c's predicted classes on the images (libtorch's forward pass) and the smallest gap between a row's two largest outputs.</summary>
+    private static (int[] Classes, double Margin) LibtorchPrediction(int c, float[] images, int n)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var net = BulkFixtures.Network(c);
+        using var _ = TorchSharp.torch.no_grad();
+        var output = net.Forward(TorchSharp.torch.tensor(images, [n, 784])).Output.data<float>().ToArray(); // (n, 10)
+        var classes = new int[n];
+        var margin = double.MaxValue;
+        for (var i = 0; i < n; i++)
+        {
+            var row = output.AsSpan(i * 10, 10);
+            var sorted = row.ToArray().OrderDescending().ToArray();
+            classes[i] = row.IndexOf(sorted[0]);
+            margin = Math.Min(margin, sorted[0] - sorted[1]);
+        }
+        return (classes, margin);
+    }
+
     [Fact]
     public void A_file_that_is_not_onnx_is_bad_input_naming_it_and_nothing_is_written()
     {
