@@ -75,6 +75,15 @@ internal static class TrainProfileProbe
             AddMs("two-point step less set-up, fast (ms)", TwoPointMarginalStep(StepPath.Fast));
             Console.WriteLine($"round {round + 1}: {MachineLimits.Load()}");
         }
+        // The two lanes' own limit, libtorch's GEMM on both cores, after every round: libtorch's second thread, once
+        // started, could take time from the steps measured after it.
+        TorchRuntime.UseThreads(2);
+        for (var round = 0; round < rounds; round++)
+        {
+            AddBoth("gemm 1024³ 2 threads (GFLOP/s)", MachineLimits.Gemm(1024, 1024, 1024, 3));
+            AddBoth("gemm 64×784·784×200 2 threads (GFLOP/s)", MachineLimits.Gemm(64, 784, 200, 3));
+        }
+        TorchRuntime.UseThreads(1);
 
         var inv = CultureInfo.InvariantCulture;
         foreach (var (key, values) in results)
@@ -105,6 +114,7 @@ internal static class TrainProfileProbe
                 var lanes = M("mnist trainer step, fast, 2 lanes (ms)");
                 var gflops = mnistFlops / (lanes * 1e-3) / 1e9;
                 Console.WriteLine(string.Create(inv, $"mnist step, fast, 2 lanes: {lanes:F3} ms = {gflops:F1} GFLOP/s; ratio to gemm 1024³ (1 thread) {gflops / M("gemm 1024³ 1 thread (GFLOP/s)"):F2}, " +
+                    $"to gemm 1024³ (2 threads) {gflops / M("gemm 1024³ 2 threads (GFLOP/s)"):F2}, to gemm 64×784·784×200 (2 threads) {gflops / M("gemm 64×784·784×200 2 threads (GFLOP/s)"):F2}, " +
                     $"to the fast step on 1 lane {lanes / M("mnist trainer step, fast (ms)"):F2} (median of per-round ratios {ProbeArgs.Median(results["mnist trainer step, fast, 2 lanes (ms)"].Zip(results["mnist trainer step, fast (ms)"], (t, o) => t / o)):F3})"));
             }
             Console.WriteLine(string.Create(inv, $"fast / reference, medians of per-round ratios: mnist {PairedRatio(results, "mnist trainer step", clock):F3}, " +
