@@ -1,9 +1,6 @@
-using RepAlign.Core;
 using RepAlign.Core.Specs;
 using RepAlign.Core.Checkpoints;
-using RepAlign.Core.Data;
 using RepAlign.Core.Tables;
-using RepAlign.Inference;
 using RepAlign.Inference.Bulk;
 using RepAlign.Pipelines.Runner;
 using RepAlign.Pipelines.Spec;
