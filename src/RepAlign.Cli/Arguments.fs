@@ -34,7 +34,7 @@ type RunArgs =
             | From _ -> "re-run from this stage on, even if up to date (point sets: train, check, fit, report; data sets: train, extract, fit, analyze, report)."
             | To _ -> "stop after this stage."
             | Device _ -> "cpu (default) or cuda for the extract stage; cuda never falls back to cpu silently."
-            | Threads _ -> "threads for training and extraction (train.threads and extract.threads). Plain MLPs under SGD with leaky relu or no activation (the MNIST networks) share each step between two threads and train the weights of one, bit for bit; other networks use libtorch's threads, deterministic for each count but with other weights for another. Changing it re-trains."
+            | Threads _ -> "threads for training and extraction (train.threads and extract.threads). Plain MLPs under SGD with leaky relu or no activation (the MNIST networks) share each step between two threads and train the weights of one, bit for bit (RepAlign's own kernels); other networks use libtorch's threads, deterministic for each count but with other weights for another. Changing it re-trains."
             | Runs_Root _ -> "root of the run store when --out is not given (default runs)."
             | Csv -> "also write a CSV beside every Parquet table."
 

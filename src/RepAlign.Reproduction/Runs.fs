@@ -58,8 +58,8 @@ let pipelinePath ctx (file: string) = Path.Combine(ctx.Pipelines, file)
 /// Runs a pipeline file (with extra --set overrides) into <folder> under the seed's folder (seedFolder), every run's
 /// seed shifted by SeedIndex × seedSpan; stages already done with the
 /// same settings are skipped, so an interrupted reproduction resumes where it stopped. Threads are the pipeline's:
-/// mnist-pairs shares each training step between two threads (which gives the weights of one, docs/design.md
-/// *Training steps*), every other training keeps one libtorch thread (a 64-row batch is too small for libtorch to split
+/// every training keeps one thread (mnist-pairs's step on RepAlign's own kernels runs no faster in two lanes on this
+/// project's 2-core host, docs/design.md *Training steps*; other networks on libtorch's threads (a 64-row batch is too small for libtorch to split
 /// well, and its OpenMP workers spin on a busy machine: two threads measured up to 10× slower), extraction uses every
 /// core, sweeps run their points in parallel, one core each. Returns the succeeded runs.
 let runPipeline ctx (file: string) (folder: string) (overrides: string list) : Run list =

@@ -47,8 +47,8 @@ public sealed record TrainSpec
 
     /// <summary>
     /// Threads of this run's training (1 suits parallel sweeps): at 2 or more, a plain MLP under SGD with leaky relu or no
-    /// activation shares each step between two threads with the weights of 1; other networks use as many libtorch
-    /// intra-op threads, whose sums, and so weights, differ from count to count.
+    /// activation shares each step between two threads with the weights of 1 (RepAlign's own kernels, whose sums have one
+    /// order); other networks use as many libtorch intra-op threads, whose sums, and so weights, differ from count to count.
     /// </summary>
     public int Threads { get; init; } = 1;
 }

@@ -1,6 +1,5 @@
 using RepAlign.Core.Specs;
 using RepAlign.Training.Models;
-using RepAlign.Training.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -84,73 +83,6 @@ internal static class KernelAgreement
             var actual = empty([rows, inputs]); // (rows, in)
             SgdOuterKernel.StepWithInputGradient(FloatSpans.Of(w), FloatSpans.Of(delta), FloatSpans.Of(input), FloatSpans.Of(actual), checked((int)rows), 0f, leakySlope);
             if (!expected.bytes.SequenceEqual(actual.bytes)) return false;
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// <see cref="BlasLayer"/> against libtorch's operations of the fast step for a layer (outputs, inputs), with or
-    /// without a bias, on <paramref name="rows"/> rows, in the shares of <paramref name="lanes"/> lanes (whole, or halves:
-    /// <see cref="StepLanes.Share(int, int, long)"/>; BLAS rounds some small halves otherwise than the whole), each
-    /// BLAS call on one thread: the forward pass against <c>linear</c> and leaky relu (with a
-    /// <paramref name="leakySlope"/>), the input gradient against <c>mm</c> and leaky relu's gradient, the weight gradient
-    /// against <c>addmm_(δᵀ, x, β = 0)</c> and the update against <c>add_(g, −lr)</c>. Every tensor is new, so the shares start where they will in training.
-    /// </summary>
-    public static bool Shares(long rows, long outputs, long inputs, bool bias, float? leakySlope, float negativeLr, int lanes)
-    {
-        var previous = Blas.OneThreadHere(); // as in the lanes, and libtorch's own GEMM here too
-        try
-        {
-            return SharesAgree(rows, outputs, inputs, bias, leakySlope, negativeLr, lanes);
-        }
-        finally
-        {
-            Blas.RestoreThreadsHere(previous);
-        }
-    }
-
-    private static unsafe bool SharesAgree(long rows, long outputs, long inputs, bool bias, float? leakySlope, float negativeLr, int lanes)
-    {
-        using var scope = NewDisposeScope();
-        using var generator = new Generator(Seed, CPU);
-        using var lr = ((double)negativeLr).ToScalar();
-        int n = (int)rows, o = (int)outputs, i = (int)inputs;
-        var w = randn([outputs, inputs], generator: generator); // (out, in)
-        var b = bias ? randn([outputs], generator: generator) : null; // (out)
-        for (long compared = 0; compared < Compared; compared += rows * (outputs + inputs) + outputs * inputs)
-        {
-            var x = randn([rows, inputs], generator: generator).relu_(); // (rows, in): a layer's input, zeros as after relu
-            var expected = LibraryForward(x, w, b, leakySlope); // (rows, out)
-            var actual = empty([rows, outputs]);
-            for (var lane = 0; lane < lanes; lane++)
-            {
-                var (start, count) = StepLanes.Share(lane, lanes, rows);
-                BlasLayer.Forward(FloatSpans.Address(x), FloatSpans.Address(w), b is null ? null : FloatSpans.Address(b), FloatSpans.Address(actual), (int)start, (int)count, o, i, leakySlope);
-            }
-            if (!expected.bytes.SequenceEqual(actual.bytes)) return false;
-
-            var delta = DeltaWithZeros(rows, outputs, generator); // (rows, out)
-            var hidden = randn([rows, inputs], generator: generator); // (rows, in): the output of the activation below
-            expected = LibraryInputGradient(delta, w, hidden, leakySlope); // (rows, in)
-            actual = empty([rows, inputs]);
-            for (var lane = 0; lane < lanes; lane++)
-            {
-                var (start, count) = StepLanes.Share(lane, lanes, rows);
-                BlasLayer.InputGradient(FloatSpans.Address(delta), FloatSpans.Address(w), FloatSpans.Address(hidden), FloatSpans.Address(actual), (int)start, (int)count, o, i, leakySlope);
-            }
-            if (!expected.bytes.SequenceEqual(actual.bytes)) return false;
-
-            var gradient = empty([outputs, inputs]).addmm_(delta.t(), x, 0f, 1f); // (out, in)
-            var weight = randn([outputs, inputs], generator: generator); // (out, in)
-            var updated = weight.clone().add_(gradient, lr);
-            var kernelUpdated = weight.clone();
-            var kernelGradient = empty([outputs, inputs]);
-            for (var lane = 0; lane < lanes; lane++)
-            {
-                var (start, count) = StepLanes.Share(lane, lanes, outputs);
-                BlasLayer.Update(FloatSpans.Address(delta), FloatSpans.Address(x), FloatSpans.Address(kernelGradient), FloatSpans.Address(kernelUpdated), (int)start, (int)count, n, o, i, negativeLr);
-            }
-            if (!gradient.bytes.SequenceEqual(kernelGradient.bytes) || !updated.bytes.SequenceEqual(kernelUpdated.bytes)) return false;
         }
         return true;
     }

@@ -27,13 +27,15 @@ namespace RepAlign.Training.Loop;
 /// (<see cref="KernelAgreement"/>): the forward pass and leaky relu (<see cref="LinearForwardKernel"/>), and below,
 /// ∂W_k, the update and leaky relu's gradient in one pass (<see cref="SgdOuterKernel.StepWithInputGradient"/>), so that
 /// each weight is read once forward and read and written once backward. With SGD, leaky relu or no activation and more
-/// rows (the MNIST networks), every GEMM of the step is libtorch's own <c>sgemm_</c> and the element-wise work C#
-/// (<see cref="BlasLayer"/>), on this thread or shared with a second (<see cref="StepLanes"/>), where a check of every
-/// layer's shape says so (<see cref="InLanes"/>).
+/// rows (the MNIST networks), the whole step is RepAlign's own kernels (<see cref="FmaLayer"/>), on this thread or shared
+/// with a second (<see cref="StepLanes"/>): every sum is a chain of fused multiply-adds in a fixed order, so the weights
+/// are the same bit for bit with one lane or two and on any machine, and differ from the reference's by float32 rounding
+/// only (libtorch's BLAS sums in another order; tests bound the difference, and benchmarks/crosscheck checks it against
+/// PyTorch).
 /// Nothing is zeroed, accumulated or kept between steps, and no gradient is allocated: the reference step
 /// (autograd, <c>.grad</c> zeroed then accumulated, then a per-parameter update) moves every gradient through memory
-/// three more times. The weights after every step are bit-identical to the reference's (tests compare them), and
-/// <see cref="TrainingSession"/> uses the reference for every network this class does not support.
+/// three more times. Outside the lanes the weights after every step are bit-identical to the reference's (tests compare
+/// them), and <see cref="TrainingSession"/> uses the reference for every network this class does not support.
 /// </summary>
 internal sealed class MlpBackprop : IDisposable
 {
@@ -51,16 +53,16 @@ internal sealed class MlpBackprop : IDisposable
     private readonly (long Out, long In)[] shapes; // per layer
     private readonly bool[] plainForward; // per layer: weight and bias contiguous float32, as the forward kernel reads them
     private readonly bool[] plainUpdate; // per layer: SGD of a contiguous float32 weight, as the update kernels write it
-    private readonly bool alignedLayers; // every weight and bias contiguous float32 and where libtorch starts a new tensor, as BlasLayer's check has them
+    private readonly bool plainLayers; // every weight and bias contiguous float32, as the lanes' kernels read and write them
     private readonly Dictionary<(Kernel Kernel, long Rows, int Layer), bool> layerKernels = []; // whether layer k takes the kernel for this many rows
     private readonly Dictionary<(Kernel Kernel, long Rows, long Out, long In, bool Bias, bool Activated), bool> checkedShapes = []; // the checks, once per shape
-    private readonly StepLanes? lanes; // the lanes of a step on BLAS (one: this thread; two: shared with a worker), or none
-    private readonly Tensor[] laneGradients; // per layer, ∂W (out, in) in the lanes, which update every layer in one phase: not in scratch
-    private readonly Action<int> forwardShare, inputGradientShare, updateShare; // the phases the lanes run, made once
-    private readonly Dictionary<long, Tensor[]> laneBuffers = []; // per batch size B: every layer's output (B, out_k), then every layer's δ (B, out_k); reused by each step of B rows
-    private Tensor? laneInput; // the step the lanes work on: its input (B, d_in),
-    private Tensor[] laneOutputs = []; // every layer's output, hidden then read-out (B, out_k),
-    private Tensor[] laneDeltas = []; // every layer's δ (B, out_k) on the backward pass,
+    private readonly StepLanes? lanes; // the lanes of a step on FmaLayer (one: this thread; two: shared with a worker), or none
+    private readonly Action<int> forwardShare, backwardShare, updateShare; // the phases the lanes run, made once
+    private readonly Dictionary<long, LaneBatch> laneBatches = []; // per batch size B, the lanes' buffers, reused by each step of B rows
+    private LaneBatch? laneBatch; // the step the lanes work on: its buffers,
+    private Tensor? laneInput; // its input (B, d_in),
+    private Tensor? laneTarget; // its targets (B, d_out) on the backward pass,
+    private bool laneHalfMse; // and whether its loss is 0.5·MSE
 
     /// <summary>The kernels of the fast step, each checked against the libtorch operations it replaces.</summary>
     private enum Kernel
@@ -74,8 +76,6 @@ internal sealed class MlpBackprop : IDisposable
         /// <summary><see cref="SgdOuterKernel.StepWithInputGradient"/>'s δ·W against <c>mm</c> (and leaky relu's gradient).</summary>
         InputGradient,
 
-        /// <summary><see cref="BlasLayer"/> in the lanes' shares against libtorch's operations (<see cref="KernelAgreement.Shares"/>).</summary>
-        Blas,
     }
 
     /// <summary>
@@ -109,16 +109,16 @@ internal sealed class MlpBackprop : IDisposable
         && mlp.HiddenWidths.All(w => w >= 2); // a 1-wide input to a layer makes autograd take another (column-major) form
 
     /// <summary>
-    /// Whether a step of more than <see cref="FusedRows"/> rows of <paramref name="network"/> can run on BLAS in lanes
-    /// (<see cref="InLanes"/>): SGD, leaky relu or no activation, and libtorch's <c>sgemm_</c> at hand.
+    /// Whether a step of more than <see cref="FusedRows"/> rows of <paramref name="network"/> can run in lanes
+    /// (<see cref="InLanes"/>): SGD, and leaky relu or no activation.
     /// </summary>
     public static bool LanesApply(RepNetwork network, ParameterUpdate update) =>
-        Supports(network) && update.IsSgd && ((Mlp)network).Activation is Activation.LeakyRelu or Activation.None && Native.Blas.Available;
+        Supports(network) && update.IsSgd && ((Mlp)network).Activation is Activation.LeakyRelu or Activation.None;
 
     /// <summary>
     /// The fast step of <paramref name="network"/>, updating its parameters through <paramref name="update"/>; with
     /// <paramref name="lanes"/> 1 or 2 (where <see cref="LanesApply"/>), a step of more than <see cref="FusedRows"/> rows
-    /// runs on BLAS, on this thread or shared with a second one (<see cref="InLanes"/>).
+    /// runs on <see cref="FmaLayer"/>, on this thread or shared with a second one (<see cref="InLanes"/>).
     /// </summary>
     public MlpBackprop(RepNetwork network, ParameterUpdate update, int lanes = 0)
     {
@@ -134,20 +134,19 @@ internal sealed class MlpBackprop : IDisposable
         shapes = weights.Select(w => (w.shape[0], w.shape[1])).ToArray();
         plainForward = layers.Select((l, k) => ParameterUpdate.Fusable(weights[k]) && (biases[k] is not { } b || ParameterUpdate.Fusable(b))).ToArray();
         plainUpdate = positions.Select(p => update.OuterProductFusable(p.Weight)).ToArray();
-        alignedLayers = plainForward.All(p => p) && weights.All(FloatSpans.Aligned) && biases.All(b => b is null || FloatSpans.Aligned(b));
+        plainLayers = plainForward.All(p => p);
         forwardShare = ForwardShare;
-        inputGradientShare = InputGradientsShare;
-        updateShare = UpdatesShare;
+        backwardShare = BackwardShare;
+        updateShare = UpdateShare;
         if (lanes is < 0 or > 2 || (lanes > 0 && !LanesApply(network, update))) Throw.Invariant($"{lanes} lanes for a step that cannot take them");
         this.lanes = lanes > 0 ? new StepLanes(lanes) : null;
-        laneGradients = lanes > 0 ? weights.Select(w => empty_like(w).DetachFromDisposeScope()).ToArray() : [];
     }
 
     /// <summary>How many (rows, layer) pairs so far took each kernel: the forward pass, the input gradient with the update, the update.</summary>
     public (int Forward, int InputGradient, int Update) KernelShapes => (Taking(Kernel.Forward), Taking(Kernel.InputGradient), Taking(Kernel.Update));
 
-    /// <summary>How many (rows, layer) pairs so far ran on BLAS in lanes (<see cref="InLanes"/>), and in how many lanes.</summary>
-    public (int Shapes, int Lanes) LaneShapes => (Taking(Kernel.Blas), lanes?.Count ?? 0);
+    /// <summary>How many (rows, layer) pairs so far ran in lanes (<see cref="InLanes"/>), and in how many lanes.</summary>
+    public (int Shapes, int Lanes) LaneShapes => (laneBatches.Count * layers.Length, lanes?.Count ?? 0);
 
     /// <summary>
     /// The forward pass the step differentiates, without autograd (the network has no dropout): the network's own, or,
@@ -212,7 +211,7 @@ internal sealed class MlpBackprop : IDisposable
         update.BeginStep();
         if (InLanes(x) && ParameterUpdate.Fusable(y))
         {
-            StepInLanes(x, pass, LaneDelta(pass.Output, y, loss));
+            StepInLanes(x, y, loss);
             return;
         }
         var delta = pass.Output.sub(y); // (B, d_out)
@@ -272,149 +271,126 @@ internal sealed class MlpBackprop : IDisposable
     }
 
     /// <summary>
-    /// Whether the step of <paramref name="x"/> runs on BLAS in the lanes (<see cref="BlasLayer"/>): they exist,
-    /// <paramref name="x"/> has more than <see cref="FusedRows"/> rows and is a contiguous float32 tensor that starts where
-    /// libtorch starts a new one (as every tensor of the check does), every weight and bias is one too, and for every
-    /// layer the check of its shape in the lanes' shares (<see cref="KernelAgreement.Shares"/>, once per shape) found
-    /// them bit-identical to libtorch's operations.
+    /// Whether the step of <paramref name="x"/> runs in the lanes on <see cref="FmaLayer"/>: they exist,
+    /// <paramref name="x"/> has more than <see cref="FusedRows"/> rows and is a contiguous float32 tensor, and so is every
+    /// weight and bias.
     /// </summary>
-    private bool InLanes(Tensor x)
-    {
-        var rows = x.shape[0];
-        if (lanes is null || !alignedLayers || rows <= FusedRows || !ParameterUpdate.Fusable(x) || !FloatSpans.Aligned(x)) return false;
-        var last = layers.Length - 1;
-        for (var k = 0; k <= last; k++)
-        {
-            var layer = k;
-            var slope = LaneSlope(k);
-            if (!Takes(Kernel.Blas, rows, k, k < last, () => KernelAgreement.Shares(rows, shapes[layer].Out, shapes[layer].In, biases[layer] is not null, slope, update.NegativeLr, lanes.Count)))
-                return false;
-        }
-        return true;
-    }
+    private bool InLanes(Tensor x) => lanes is not null && plainLayers && x.shape[0] > FusedRows && ParameterUpdate.Fusable(x);
 
-    /// <summary>The slope of the activation after layer <paramref name="k"/> on the BLAS path: leaky relu's, or none (the read-out, or no activation).</summary>
+    /// <summary>The slope of the activation after layer <paramref name="k"/> in the lanes: leaky relu's, or none (the read-out, or no activation).</summary>
     private float? LaneSlope(int k) => k < layers.Length - 1 && Leaky ? LeakySlope : null;
 
     /// <summary>
-    /// The forward pass on BLAS, each lane layer by layer on its share of the rows, into this object's buffers for the
-    /// batch size (<see cref="LaneBuffers"/>), which the next step of as many rows overwrites.
+    /// The forward pass in the lanes, each on its columns of the batch (<see cref="FmaLayer.Columns"/>), layer by layer,
+    /// feature-major, each layer's output also copied row-major into the buffers that the returned pass holds and the
+    /// next step of as many rows overwrites.
     /// </summary>
     private ForwardPass ForwardInLanes(Tensor x)
     {
-        laneInput = x;
-        laneOutputs = LaneBuffers(x.shape[0])[..layers.Length]; // (B, out_k)
+        var batch = LaneBatchFor(x.shape[0]);
+        (laneBatch, laneInput) = (batch, x);
         try
         {
             lanes!.Run(forwardShare);
-            return new ForwardPass(laneOutputs[..^1], laneOutputs[^1]);
+            return new ForwardPass(batch.Outputs[..^1], batch.Outputs[^1]);
         }
         finally
         {
-            (laneInput, laneOutputs) = (null, []);
+            (laneBatch, laneInput) = (null, null);
         }
     }
 
     private unsafe void ForwardShare(int lane)
     {
-        var (start, count) = lanes!.Share(lane, laneInput!.shape[0]);
+        var batch = laneBatch!;
+        var (c0, cols, real) = batch.Columns(lane, lanes!.Count);
+        var inputs = (int)shapes[0].In;
+        FmaLayer.Transpose(FloatSpans.Address(laneInput!), inputs, FloatSpans.Address(batch.InputT), batch.Ld, c0, real, 0, inputs);
         for (var k = 0; k < layers.Length; k++)
         {
-            BlasLayer.Forward(FloatSpans.Address(k == 0 ? laneInput : laneOutputs[k - 1]), FloatSpans.Address(weights[k]), biases[k] is { } b ? FloatSpans.Address(b) : null,
-                FloatSpans.Address(laneOutputs[k]), (int)start, (int)count, (int)shapes[k].Out, (int)shapes[k].In, LaneSlope(k));
+            var (outputs, layerInputs) = ((int)shapes[k].Out, (int)shapes[k].In);
+            var outputT = FloatSpans.Address(batch.OutputsT[k]);
+            FmaLayer.Forward(FloatSpans.Address(weights[k]), biases[k] is { } b ? FloatSpans.Address(b) : null, FloatSpans.Address(k == 0 ? batch.InputT : batch.OutputsT[k - 1]),
+                outputT, outputs, layerInputs, batch.Ld, c0, cols, LaneSlope(k));
+            FmaLayer.Transpose(outputT, batch.Ld, FloatSpans.Address(batch.Outputs[k]), outputs, 0, outputs, c0, real);
         }
     }
 
     /// <summary>
-    /// The backward pass and update on BLAS in two phases. First each lane takes δ down through every layer for its
-    /// share of the batch's rows (a row of δ below layer k needs only that row of δ_k, and W_k before any update).
+    /// The backward pass and update in the lanes, in two phases. First each lane takes δ down through every layer for
+    /// its columns of the batch (a column of δ below layer k needs only that column of δ_k, and W_k before any update).
     /// Then, with every δ complete and every weight read, each lane computes its share of the rows of every layer's
-    /// weight gradient and updates those rows (one lane also the bias, by libtorch).
+    /// weight and bias gradients and updates those rows.
     /// </summary>
-    private void StepInLanes(Tensor x, ForwardPass pass, Tensor delta)
+    private void StepInLanes(Tensor x, Tensor y, LossKind loss)
     {
-        var last = layers.Length - 1;
-        var rows = x.shape[0];
-        laneInput = x;
-        laneOutputs = [.. pass.Hidden, pass.Output];
-        laneDeltas = LaneBuffers(rows)[layers.Length..]; // (B, out_k), written by the lanes below the read-out
-        laneDeltas[last] = delta; // (B, d_out)
+        (laneBatch, laneInput, laneTarget, laneHalfMse) = (LaneBatchFor(x.shape[0]), x, y, loss == LossKind.HalfMse);
         try
         {
-            lanes!.Run(inputGradientShare);
+            lanes!.Run(backwardShare);
             lanes.Run(updateShare);
         }
         finally
         {
-            (laneInput, laneOutputs, laneDeltas) = (null, [], []);
+            (laneBatch, laneInput, laneTarget) = (null, null, null);
         }
     }
 
     /// <summary>
-    /// The buffers of the lanes' steps of <paramref name="rows"/> rows, made at the first such step: every layer's output
-    /// (B, out_k), then every layer's δ (B, out_k), contiguous float32, where libtorch starts a new tensor.
+    /// The lanes' buffers for a batch of <paramref name="rows"/> rows, made at the first such step: the input and every
+    /// layer's output and δ feature-major (features, ld), and every layer's output row-major (B, out_k).
     /// </summary>
-    private Tensor[] LaneBuffers(long rows)
+    private LaneBatch LaneBatchFor(long rows)
     {
-        if (!laneBuffers.TryGetValue(rows, out var buffers))
-            laneBuffers[rows] = buffers = [.. shapes.Select(s => empty([rows, s.Out]).DetachFromDisposeScope()), .. shapes.Select(s => empty([rows, s.Out]).DetachFromDisposeScope())];
-        return buffers;
+        if (!laneBatches.TryGetValue(rows, out var batch)) laneBatches[rows] = batch = new LaneBatch(rows, shapes);
+        return batch;
     }
 
     /// <summary>
-    /// The loss gradient δ = (ŷ − y)·(2 / numel)·s into the lanes' δ buffer of the read-out, element by element as
-    /// libtorch's <c>sub</c> and <c>mul_</c> by the float scalars compute it (s = 0.5 for 0.5·MSE, 1 for MSE).
+    /// Lane <paramref name="lane"/>'s columns of the backward pass: the loss gradient δ = (ŷ − y)·(2 / numel)·s of the
+    /// read-out (element by element as libtorch's <c>sub</c> and <c>mul_</c> by the float scalars compute it; s = 0.5
+    /// for 0.5·MSE, 1 for MSE), then δ below every layer but the first.
     /// </summary>
-    private unsafe Tensor LaneDelta(Tensor output, Tensor y, LossKind loss)
+    private unsafe void BackwardShare(int lane)
     {
-        var delta = LaneBuffers(output.shape[0])[^1]; // (B, d_out)
-        var scale = (float)(2.0 / output.numel());
-        var half = loss == LossKind.HalfMse;
-        ReadOnlySpan<float> o = FloatSpans.Of(output), target = FloatSpans.Of(y);
-        var d = FloatSpans.Of(delta);
-        for (var i = 0; i < d.Length; i++)
+        var batch = laneBatch!;
+        var (c0, cols, real) = batch.Columns(lane, lanes!.Count);
+        var last = layers.Length - 1;
+        var outputs = (int)shapes[last].Out;
+        var scale = (float)(2.0 / (batch.Rows * outputs));
+        float* prediction = FloatSpans.Address(batch.Outputs[last]), target = FloatSpans.Address(laneTarget!), deltaT = FloatSpans.Address(batch.DeltasT[last]);
+        for (var b = c0; b < c0 + real; b++)
+            for (var o = 0; o < outputs; o++)
+            {
+                var g = (prediction[(long)b * outputs + o] - target[(long)b * outputs + o]) * scale;
+                deltaT[(long)o * batch.Ld + b] = laneHalfMse ? g * 0.5f : g;
+            }
+        for (var k = last; k >= 1; k--) // layer 0 has no input gradient
         {
-            var g = (o[i] - target[i]) * scale;
-            d[i] = half ? g * 0.5f : g;
+            FmaLayer.InputGradient(FloatSpans.Address(weights[k]), FloatSpans.Address(batch.DeltasT[k]), FloatSpans.Address(batch.OutputsT[k - 1]), FloatSpans.Address(batch.DeltasT[k - 1]),
+                (int)shapes[k].Out, (int)shapes[k].In, batch.Ld, c0, cols, LaneSlope(k - 1));
         }
-        return delta;
     }
 
-    private void InputGradientsShare(int lane)
+    /// <summary>Lane <paramref name="lane"/>'s share of every layer's weight and bias rows: their gradients over the whole batch, and their update.</summary>
+    private unsafe void UpdateShare(int lane)
     {
-        for (var k = layers.Length - 1; k >= 1; k--) InputGradientShare(lane, k); // layer 0 has none
-    }
-
-    private void UpdatesShare(int lane)
-    {
-        for (var k = layers.Length - 1; k >= 0; k--) UpdateShare(lane, k);
-    }
-
-    /// <summary>
-    /// Lane <paramref name="lane"/>'s share of layer <paramref name="k"/>'s weight rows: their gradient and update; and
-    /// the bias, by libtorch, on lane k mod lanes (the lanes take turns, so that neither waits for the other's).
-    /// </summary>
-    private unsafe void UpdateShare(int lane, int k)
-    {
-        var delta = laneDeltas[k]; // (B, out)
-        var (start, count) = lanes!.Share(lane, shapes[k].Out);
-        BlasLayer.Update(FloatSpans.Address(delta), FloatSpans.Address(k == 0 ? laneInput! : laneOutputs[k - 1]), FloatSpans.Address(laneGradients[k]), FloatSpans.Address(weights[k]),
-            (int)start, (int)count, (int)delta.shape[0], (int)shapes[k].Out, (int)shapes[k].In, update.NegativeLr);
-        if (lane == k % lanes.Count) ApplyBias(k, delta);
+        var batch = laneBatch!;
+        var rows = (int)batch.Rows;
+        for (var k = layers.Length - 1; k >= 0; k--)
+        {
+            var (start, count) = lanes!.Share(lane, shapes[k].Out);
+            var deltaT = FloatSpans.Address(batch.DeltasT[k]);
+            FmaLayer.Update(deltaT, FloatSpans.Address(k == 0 ? laneInput! : batch.Outputs[k - 1]), FloatSpans.Address(weights[k]), (int)start, (int)count, rows, (int)shapes[k].In,
+                batch.Ld, update.NegativeLr);
+            if (biases[k] is { } b) FmaLayer.UpdateBias(deltaT, FloatSpans.Address(b), (int)start, (int)count, rows, batch.Ld, update.NegativeLr);
+        }
     }
 
     /// <summary>Layer <paramref name="k"/>'s bias update, if it has a bias, from its δ (B, out): ∂b = Σ_rows δ by libtorch's <c>sum</c>.</summary>
     private void ApplyBias(int k, Tensor delta)
     {
         if (positions[k].Bias >= 0) update.Apply(positions[k].Bias, delta.sum([0L])); // (out)
-    }
-
-    /// <summary>Lane <paramref name="lane"/>'s share of the batch's rows of δ below layer <paramref name="k"/> (k ≥ 1), from δ_k and W_k before its update.</summary>
-    private unsafe void InputGradientShare(int lane, int k)
-    {
-        var (start, count) = lanes!.Share(lane, laneDeltas[k].shape[0]);
-        BlasLayer.InputGradient(FloatSpans.Address(laneDeltas[k]), FloatSpans.Address(weights[k]), FloatSpans.Address(laneOutputs[k - 1]), FloatSpans.Address(laneDeltas[k - 1]),
-            (int)start, (int)count, (int)shapes[k].Out, (int)shapes[k].In, LaneSlope(k - 1));
     }
 
     /// <summary>Whether the kernels apply the network's activation (leaky relu) and its gradient themselves.</summary>
@@ -437,9 +413,50 @@ internal sealed class MlpBackprop : IDisposable
     public void Dispose()
     {
         lanes?.Dispose();
-        foreach (var g in laneGradients) g.Dispose();
-        foreach (var buffer in laneBuffers.Values.SelectMany(b => b)) buffer.Dispose();
+        foreach (var batch in laneBatches.Values) batch.Dispose();
         foreach (var g in gradients) g.Dispose();
         scratch.Dispose();
+    }
+
+    /// <summary>
+    /// The lanes' buffers for batches of <see cref="Rows"/> rows: the input xᵀ (d_in, ld), every layer's output
+    /// (out_k, ld) and δ (out_k, ld) feature-major, and every layer's output row-major (B, out_k), all zeros at first so
+    /// that the padding columns are finite.
+    /// </summary>
+    private sealed class LaneBatch : IDisposable
+    {
+        public LaneBatch(long rows, (long Out, long In)[] shapes)
+        {
+            Rows = rows;
+            Ld = FmaLayer.Stride(rows);
+            InputT = zeros([shapes[0].In, Ld]).DetachFromDisposeScope();
+            OutputsT = shapes.Select(s => zeros([s.Out, Ld]).DetachFromDisposeScope()).ToArray();
+            DeltasT = shapes.Select(s => zeros([s.Out, Ld]).DetachFromDisposeScope()).ToArray();
+            Outputs = shapes.Select(s => zeros([rows, s.Out]).DetachFromDisposeScope()).ToArray();
+        }
+
+        public long Rows { get; }
+
+        public int Ld { get; }
+
+        public Tensor InputT { get; }
+
+        public Tensor[] OutputsT { get; }
+
+        public Tensor[] DeltasT { get; }
+
+        public Tensor[] Outputs { get; }
+
+        /// <summary>Lane <paramref name="lane"/>'s columns among <paramref name="lanes"/>: the first, how many (whole vectors), and how many of them are rows of the batch.</summary>
+        public (int Start, int Count, int Real) Columns(int lane, int lanes)
+        {
+            var (start, count) = FmaLayer.Columns(lane, lanes, Ld);
+            return (start, count, (int)Math.Clamp(Rows - start, 0, count));
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in OutputsT.Concat(DeltasT).Concat(Outputs).Append(InputT)) t.Dispose();
+        }
     }
 }

@@ -110,7 +110,7 @@ internal sealed class ParameterUpdate : IDisposable
         parameters[index].addcdiv_(firstMoment[index], denominator, stepSize!);
     }
 
-    /// <summary>Whether this is SGD (the BLAS path of the fast step updates weights itself: <see cref="BlasLayer.Update"/>).</summary>
+    /// <summary>Whether this is SGD (the lanes of the fast step update weights themselves: <see cref="FmaLayer.Update"/>).</summary>
     public bool IsSgd => !adam;
 
     /// <summary>

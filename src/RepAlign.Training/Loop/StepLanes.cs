@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
-using RepAlign.Training.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,9 +12,7 @@ namespace RepAlign.Training.Loop;
 /// when the worker has not taken share 1 by the time the caller is done with share 0 (it was asleep, or the system gave
 /// its core to another thread for a while), the caller takes share 1 itself instead of waiting for it. Each wait first
 /// polls (a phase takes tens to hundreds of microseconds; waking a blocked thread costs about as much) and only then
-/// blocks, which lets the worker sleep between epochs. Each lane's BLAS runs on its own thread alone
-/// (<see cref="Blas.OneThreadHere"/>; the caller's setting is put back after each phase), as libtorch's does with one
-/// thread. The worker runs without autograd and disposes what a share creates; an exception in either share is
+/// blocks, which lets the worker sleep between epochs. The worker runs without autograd and disposes what a share creates; an exception in either share is
 /// rethrown on the caller once both are done, and the step is abandoned.
 /// </summary>
 internal sealed class StepLanes : IDisposable
@@ -64,16 +61,8 @@ internal sealed class StepLanes : IDisposable
     public void Run(Action<int> body)
     {
         ObjectDisposedException.ThrowIf(stopping, this);
-        var previous = Blas.OneThreadHere();
-        try
-        {
-            if (worker is null) body(0);
-            else RunBoth(body);
-        }
-        finally
-        {
-            Blas.RestoreThreadsHere(previous);
-        }
+        if (worker is null) body(0);
+        else RunBoth(body);
     }
 
     private void RunBoth(Action<int> body)
@@ -124,7 +113,6 @@ internal sealed class StepLanes : IDisposable
     private void Work()
     {
         using var noGrad = no_grad(); // autograd's mode is per thread
-        Blas.OneThreadHere(); // this thread's own setting, for as long as it lives
         long seen = 0;
         while (true)
         {

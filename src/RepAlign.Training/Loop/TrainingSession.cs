@@ -43,8 +43,8 @@ internal sealed class TrainingSession : IDisposable
             };
             var fastPath = path == StepPath.Fast && MlpBackprop.Supports(Network);
             var lanes = fastPath && MlpBackprop.LanesApply(Network, optimizer) ? Math.Min(train.Threads, 2) : 0;
-            // libtorch's thread count is process-wide; concurrent runs must all ask for the same value. The lanes run
-            // libtorch's BLAS on one thread each, as one thread does, so two lanes give the weights of train.threads = 1.
+            // libtorch's thread count is process-wide; concurrent runs must all ask for the same value. The lanes are the
+            // step's threads (the rest of it, the loss, runs on libtorch's one), and one lane gives the weights of two.
             TorchRuntime.UseThreads(lanes > 0 ? 1 : train.Threads);
             fast = fastPath ? new MlpBackprop(Network, optimizer, lanes) : null;
         }
