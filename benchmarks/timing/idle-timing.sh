@@ -4,7 +4,7 @@
 #   benchmarks/timing/idle-timing.sh main-job [RUNS=3] [OUT=/tmp/repalign-timing]
 #       The main job as shipped (pipelines/mnist-pairs.toml), RUNS times, each into a fresh folder: every stage's
 #       seconds (from run.json), their sum, and the median over the runs; the SHA-256 of the output tables, which
-#       must be the same in every run and the same as before the change (the weights are bit-identical).
+#       must be the same in every run (training is deterministic for a seed).
 #   benchmarks/timing/idle-timing.sh paper [OUT=/tmp/repalign-paper]
 #       repalign reproduce --profile paper into a fresh folder, one experiment at a time (--only) and then the pass
 #       that writes reproduction.csv and .html: the wall seconds of each and their total (the goal is 90 min), and a
