@@ -112,8 +112,10 @@ internal sealed class MlpBackprop : IDisposable
     /// Whether a step of more than <see cref="FusedRows"/> rows of <paramref name="network"/> can run in lanes
     /// (<see cref="InLanes"/>): SGD, and leaky relu or no activation.
     /// </summary>
-    public static bool LanesApply(RepNetwork network, ParameterUpdate update) =>
-        Supports(network) && update.IsSgd && ((Mlp)network).Activation is Activation.LeakyRelu or Activation.None;
+    public static bool LanesApply(RepNetwork network, ParameterUpdate update) => Supports(network) && LanesTake(update.IsSgd, ((Mlp)network).Activation);
+
+    /// <summary>Whether the lanes take an MLP's steps of more than <see cref="FusedRows"/> rows under this optimiser and activation: SGD, and leaky relu or none.</summary>
+    public static bool LanesTake(bool sgd, Activation activation) => sgd && activation is Activation.LeakyRelu or Activation.None;
 
     /// <summary>
     /// The fast step of <paramref name="network"/>, updating its parameters through <paramref name="update"/>; with

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace RepAlign.Training.Loop;
 
@@ -12,7 +10,7 @@ namespace RepAlign.Training.Loop;
 /// when the worker has not taken share 1 by the time the caller is done with share 0 (it was asleep, or the system gave
 /// its core to another thread for a while), the caller takes share 1 itself instead of waiting for it. Each wait first
 /// polls (a phase takes tens to hundreds of microseconds; waking a blocked thread costs about as much) and only then
-/// blocks, which lets the worker sleep between epochs. The worker runs without autograd and disposes what a share creates; an exception in either share is
+/// blocks, which lets the worker sleep between epochs. A share works on memory its caller owns and creates no tensors (<see cref="FmaLayer"/>); an exception in either share is
 /// rethrown on the caller once both are done, and the step is abandoned.
 /// </summary>
 internal sealed class StepLanes : IDisposable
@@ -75,7 +73,6 @@ internal sealed class StepLanes : IDisposable
         ExceptionDispatchInfo? own = null;
         try
         {
-            using var scope = NewDisposeScope();
             body(0);
             if (steal && Interlocked.CompareExchange(ref state, 4 * number + Stolen, 4 * number + Open) == 4 * number + Open)
             {
@@ -112,7 +109,6 @@ internal sealed class StepLanes : IDisposable
 
     private void Work()
     {
-        using var noGrad = no_grad(); // autograd's mode is per thread
         long seen = 0;
         while (true)
         {
@@ -122,7 +118,6 @@ internal sealed class StepLanes : IDisposable
             if (Interlocked.CompareExchange(ref state, 4 * number + Taken, 4 * number + Open) != 4 * number + Open) continue; // taken by the caller
             try
             {
-                using var scope = NewDisposeScope();
                 (phase ?? RepAlign.Core.Throw.Invariant<Action<int>>("a lane started without a phase"))(1);
             }
             catch (Exception e)
