@@ -129,7 +129,7 @@ internal sealed class ParameterUpdate : IDisposable
     /// </summary>
     public void ApplyOuterProduct(int index, Tensor delta, Tensor input, Tensor? below = null, float? leakySlope = null) =>
         SgdOuterKernel.StepWithInputGradient(FloatSpans.Of(parameters[index]), FloatSpans.Of(delta), FloatSpans.Of(input),
-            below is null ? [] : FloatSpans.Of(below), checked((int)delta.shape[0]), NegativeLr, leakySlope);
+            below is null ? [] : FloatSpans.Of(below), checked((int)delta.size(0)), NegativeLr, leakySlope);
 
     /// <summary>−lr as libtorch's <c>add_(g, −lr)</c> applies it to float32 (the Scalar converted once).</summary>
     public float NegativeLr => negativeLr.ToSingle();

@@ -15,37 +15,52 @@ public class SgdOuterKernelTests(ITestOutputHelper output)
 {
     private readonly int seed = int.TryParse(Environment.GetEnvironmentVariable("REPALIGN_TEST_SEED"), out var s) ? s : 23;
 
-    [Fact]
-    public void The_kernel_computes_the_chain_from_plus_zero_then_one_fused_update_in_every_lane_and_the_tail()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_kernel_computes_the_chain_from_plus_zero_then_one_fused_update_in_every_lane_and_the_tail(bool inputGradient)
     {
         output.WriteLine($"seed {seed} (REPALIGN_TEST_SEED)");
         var random = new Random(seed);
         float Draw() => random.Next(4) == 0 ? (random.Next(2) == 0 ? 0f : -0f) : (float)(random.NextDouble() * 2 - 1);
         var compared = 0;
-        foreach (var rows in new[] { 1, 2, 3, 8 })
-        foreach (var inputs in new[] { 1, 7, 8, 9, 23 }) // below, at and across one vector of 8 lanes, and a tail
+        foreach (var rows in new[] { 1, 2, 3, 8 }) // two rows have their own loop
+        foreach (var inputs in new[] { 1, 15, 16, 17, 39 }) // below, at and across one vector of 16 lanes, and a tail
         {
             const int Outputs = 5;
+            const float NegativeLr = -0.005f, Slope = 0.01f;
             var delta = Enumerable.Range(0, rows * Outputs).Select(_ => Draw()).ToArray();
             var input = Enumerable.Range(0, rows * inputs).Select(_ => Draw()).ToArray();
             var weight = Enumerable.Range(0, Outputs * inputs).Select(_ => Draw()).ToArray();
-            const float NegativeLr = -0.005f;
             var expected = new float[weight.Length];
+            var expectedBelow = new float[input.Length]; // from +0: the rounded products added for o = 0, 1, … with the weight before the step
             for (var o = 0; o < Outputs; o++)
             for (var i = 0; i < inputs; i++)
             {
                 var g = 0f;
-                for (var r = 0; r < rows; r++) g = MathF.FusedMultiplyAdd(delta[r * Outputs + o], input[r * inputs + i], g);
+                for (var r = 0; r < rows; r++)
+                {
+                    g = MathF.FusedMultiplyAdd(delta[r * Outputs + o], input[r * inputs + i], g);
+                    var product = delta[r * Outputs + o] * weight[o * inputs + i];
+                    expectedBelow[r * inputs + i] += product;
+                }
                 expected[o * inputs + i] = MathF.FusedMultiplyAdd(g, NegativeLr, weight[o * inputs + i]);
             }
+            for (var k = 0; k < input.Length; k++)
+                expectedBelow[k] = input[k] > 0 ? expectedBelow[k] : expectedBelow[k] * Slope;
+            var below = inputGradient ? Enumerable.Repeat(float.NaN, input.Length).ToArray() : []; // overwritten, never added to
 
-            SgdOuterKernel.Step(weight, delta, input, rows, NegativeLr);
+            SgdOuterKernel.StepWithInputGradient(weight, delta, input, below, rows, NegativeLr, inputGradient ? Slope : null);
 
             for (var k = 0; k < weight.Length; k++, compared++)
                 Assert.True(BitConverter.SingleToInt32Bits(expected[k]) == BitConverter.SingleToInt32Bits(weight[k]),
                     $"rows {rows}, inputs {inputs}, element {k}: {weight[k]:R}, expected {expected[k]:R}");
+            for (var k = 0; k < below.Length; k++, compared++)
+                Assert.True(BitConverter.SingleToInt32Bits(expectedBelow[k]) == BitConverter.SingleToInt32Bits(below[k]),
+                    $"rows {rows}, inputs {inputs}, input gradient {k}: {below[k]:R}, expected {expectedBelow[k]:R}");
         }
-        Assert.Equal(4 * 5 * (1 + 7 + 8 + 9 + 23), compared);
+        const int Inputs = 1 + 15 + 16 + 17 + 39, Rows = 1 + 2 + 3 + 8;
+        Assert.Equal(4 * 5 * Inputs + (inputGradient ? Rows * Inputs : 0), compared); // every weight, and every input gradient
     }
 
     [Fact]
