@@ -69,20 +69,20 @@ internal static class TwoPointPhasesProbe
     /// <summary>Milliseconds per step of each phase of <paramref name="steps"/> steps of a fresh default two-point run.</summary>
     private static double[] Trainer(int steps, StepPhases phases)
     {
-        var train = new TrainSpec { Lr = 0.005, Epochs = steps, Threads = 1 };
-        using var session = new TrainingSession(new ModelSpec(), train, 1, 1, StepPath.Fast);
-        float[] targets = [0.6f, 0.6f + MathF.Sqrt(0.5f)];
-        using var x = tensor(new[] { -1f, 0f }, [2, 1]); // (2, 1)
-        using var y = tensor(targets, [2, 1]); // (2, 1)
-        var probe = new PairProbe([(0, 1)], [10], targets, 1, 2);
-        var metrics = new PairMetrics[1];
-        var predictions = new float[2];
+        var request = new PointSetTrainRequest { Train = new TrainSpec { Lr = 0.005, Epochs = steps, Threads = 1 } };
+        var data = PointSetTrainer.Validate(request); // the default two points, as the trainer builds them
+        using var session = new TrainingSession(request.Model, request.Train, data.InputDim, data.OutputDim, StepPath.Fast);
+        using var x = tensor(data.X, [data.Count, data.InputDim]); // (2, d_in)
+        using var y = tensor(data.Y, [data.Count, data.OutputDim]); // (2, d_out)
+        var probe = new PairProbe(data.Pairs, request.TrackLayers, data.Y, data.OutputDim, data.Count);
+        var metrics = new PairMetrics[data.Pairs.Count * request.TrackLayers.Count];
+        var predictions = new float[data.Y.Length];
         phases.Reset();
         for (var s = 0; s < steps; s++)
         {
             phases.Start();
             var scope = NewDisposeScope();
-            var pass = session.TrainingForward(x); // (2, 1) → hidden (2, 500), output (2, 1)
+            var pass = session.TrainingForward(x); // (2, d_in) → hidden (2, 500), output (2, d_out)
             phases.Lap(0);
             var loss = session.Loss(pass.Output, y);
             _ = loss.item<float>();

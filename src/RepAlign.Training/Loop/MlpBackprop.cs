@@ -289,7 +289,7 @@ internal sealed class MlpBackprop : IDisposable
     /// </summary>
     private ForwardPass ForwardInLanes(Tensor x)
     {
-        var batch = LaneBatchFor(x.shape[0]);
+        var batch = LaneBatchFor(x.size(0));
         (laneBatch, laneInput) = (batch, x);
         try
         {
@@ -326,7 +326,7 @@ internal sealed class MlpBackprop : IDisposable
     /// </summary>
     private void StepInLanes(Tensor x, Tensor y, LossKind loss)
     {
-        (laneBatch, laneInput, laneTarget, laneHalfMse) = (LaneBatchFor(x.shape[0]), x, y, loss == LossKind.HalfMse);
+        (laneBatch, laneInput, laneTarget, laneHalfMse) = (LaneBatchFor(x.size(0)), x, y, loss == LossKind.HalfMse);
         try
         {
             lanes!.Run(backwardShare);

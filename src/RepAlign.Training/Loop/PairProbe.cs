@@ -78,7 +78,7 @@ internal sealed class PairProbe
             var offset = 0;
             foreach (var layer in Layers)
             {
-                var width = (int)pass.Hidden[layer].shape[1];
+                var width = (int)pass.Hidden[layer].size(1);
                 metrics[i++] = PairMetrics.Compute(a.Slice(offset, width), b.Slice(offset, width), a[outStart..], b[outStart..],
                     targets.AsSpan(rowA * outputDim, outputDim), targets.AsSpan(rowB * outputDim, outputDim));
                 offset += width;
